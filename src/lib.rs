@@ -1,0 +1,24 @@
+//! cuda-audit: inventories how tied a code base is to NVIDIA CUDA and what porting it to AMD ROCm,
+//! AWS Neuron or Google TPU would take.
+//!
+//! The pipeline, one module per stage: [`walk`] finds files → [`lang`] front ends turn each file
+//! into facts → [`matcher`] looks the facts up in the [`rule::RuleSet`] → [`finding`]s →
+//! [`summary`] → [`report`]ers. [`audit`] runs it.
+
+#![forbid(unsafe_code)]
+
+pub mod cli;
+pub mod error;
+pub mod finding;
+pub mod lang;
+pub mod matcher;
+pub mod portability;
+pub mod report;
+pub mod rule;
+pub mod scan;
+pub mod source;
+pub mod summary;
+pub mod walk;
+
+pub use error::{Error, ExitStatus, Result};
+pub use scan::{Audit, FileReport, Settings, audit};

@@ -1,0 +1,40 @@
+//! Reporters: each turns an [`Audit`] into bytes in one format. A new format is one new module
+//! and one [`Format`] variant; no reporter reaches back into scanning.
+
+pub mod explain;
+pub mod json;
+pub mod sarif;
+pub mod text;
+
+use crate::scan::Audit;
+use std::io::{self, Write};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    /// Diagnostics with source snippets, then a summary.
+    Text,
+    /// The versioned JSON report (docs/json-report.md).
+    Json,
+    /// SARIF 2.1.0, for GitHub code scanning and other dashboards.
+    Sarif,
+}
+
+pub trait Reporter {
+    fn write(&self, audit: &Audit, out: &mut dyn Write) -> io::Result<()>;
+}
+
+/// The reporter for a format.
+pub fn reporter(format: Format, color: bool) -> Box<dyn Reporter> {
+    match format {
+        Format::Text => Box::new(text::TextReporter { color }),
+        Format::Json => Box::new(json::JsonReporter),
+        Format::Sarif => Box::new(sarif::SarifReporter),
+    }
+}
+
+/// Renders a report into memory (tests, and atomic writes).
+pub fn render(format: Format, audit: &Audit) -> Vec<u8> {
+    let mut buf = Vec::new();
+    reporter(format, false).write(audit, &mut buf).expect("writing to memory cannot fail");
+    buf
+}

@@ -1,0 +1,172 @@
+//! SARIF 2.1.0 for GitHub code scanning and other dashboards.
+//!
+//! What GitHub needs beyond schema validity: rules with short/full descriptions and help,
+//! relative artifact URIs with a `uriBaseId`, 1-based regions, columns in UTF-16 code units
+//! (SARIF's default `columnKind`), and `partialFingerprints` that survive code moving. Each
+//! result's `properties` carries exactly `category`, `symbol`, `library` and `portability`.
+
+use super::Reporter;
+use super::json::portability_value;
+use crate::rule::Rule;
+use crate::scan::Audit;
+use crate::summary::Summary;
+use serde_json::{Value, json};
+use std::collections::BTreeMap;
+use std::io::{self, Write};
+
+pub const SRCROOT: &str = "%SRCROOT%";
+pub const FINGERPRINT_KEY: &str = "cudaAudit/v1";
+const INFORMATION_URI: &str = "https://github.com/cuda-audit/cuda-audit";
+
+pub struct SarifReporter;
+
+impl Reporter for SarifReporter {
+    fn write(&self, audit: &Audit, out: &mut dyn Write) -> io::Result<()> {
+        serde_json::to_writer_pretty(&mut *out, &to_value(audit))?;
+        out.write_all(b"\n")
+    }
+}
+
+pub fn to_value(audit: &Audit) -> Value {
+    // Only the rules that have results, sorted by id, so ruleIndex is stable.
+    let mut used: BTreeMap<&str, &Rule> = BTreeMap::new();
+    for f in &audit.findings {
+        if let Some(rule) = audit.rules.find_rule(&f.rule_id) {
+            used.insert(rule.id.as_str(), rule);
+        }
+    }
+    let index: BTreeMap<&str, usize> = used.keys().enumerate().map(|(i, id)| (*id, i)).collect();
+    let rules: Vec<Value> = used.values().map(|r| rule_value(r, audit)).collect();
+    let results: Vec<Value> = audit
+        .findings
+        .iter()
+        .map(|f| {
+            let mut region = json!({
+                "startLine": f.start.line,
+                "startColumn": f.start.column_utf16,
+                "endLine": f.end.line,
+                "endColumn": f.end.column_utf16,
+                "snippet": { "text": f.snippet },
+            });
+            if f.end.line != f.start.line {
+                region.as_object_mut().expect("object").remove("snippet");
+            }
+            let mut message = f.message.clone();
+            if let Some(detail) = &f.detail {
+                message.push_str(&format!(" ({detail})"));
+            }
+            json!({
+                "ruleId": f.rule_id,
+                "ruleIndex": index[f.rule_id.as_str()],
+                "level": f.level.as_str(),
+                "message": { "text": message },
+                "locations": [{
+                    "physicalLocation": {
+                        "artifactLocation": { "uri": uri_escape(&f.path), "uriBaseId": SRCROOT },
+                        "region": region,
+                    }
+                }],
+                "partialFingerprints": { FINGERPRINT_KEY: f.fingerprint },
+                "properties": {
+                    "category": f.category.as_str(),
+                    "symbol": f.symbol,
+                    "library": f.library,
+                    "portability": portability_value(f, &audit.targets),
+                },
+            })
+        })
+        .collect();
+    let summary = Summary::of(audit);
+    let notifications: Vec<Value> = audit
+        .files
+        .skipped
+        .iter()
+        .map(|n| (n, "skipped"))
+        .chain(audit.files.warnings.iter().map(|n| (n, "scanned with a warning")))
+        .map(|(n, what)| {
+            json!({
+                "level": "warning",
+                "descriptor": { "id": n.reason },
+                "message": { "text": format!("{}: {what} ({}): {}", n.path, n.reason, n.message) },
+                "locations": [{ "physicalLocation": { "artifactLocation": { "uri": uri_escape(&n.path), "uriBaseId": SRCROOT } } }],
+            })
+        })
+        .collect();
+    json!({
+        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
+        "version": "2.1.0",
+        "runs": [{
+            "tool": {
+                "driver": {
+                    "name": "cuda-audit",
+                    "semanticVersion": env!("CARGO_PKG_VERSION"),
+                    "informationUri": INFORMATION_URI,
+                    "rules": rules,
+                }
+            },
+            "invocations": [{
+                "executionSuccessful": true,
+                "toolExecutionNotifications": notifications,
+                "properties": { "summary": summary.files_line() },
+            }],
+            "columnKind": "utf16CodeUnits",
+            "results": results,
+        }]
+    })
+}
+
+fn rule_value(rule: &Rule, audit: &Audit) -> Value {
+    let mut help = format!("{}\n\nPorting effort:\n", rule.help);
+    let mut markdown = format!("{}\n\n| target | effort | replacement |\n| --- | --- | --- |\n", rule.help);
+    for &t in &audit.targets {
+        let p = rule.portability.get(t);
+        let replacement = p.replacement.as_deref().unwrap_or("—");
+        help.push_str(&format!("- {t}: {} ({replacement})", p.effort));
+        if let Some(note) = &p.note {
+            help.push_str(&format!(" — {note}"));
+        }
+        help.push('\n');
+        markdown.push_str(&format!("| {t} | {} | {} |\n", p.effort, replacement.replace('|', "\\|")));
+    }
+    json!({
+        "id": rule.id,
+        "name": rule.id,
+        "shortDescription": { "text": rule.title },
+        "fullDescription": { "text": first_paragraph(&rule.help) },
+        "help": { "text": help.trim_end(), "markdown": markdown.trim_end() },
+        "defaultConfiguration": { "level": rule.level.as_str() },
+        "properties": {
+            "category": rule.category.as_str(),
+            "library": rule.library,
+            "tags": ["cuda", rule.category.as_str(), rule.library.as_str()],
+        },
+    })
+}
+
+fn first_paragraph(text: &str) -> String {
+    text.split("\n\n").next().unwrap_or(text).split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// Percent-encodes what may not appear raw in a relative URI reference (spaces, `%`, `#`, `?`,
+/// non-ASCII), keeping `/` as the separator.
+pub fn uri_escape(path: &str) -> String {
+    let mut out = String::with_capacity(path.len());
+    for b in path.bytes() {
+        match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' | b'+' | b'@' | b'!' | b'$'
+            | b'&' | b'\'' | b'(' | b')' | b'*' | b',' | b';' | b'=' => out.push(b as char),
+            _ => out.push_str(&format!("%{b:02X}")),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::uri_escape;
+
+    #[test]
+    fn escapes_uri_paths() {
+        assert_eq!(uri_escape("src/a b/ü#1.cu"), "src/a%20b/%C3%BC%231.cu");
+    }
+}

@@ -1,0 +1,199 @@
+//! The terminal report: one miette-style diagnostic per finding (location, the source line with
+//! the span underlined, the per-target effort and replacement), then a summary.
+
+use super::Reporter;
+use crate::finding::Finding;
+use crate::portability::{Effort, Target};
+use crate::rule::{Category, Level};
+use crate::scan::Audit;
+use crate::summary::Summary;
+use std::io::{self, Write};
+
+pub struct TextReporter {
+    pub color: bool,
+}
+
+/// Snippets longer than this are shown as a window around the finding.
+const MAX_SNIPPET: usize = 120;
+const TAB: &str = "    ";
+
+struct Paint {
+    on: bool,
+}
+
+impl Paint {
+    fn paint(&self, code: &str, text: &str) -> String {
+        if self.on { format!("\x1b[{code}m{text}\x1b[0m") } else { text.to_string() }
+    }
+    fn bold(&self, t: &str) -> String {
+        self.paint("1", t)
+    }
+    fn dim(&self, t: &str) -> String {
+        self.paint("2", t)
+    }
+    fn cyan(&self, t: &str) -> String {
+        self.paint("36", t)
+    }
+    fn level(&self, level: Level) -> String {
+        match level {
+            Level::Error => self.paint("1;31", "error"),
+            Level::Warning => self.paint("1;33", "warning"),
+            Level::Note => self.paint("1;34", "note"),
+        }
+    }
+    fn effort(&self, effort: Effort) -> String {
+        let code = match effort {
+            Effort::None => "32",
+            Effort::Automatic => "36",
+            Effort::Manual => "33",
+            Effort::Rewrite => "31",
+        };
+        self.paint(code, effort.as_str())
+    }
+}
+
+impl Reporter for TextReporter {
+    fn write(&self, audit: &Audit, out: &mut dyn Write) -> io::Result<()> {
+        self.write_findings(audit, out)?;
+        write_summary(&Paint { on: self.color }, audit, out)
+    }
+}
+
+impl TextReporter {
+    /// The diagnostics alone, without the summary (`--quiet`).
+    pub fn write_findings(&self, audit: &Audit, out: &mut dyn Write) -> io::Result<()> {
+        let p = Paint { on: self.color };
+        for f in &audit.findings {
+            write_finding(&p, f, &audit.targets, out)?;
+        }
+        Ok(())
+    }
+}
+
+fn write_finding(p: &Paint, f: &Finding, targets: &[Target], out: &mut dyn Write) -> io::Result<()> {
+    let detail = f.detail.as_ref().map(|d| format!(" ({d})")).unwrap_or_default();
+    writeln!(out, "{}{} {}{}", p.level(f.level), p.bold(&format!("[{}]", f.rule_id)), f.message, detail)?;
+    let gutter = f.start.line.to_string().len();
+    let pad = " ".repeat(gutter);
+    writeln!(out, "{pad} {} {}", p.cyan("╭─"), format_args!("[{}:{}:{}]", f.path, f.start.line, f.start.column))?;
+    let (shown, caret_at, caret_len) = window(&f.snippet, f.start.column, span_len(f));
+    writeln!(out, "{} {} {}", p.cyan(&f.start.line.to_string()), p.cyan("│"), shown)?;
+    let efforts: Vec<String> = targets
+        .iter()
+        .map(|&t| {
+            let port = f.portability.get(t);
+            let mut s = format!("{t}: {}", p.effort(port.effort));
+            if let Some(r) = &port.replacement {
+                s.push_str(&format!(" → {r}"));
+            }
+            s
+        })
+        .collect();
+    writeln!(
+        out,
+        "{pad} {} {}{} {}",
+        p.cyan("·"),
+        " ".repeat(caret_at),
+        p.paint("35", &"━".repeat(caret_len.max(1))),
+        efforts.join(&p.dim(" · "))
+    )?;
+    let notes: Vec<String> = targets
+        .iter()
+        .filter_map(|&t| f.portability.get(t).note.as_ref().map(|n| format!("{t}: {n}")))
+        .collect();
+    if !notes.is_empty() {
+        writeln!(out, "{pad} {} {}", p.cyan("╰─"), p.dim(&format!("note: {}", notes.join("; "))))?;
+    }
+    writeln!(out)
+}
+
+fn span_len(f: &Finding) -> usize {
+    if f.end.line == f.start.line { f.end.column.saturating_sub(f.start.column) } else { f.symbol.chars().count() }
+}
+
+/// The line as shown (tabs expanded, long lines windowed) and where the underline goes, in
+/// display columns.
+fn window(line: &str, column: usize, len: usize) -> (String, usize, usize) {
+    let chars: Vec<char> = line.chars().collect();
+    let start_char = column.saturating_sub(1).min(chars.len());
+    let (from, to) = if chars.len() > MAX_SNIPPET {
+        let from = start_char.saturating_sub(40);
+        (from, (from + MAX_SNIPPET).min(chars.len()))
+    } else {
+        (0, chars.len())
+    };
+    let mut shown = String::new();
+    let mut caret_at = 0;
+    if from > 0 {
+        shown.push('…');
+    }
+    for (i, &c) in chars[from..to].iter().enumerate() {
+        if from + i == start_char {
+            caret_at = shown.chars().count();
+        }
+        if c == '\t' { shown.push_str(TAB) } else { shown.push(c) }
+    }
+    if start_char >= to {
+        caret_at = shown.chars().count();
+    }
+    if to < chars.len() {
+        shown.push('…');
+    }
+    let len = len.min(to.saturating_sub(start_char).max(1));
+    (shown, caret_at, len)
+}
+
+fn write_summary(p: &Paint, audit: &Audit, out: &mut dyn Write) -> io::Result<()> {
+    let s = Summary::of(audit);
+    writeln!(
+        out,
+        "{} {} finding{} in {} file{}",
+        p.bold("Summary:"),
+        s.findings,
+        if s.findings == 1 { "" } else { "s" },
+        s.files_with_findings,
+        if s.files_with_findings == 1 { "" } else { "s" }
+    )?;
+    writeln!(out, "  {}", s.files_line())?;
+    if s.findings > 0 {
+        let mut cats: Vec<(&Category, &usize)> = s.by_category.iter().collect();
+        cats.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
+        let cats: Vec<String> = cats.iter().map(|(c, n)| format!("{c} {n}")).collect();
+        writeln!(out, "  {} {}", p.bold("by category:"), cats.join(" · "))?;
+        let mut libs: Vec<(&String, &usize)> = s.by_library.iter().collect();
+        libs.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
+        let libs: Vec<String> = libs.iter().map(|(l, n)| format!("{l} {n}")).collect();
+        writeln!(out, "  {} {}", p.bold("by library: "), libs.join(" · "))?;
+        writeln!(out, "  {}", p.bold("porting effort  (findings per class)"))?;
+        writeln!(out, "    {:<8}{:>10}{:>11}{:>9}{:>9}", "target", "none", "automatic", "manual", "rewrite")?;
+        for (t, counts) in &s.targets {
+            writeln!(out, "    {:<8}{:>10}{:>11}{:>9}{:>9}", t.as_str(), counts[0], counts[1], counts[2], counts[3])?;
+        }
+    }
+    const LISTED: usize = 20;
+    for (title, notes) in [("skipped", &audit.files.skipped), ("warning", &audit.files.warnings)] {
+        for n in notes.iter().take(LISTED) {
+            writeln!(out, "  {} {} ({}): {}", p.dim(&format!("{title}:")), n.path, n.reason, n.message)?;
+        }
+        if notes.len() > LISTED {
+            writeln!(out, "  {} … and {} more (see --format json)", p.dim(&format!("{title}:")), notes.len() - LISTED)?;
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::window;
+
+    #[test]
+    fn windows_long_lines_and_expands_tabs() {
+        let (shown, at, len) = window("\tcudaMalloc(x);", 2, 10);
+        assert_eq!(shown, "    cudaMalloc(x);");
+        assert_eq!((at, len), (4, 10));
+        let long = format!("{}cudaMalloc{}", "x".repeat(200), "y".repeat(200));
+        let (shown, at, _) = window(&long, 201, 10);
+        assert!(shown.starts_with('…') && shown.ends_with('…'));
+        assert_eq!(&shown.chars().skip(at).take(10).collect::<String>(), "cudaMalloc");
+    }
+}

@@ -1,0 +1,342 @@
+//! Loading rules: the files embedded from `rules/` plus any user directories, validated into
+//! [`Rule`]s and indexed into a [`RuleSet`]. Every problem is a [`DataFileError`] that points at
+//! the offending line of the offending file, so a malformed rule stops the run with exit 2.
+
+use super::raw::{RawPort, RawPortPatch, RawRule, RawRuleFile};
+use super::{Examples, GlobEntry, GlobIndex, MatcherSummary, Rule, RuleSet, Symbol};
+use crate::error::{DataFileError, Error, Result};
+use crate::lang::Lang;
+use crate::portability::{Port, Portability};
+use globset::{GlobBuilder, GlobSetBuilder};
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use toml::Spanned;
+
+mod builtin {
+    include!(concat!(env!("OUT_DIR"), "/builtin_rules.rs"));
+}
+
+/// The rule files compiled into the binary: `(path under rules/, contents)`, sorted by path.
+pub fn builtin_files() -> &'static [(&'static str, &'static str)] {
+    builtin::BUILTIN_RULES
+}
+
+impl RuleSet {
+    /// The built-in rules only.
+    pub fn builtin() -> Result<RuleSet> {
+        RuleSet::load(&[])
+    }
+
+    /// The built-in rules plus every `*.toml` file under each of `user_dirs` (recursively, in path
+    /// order). A user file may match a name a built-in rule matches: the user's rule wins.
+    pub fn load(user_dirs: &[PathBuf]) -> Result<RuleSet> {
+        let mut builder = Builder::default();
+        for (path, text) in builtin_files() {
+            builder.add_file(&format!("rules/{path}"), text, Origin::Builtin)?;
+        }
+        for dir in user_dirs {
+            for path in user_rule_files(dir)? {
+                let text = std::fs::read_to_string(&path)
+                    .map_err(|e| Error::io(format!("cannot read rule file {}", path.display()), e))?;
+                builder.add_file(&path.display().to_string(), &text, Origin::User)?;
+            }
+        }
+        builder.finish()
+    }
+}
+
+fn user_rule_files(dir: &Path) -> Result<Vec<PathBuf>> {
+    if dir.is_file() {
+        return Ok(vec![dir.to_path_buf()]);
+    }
+    if !dir.is_dir() {
+        return Err(Error::MissingPath(dir.to_path_buf()));
+    }
+    let mut files = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        let entries = std::fs::read_dir(&d)
+            .map_err(|e| Error::io(format!("cannot read rules directory {}", d.display()), e))?;
+        for entry in entries {
+            let entry = entry.map_err(|e| Error::io(format!("cannot read {}", d.display()), e))?;
+            let path = entry.path();
+            let ty = entry
+                .file_type()
+                .map_err(|e| Error::io(format!("cannot stat {}", path.display()), e))?;
+            if ty.is_dir() {
+                stack.push(path);
+            } else if ty.is_file() && path.extension().is_some_and(|e| e == "toml") {
+                files.push(path);
+            }
+        }
+    }
+    files.sort();
+    Ok(files)
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Origin {
+    Builtin,
+    User,
+}
+
+/// Accumulates validated rules and their matchers; [`Builder::finish`] compiles the globs.
+struct Builder {
+    set: RuleSet,
+    /// For each exact name: the origin that defined it, so a user rule may override a built-in one.
+    name_origin: HashMap<String, (Origin, String)>,
+    ids: HashMap<String, String>,
+    pattern_builder: GlobSetBuilder,
+    include_builder: GlobSetBuilder,
+    pattern_entries: Vec<GlobEntry>,
+    include_entries: Vec<GlobEntry>,
+}
+
+impl Default for Builder {
+    fn default() -> Self {
+        Builder {
+            set: RuleSet::default(),
+            name_origin: HashMap::new(),
+            ids: HashMap::new(),
+            pattern_builder: GlobSetBuilder::new(),
+            include_builder: GlobSetBuilder::new(),
+            pattern_entries: Vec::new(),
+            include_entries: Vec::new(),
+        }
+    }
+}
+
+/// The context needed to point an error at a file.
+struct FileCtx<'a> {
+    name: &'a str,
+    text: &'a str,
+}
+
+impl FileCtx<'_> {
+    fn error(&self, span: std::ops::Range<usize>, message: impl Into<String>, label: &str) -> Error {
+        DataFileError::new(self.name, self.text, span, message, label).into()
+    }
+}
+
+impl Builder {
+    fn add_file(&mut self, name: &str, text: &str, origin: Origin) -> Result<()> {
+        let ctx = FileCtx { name, text };
+        let file: RawRuleFile = toml::from_str(text).map_err(|e| {
+            let span = e.span().unwrap_or(0..0);
+            Error::from(
+                DataFileError::new(name, text, span, format!("invalid rule file {name}"), e.message().trim())
+                    .with_help("see README.md, section \"Rule format\", for the fields a rule takes"),
+            )
+        })?;
+        if file.rule.is_empty() {
+            return Err(ctx.error(0..0, format!("rule file {name} defines no rules"), "expected at least one [[rule]]"));
+        }
+        for raw in file.rule {
+            self.add_rule(&ctx, raw, origin)?;
+        }
+        Ok(())
+    }
+
+    fn add_rule(&mut self, ctx: &FileCtx, raw: RawRule, origin: Origin) -> Result<()> {
+        let id = raw.id.get_ref().clone();
+        let id_span = raw.id.span();
+        if !is_kebab_case(&id) {
+            return Err(ctx.error(id_span, format!("rule id `{id}` is not kebab-case"), "use lowercase words joined by `-`"));
+        }
+        if let Some(previous) = self.ids.get(&id) {
+            return Err(ctx.error(id_span, format!("rule id `{id}` is already defined in {previous}"), "duplicate id"));
+        }
+        if raw.title.trim().is_empty() || raw.help.trim().is_empty() {
+            return Err(ctx.error(id_span, format!("rule `{id}` needs a non-empty title and help"), "in this rule"));
+        }
+        self.ids.insert(id.clone(), ctx.name.to_string());
+
+        let idx = self.set.rules.len();
+        let m = &raw.matcher;
+        let languages = if raw.languages.is_empty() { Lang::C_FAMILY.to_vec() } else { raw.languages.clone() };
+        let portability = Portability([port(raw.portability.rocm), port(raw.portability.neuron), port(raw.portability.tpu)]);
+
+        for name in &m.names {
+            self.add_name(ctx, name, idx, &id, origin, None)?;
+        }
+        for (name, sym) in &raw.symbols {
+            let patched = Portability([
+                patch(&portability.0[0], sym.rocm.as_ref()),
+                patch(&portability.0[1], sym.neuron.as_ref()),
+                patch(&portability.0[2], sym.tpu.as_ref()),
+            ]);
+            let symbol = Symbol {
+                name: name.get_ref().clone(),
+                rule: idx,
+                portability: (patched != portability).then_some(patched),
+                kind: sym.kind.clone(),
+                section: sym.section.clone(),
+                deprecated: sym.deprecated.clone(),
+                removed: sym.removed.clone(),
+            };
+            self.add_name(ctx, name, idx, &id, origin, Some(symbol))?;
+        }
+        for pattern in &m.patterns {
+            let entry = glob_entry(ctx, pattern, idx)?;
+            self.pattern_builder.add(entry.0);
+            self.pattern_entries.push(entry.1);
+        }
+        for include in &m.includes {
+            let entry = glob_entry(ctx, include, idx)?;
+            self.include_builder.add(entry.0);
+            self.include_entries.push(entry.1);
+        }
+        for ns in &m.namespaces {
+            let path = ns.get_ref();
+            if path.split("::").any(|seg| !is_identifier(seg)) {
+                return Err(ctx.error(ns.span(), format!("namespace `{path}` is not a `::`-separated path of identifiers"), "here"));
+            }
+            if let Some(&other) = self.set.namespaces.get(path) {
+                let other = &self.set.rules[other].id;
+                return Err(ctx.error(ns.span(), format!("namespace `{path}` is already matched by rule `{other}`"), "duplicate namespace"));
+            }
+            self.set.namespaces.insert(path.clone(), idx);
+        }
+        if m.launch {
+            self.set.launch.push(idx);
+        }
+        if m.inline_asm {
+            self.set.inline_asm.push(idx);
+        }
+
+        let matchers = MatcherSummary {
+            names: m.names.len() + raw.symbols.len(),
+            patterns: m.patterns.iter().map(|p| p.get_ref().clone()).collect(),
+            includes: m.includes.iter().map(|p| p.get_ref().clone()).collect(),
+            namespaces: m.namespaces.iter().map(|p| p.get_ref().clone()).collect(),
+            launch: m.launch,
+            inline_asm: m.inline_asm,
+        };
+        if matchers.names == 0
+            && matchers.patterns.is_empty()
+            && matchers.includes.is_empty()
+            && matchers.namespaces.is_empty()
+            && !m.launch
+            && !m.inline_asm
+        {
+            return Err(ctx.error(id_span, format!("rule `{id}` matches nothing"), "add names, patterns, includes, namespaces, launch or inline-asm"));
+        }
+        self.set.rules.push(Rule {
+            id,
+            title: raw.title,
+            category: raw.category,
+            library: raw.library,
+            languages,
+            help: raw.help.trim_end().to_string(),
+            message: raw.message,
+            level: raw.level,
+            priority: raw.priority,
+            portability,
+            matchers,
+            examples: Examples {
+                should_match: raw.examples.should_match,
+                should_not_match: raw.examples.should_not_match,
+                language: raw.examples.language,
+            },
+            origin: ctx.name.to_string(),
+        });
+        Ok(())
+    }
+
+    fn add_name(
+        &mut self,
+        ctx: &FileCtx,
+        name: &Spanned<String>,
+        rule: usize,
+        rule_id: &str,
+        origin: Origin,
+        symbol: Option<Symbol>,
+    ) -> Result<()> {
+        let text = name.get_ref();
+        if text.is_empty() || text.chars().any(char::is_whitespace) {
+            return Err(ctx.error(name.span(), format!("`{text}` is not a name"), "names are single tokens"));
+        }
+        let symbol = symbol.unwrap_or_else(|| Symbol {
+            name: text.clone(),
+            rule,
+            portability: None,
+            kind: None,
+            section: None,
+            deprecated: None,
+            removed: None,
+        });
+        match self.name_origin.get(text) {
+            Some((prev_origin, prev_rule)) if *prev_origin == origin || origin == Origin::Builtin => {
+                Err(ctx.error(name.span(), format!("`{text}` is already matched by rule `{prev_rule}`"), "duplicate name"))
+            }
+            Some(_) => {
+                // A user rule overrides a built-in name.
+                let slot = self.set.names[text];
+                self.set.symbols[slot] = symbol;
+                self.name_origin.insert(text.clone(), (origin, rule_id.to_string()));
+                Ok(())
+            }
+            None => {
+                self.set.names.insert(text.clone(), self.set.symbols.len());
+                self.set.symbols.push(symbol);
+                self.name_origin.insert(text.clone(), (origin, rule_id.to_string()));
+                Ok(())
+            }
+        }
+    }
+
+    fn finish(mut self) -> Result<RuleSet> {
+        let build = |b: GlobSetBuilder| b.build().map_err(|e| Error::Usage(format!("cannot compile rule globs: {e}")));
+        self.set.patterns = GlobIndex { set: build(self.pattern_builder)?, entries: self.pattern_entries };
+        self.set.includes = GlobIndex { set: build(self.include_builder)?, entries: self.include_entries };
+        Ok(self.set)
+    }
+}
+
+fn glob_entry(ctx: &FileCtx, pattern: &Spanned<String>, rule: usize) -> Result<(globset::Glob, GlobEntry)> {
+    let text = pattern.get_ref();
+    let glob = GlobBuilder::new(text)
+        .literal_separator(true)
+        .build()
+        .map_err(|e| ctx.error(pattern.span(), format!("invalid glob `{text}`"), &e.kind().to_string()))?;
+    let literal_prefix: String = text.chars().take_while(|c| !matches!(c, '*' | '?' | '[' | '{' | '\\')).collect();
+    Ok((glob, GlobEntry { rule, pattern: text.clone(), literal_prefix }))
+}
+
+fn port(raw: RawPort) -> Port {
+    Port { effort: raw.effort, replacement: raw.replacement, note: raw.note }
+}
+
+fn patch(base: &Port, patch: Option<&RawPortPatch>) -> Port {
+    let Some(p) = patch else { return base.clone() };
+    Port {
+        effort: p.effort.unwrap_or(base.effort),
+        replacement: p.replacement.clone().or_else(|| base.replacement.clone()),
+        note: p.note.clone().or_else(|| base.note.clone()),
+    }
+}
+
+fn is_kebab_case(id: &str) -> bool {
+    !id.is_empty()
+        && id.split('-').all(|w| !w.is_empty() && w.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit()))
+}
+
+pub(crate) fn is_identifier(s: &str) -> bool {
+    let mut bytes = s.bytes();
+    matches!(bytes.next(), Some(b) if b == b'_' || b.is_ascii_alphabetic())
+        && bytes.all(|b| b == b'_' || b.is_ascii_alphanumeric())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn kebab_case_ids() {
+        assert!(is_kebab_case("cudart-memory"));
+        assert!(is_kebab_case("nvml2"));
+        assert!(!is_kebab_case("Cudart"));
+        assert!(!is_kebab_case("a--b"));
+        assert!(!is_kebab_case("-a"));
+    }
+}

@@ -1,0 +1,290 @@
+//! Compiled rules and the [`RuleSet`] index the matcher consults.
+//!
+//! Rules live as TOML data in `rules/` (embedded at build time) and in user directories given with
+//! `--rules`. [`load`] validates each [`raw::RawRule`] into a [`Rule`] and indexes every matcher
+//! (exact names, name patterns, include globs, namespaces, launches, inline assembly) so that one
+//! lookup per token decides which rule, if any, a token belongs to.
+
+pub mod load;
+pub mod raw;
+
+use crate::lang::Lang;
+use crate::portability::{Portability, Target};
+use globset::GlobSet;
+use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
+use std::fmt;
+
+/// What kind of CUDA coupling a finding is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Category {
+    Kernel,
+    DeviceIntrinsic,
+    InlinePtx,
+    RuntimeApi,
+    DriverApi,
+    Library,
+    Include,
+    Framework,
+    Build,
+    Dependency,
+    Container,
+}
+
+impl Category {
+    pub const ALL: [Category; 11] = [
+        Category::Kernel,
+        Category::DeviceIntrinsic,
+        Category::InlinePtx,
+        Category::RuntimeApi,
+        Category::DriverApi,
+        Category::Library,
+        Category::Include,
+        Category::Framework,
+        Category::Build,
+        Category::Dependency,
+        Category::Container,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Category::Kernel => "kernel",
+            Category::DeviceIntrinsic => "device-intrinsic",
+            Category::InlinePtx => "inline-ptx",
+            Category::RuntimeApi => "runtime-api",
+            Category::DriverApi => "driver-api",
+            Category::Library => "library",
+            Category::Include => "include",
+            Category::Framework => "framework",
+            Category::Build => "build",
+            Category::Dependency => "dependency",
+            Category::Container => "container",
+        }
+    }
+}
+
+impl fmt::Display for Category {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// How loudly a finding is reported (SARIF `level`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Level {
+    Note,
+    #[default]
+    Warning,
+    Error,
+}
+
+impl Level {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Level::Note => "note",
+            Level::Warning => "warning",
+            Level::Error => "error",
+        }
+    }
+}
+
+/// Index of a rule inside its [`RuleSet`].
+pub type RuleIdx = usize;
+
+/// A validated rule.
+#[derive(Debug)]
+pub struct Rule {
+    pub id: String,
+    pub title: String,
+    pub category: Category,
+    pub library: String,
+    pub languages: Vec<Lang>,
+    pub help: String,
+    pub message: Option<String>,
+    pub level: Level,
+    pub priority: i32,
+    pub portability: Portability,
+    pub matchers: MatcherSummary,
+    pub examples: Examples,
+    /// Where the rule came from: `builtin:<file>` or a user file path.
+    pub origin: String,
+}
+
+impl Rule {
+    pub fn applies_to(&self, lang: Lang) -> bool {
+        self.languages.contains(&lang)
+    }
+
+    /// The finding message for one symbol.
+    pub fn message_for(&self, symbol: &str) -> String {
+        match &self.message {
+            Some(template) => template.replace("{symbol}", symbol),
+            None => format!("`{symbol}`: {}", self.title),
+        }
+    }
+}
+
+/// What a rule matches, kept for `cuda-audit rules` and the docs.
+#[derive(Debug, Default, Serialize)]
+pub struct MatcherSummary {
+    pub names: usize,
+    pub patterns: Vec<String>,
+    pub includes: Vec<String>,
+    pub namespaces: Vec<String>,
+    pub launch: bool,
+    pub inline_asm: bool,
+}
+
+#[derive(Debug, Default)]
+pub struct Examples {
+    pub should_match: Vec<String>,
+    pub should_not_match: Vec<String>,
+    pub language: Option<Lang>,
+}
+
+/// Per-symbol data: which rule a name belongs to, and what it knows about that name.
+#[derive(Debug)]
+pub struct Symbol {
+    pub name: String,
+    pub rule: RuleIdx,
+    /// The judgement for this symbol when it differs from its rule's.
+    pub portability: Option<Portability>,
+    pub kind: Option<String>,
+    pub section: Option<String>,
+    pub deprecated: Option<String>,
+    pub removed: Option<String>,
+}
+
+/// A glob-based matcher: the compiled set and, per glob, its rule and the literal it starts with.
+#[derive(Debug, Default)]
+pub(crate) struct GlobIndex {
+    set: GlobSet,
+    entries: Vec<GlobEntry>,
+}
+
+#[derive(Debug)]
+pub(crate) struct GlobEntry {
+    rule: RuleIdx,
+    pattern: String,
+    /// The literal text before the first glob metacharacter: a cheap prefilter.
+    literal_prefix: String,
+}
+
+/// All rules, indexed for lookup by the matcher.
+#[derive(Debug, Default)]
+pub struct RuleSet {
+    rules: Vec<Rule>,
+    symbols: Vec<Symbol>,
+    names: HashMap<String, usize>,
+    patterns: GlobIndex,
+    includes: GlobIndex,
+    namespaces: HashMap<String, RuleIdx>,
+    launch: Vec<RuleIdx>,
+    inline_asm: Vec<RuleIdx>,
+}
+
+impl RuleSet {
+    pub fn rules(&self) -> &[Rule] {
+        &self.rules
+    }
+
+    pub fn rule(&self, idx: RuleIdx) -> &Rule {
+        &self.rules[idx]
+    }
+
+    pub fn find_rule(&self, id: &str) -> Option<&Rule> {
+        self.rules.iter().find(|r| r.id == id)
+    }
+
+    pub fn symbols(&self) -> &[Symbol] {
+        &self.symbols
+    }
+
+    /// The symbol entry for an exact name, whatever the language.
+    pub fn symbol(&self, name: &str) -> Option<&Symbol> {
+        self.names.get(name).map(|&i| &self.symbols[i])
+    }
+
+    /// The symbol entry for an exact name, if its rule applies to `lang`.
+    pub fn lookup_name(&self, name: &str, lang: Lang) -> Option<&Symbol> {
+        self.symbol(name).filter(|s| self.rules[s.rule].applies_to(lang))
+    }
+
+    /// The rule of the best-matching name pattern: highest priority, then longest pattern.
+    pub fn lookup_pattern(&self, name: &str, lang: Lang) -> Option<RuleIdx> {
+        self.best_glob(&self.patterns, name, lang)
+    }
+
+    pub fn lookup_include(&self, path: &str, lang: Lang) -> Option<RuleIdx> {
+        self.best_glob(&self.includes, path, lang)
+    }
+
+    /// The rule whose namespace is the longest prefix of `segments`, with the number of
+    /// segments it covers.
+    pub fn lookup_namespace(&self, segments: &[&str], lang: Lang) -> Option<(RuleIdx, usize)> {
+        let mut path = String::new();
+        let mut best = None;
+        for (i, seg) in segments.iter().enumerate() {
+            if i > 0 {
+                path.push_str("::");
+            }
+            path.push_str(seg);
+            if let Some(&rule) = self.namespaces.get(&path) {
+                if self.rules[rule].applies_to(lang) {
+                    best = Some((rule, i + 1));
+                }
+            }
+        }
+        best
+    }
+
+    /// Whether some namespace rule starts with `segment` (used to resolve `using namespace`).
+    pub fn is_namespace_root(&self, segment: &str) -> bool {
+        self.namespaces.contains_key(segment)
+    }
+
+    pub fn launch_rule(&self, lang: Lang) -> Option<RuleIdx> {
+        self.launch.iter().copied().find(|&r| self.rules[r].applies_to(lang))
+    }
+
+    pub fn inline_asm_rule(&self, lang: Lang) -> Option<RuleIdx> {
+        self.inline_asm.iter().copied().find(|&r| self.rules[r].applies_to(lang))
+    }
+
+    /// The judgement for a symbol of a rule: the symbol's own, else the rule's.
+    pub fn portability_of<'a>(&'a self, rule: RuleIdx, symbol: Option<&'a Symbol>) -> &'a Portability {
+        symbol
+            .and_then(|s| s.portability.as_ref())
+            .unwrap_or(&self.rules[rule].portability)
+    }
+
+    fn best_glob(&self, index: &GlobIndex, text: &str, lang: Lang) -> Option<RuleIdx> {
+        if !index.entries.iter().any(|e| text.starts_with(e.literal_prefix.as_str())) {
+            return None;
+        }
+        let mut best: Option<(i32, usize, RuleIdx)> = None;
+        for i in index.set.matches(text) {
+            let entry = &index.entries[i];
+            let rule = &self.rules[entry.rule];
+            if !rule.applies_to(lang) {
+                continue;
+            }
+            let key = (rule.priority, entry.pattern.len(), entry.rule);
+            if best.is_none_or(|b| (key.0, key.1) > (b.0, b.1)) {
+                best = Some(key);
+            }
+        }
+        best.map(|b| b.2)
+    }
+
+    /// Targets a user asked for, in canonical order.
+    pub fn targets_or_all(targets: &[Target]) -> Vec<Target> {
+        if targets.is_empty() {
+            Target::ALL.to_vec()
+        } else {
+            Target::ALL.iter().copied().filter(|t| targets.contains(t)).collect()
+        }
+    }
+}

@@ -1,0 +1,122 @@
+//! `RawRule`: the serde mirror of a rule file in `rules/`. Nothing here is validated beyond what
+//! serde checks (field names, enum values); [`super::load`] turns it into a compiled [`super::Rule`].
+
+use crate::lang::Lang;
+use crate::portability::Effort;
+use crate::rule::{Category, Level};
+use serde::Deserialize;
+use std::collections::BTreeMap;
+use toml::Spanned;
+
+/// A whole rule file: one or more `[[rule]]` tables.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawRuleFile {
+    #[serde(default)]
+    pub rule: Vec<RawRule>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct RawRule {
+    pub id: Spanned<String>,
+    pub title: String,
+    pub category: Category,
+    pub library: String,
+    /// Languages the rule applies to; empty means every language its matchers understand.
+    #[serde(default)]
+    pub languages: Vec<Lang>,
+    pub help: String,
+    /// Message template; `{symbol}` is replaced by the symbol as written.
+    pub message: Option<String>,
+    #[serde(default)]
+    pub level: Level,
+    /// Among pattern matches for one identifier, the highest priority wins.
+    #[serde(default)]
+    pub priority: i32,
+    #[serde(rename = "match")]
+    pub matcher: RawMatch,
+    pub portability: RawPortability,
+    /// Per-symbol data: each key is also an exact name the rule matches.
+    #[serde(default)]
+    pub symbols: BTreeMap<Spanned<String>, RawSymbol>,
+    #[serde(default)]
+    pub examples: RawExamples,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct RawMatch {
+    /// Exact tokens: identifiers, type names, macros, qualifiers, builtin variables, intrinsics.
+    #[serde(default)]
+    pub names: Vec<Spanned<String>>,
+    /// Glob patterns over identifiers (`cublas*`, `cu[A-Z]*`): a name family.
+    #[serde(default)]
+    pub patterns: Vec<Spanned<String>>,
+    /// Glob patterns over `#include` paths (`cuda_runtime.h`, `thrust/**`).
+    #[serde(default)]
+    pub includes: Vec<Spanned<String>>,
+    /// Namespace paths (`thrust`, `nvcuda::wmma`): any qualified name inside them.
+    #[serde(default)]
+    pub namespaces: Vec<Spanned<String>>,
+    /// Kernel launches with `<<<…>>>`.
+    #[serde(default)]
+    pub launch: bool,
+    /// Inline assembly in device code (PTX).
+    #[serde(default)]
+    pub inline_asm: bool,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawPortability {
+    pub rocm: RawPort,
+    pub neuron: RawPort,
+    pub tpu: RawPort,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawPort {
+    pub effort: Effort,
+    pub replacement: Option<String>,
+    pub note: Option<String>,
+}
+
+/// A partial [`RawPort`] that overrides the rule's judgement for one symbol.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawPortPatch {
+    pub effort: Option<Effort>,
+    pub replacement: Option<String>,
+    pub note: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawSymbol {
+    /// function, device_function, type, enum, define, ... (informational).
+    pub kind: Option<String>,
+    /// The API section the name belongs to (informational).
+    pub section: Option<String>,
+    /// CUDA version that deprecated the name.
+    pub deprecated: Option<String>,
+    /// CUDA version that removed the name.
+    pub removed: Option<String>,
+    pub rocm: Option<RawPortPatch>,
+    pub neuron: Option<RawPortPatch>,
+    pub tpu: Option<RawPortPatch>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct RawExamples {
+    /// Snippets in which the rule must fire.
+    #[serde(default, rename = "match")]
+    pub should_match: Vec<String>,
+    /// Snippets in which the rule must stay quiet.
+    #[serde(default, rename = "no-match")]
+    pub should_not_match: Vec<String>,
+    /// The language the examples are written in (default: the rule's first language).
+    pub language: Option<Lang>,
+}

@@ -1,0 +1,199 @@
+//! Running a scan: walk the paths, scan each file on the walker's threads (each thread keeps its
+//! own parser), then put the results in a deterministic order. [`audit`] is the whole pipeline.
+
+use crate::error::{Error, Result};
+use crate::finding::{Finding, Location, assign_fingerprints};
+use crate::lang::Lang;
+use crate::lang::cpp::CppFrontEnd;
+use crate::matcher::match_facts;
+use crate::portability::Target;
+use crate::rule::RuleSet;
+use crate::source::{LineIndex, Undecodable, decode};
+use crate::walk::{self, Entry, SkipReason, WalkOptions};
+use std::collections::{BTreeMap, HashSet};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+/// Everything a scan needs to know.
+#[derive(Clone, Debug)]
+pub struct Settings {
+    /// Files and directories to scan.
+    pub paths: Vec<PathBuf>,
+    /// Paths in the output are relative to this directory.
+    pub root: PathBuf,
+    pub walk: WalkOptions,
+    /// Targets to report on (all three when empty).
+    pub targets: Vec<Target>,
+    pub rules: Arc<RuleSet>,
+}
+
+impl Settings {
+    /// Settings for scanning `paths` with the default options, paths shown relative to `root`.
+    pub fn new(root: impl Into<PathBuf>, paths: Vec<PathBuf>, rules: Arc<RuleSet>) -> Self {
+        Settings { paths, root: root.into(), walk: WalkOptions::default(), targets: Vec::new(), rules }
+    }
+}
+
+/// The outcome of a scan.
+#[derive(Debug)]
+pub struct Audit {
+    /// Sorted by path, line, column, rule.
+    pub findings: Vec<Finding>,
+    pub files: FileReport,
+    pub targets: Vec<Target>,
+    pub rules: Arc<RuleSet>,
+}
+
+/// What happened to the files: how many were scanned, and what was skipped or scanned with a warning.
+#[derive(Debug, Default)]
+pub struct FileReport {
+    pub scanned: usize,
+    pub bytes: u64,
+    pub by_language: BTreeMap<Lang, usize>,
+    /// Sorted by path.
+    pub skipped: Vec<FileNote>,
+    /// Files that were scanned, with a caveat. Sorted by path.
+    pub warnings: Vec<FileNote>,
+}
+
+/// One file that was skipped or warned about.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct FileNote {
+    pub path: String,
+    pub reason: &'static str,
+    pub message: String,
+}
+
+/// Per-file result sent from worker threads.
+enum Outcome {
+    Scanned { lang: Lang, bytes: u64, findings: Vec<Finding>, defined: Vec<String>, warnings: Vec<FileNote> },
+    Skipped(FileNote),
+}
+
+/// Runs the whole pipeline.
+pub fn audit(settings: &Settings) -> Result<Audit> {
+    for p in &settings.paths {
+        if std::fs::symlink_metadata(p).is_err() {
+            return Err(Error::MissingPath(p.clone()));
+        }
+    }
+    let root = settings.root.canonicalize().unwrap_or_else(|_| settings.root.clone());
+    // Canonical paths share the canonical root's prefix, so `relative` is a plain strip.
+    let paths: Vec<PathBuf> = settings.paths.iter().map(|p| p.canonicalize().unwrap_or_else(|_| absolute(p))).collect();
+    let outcomes: Mutex<Vec<Outcome>> = Mutex::new(Vec::new());
+    let rules = &settings.rules;
+    let targets = RuleSet::targets_or_all(&settings.targets);
+
+    walk::walk(&paths, &root, &settings.walk, || {
+        let mut front_end = CppFrontEnd::new();
+        let root = root.clone();
+        let outcomes = &outcomes;
+        move |entry: Entry| {
+            let outcome = match entry {
+                Entry::File { path, lang, size } => scan_file(&mut front_end, rules, &root, &path, lang, size),
+                Entry::Skip { path, reason, message } => {
+                    Outcome::Skipped(FileNote { path: relative(&root, &path), reason: reason.as_str(), message })
+                }
+            };
+            outcomes.lock().expect("no worker panics while holding the lock").push(outcome);
+        }
+    })
+    .map_err(Error::Usage)?;
+
+    let mut report = FileReport::default();
+    let mut findings = Vec::new();
+    let mut defined = HashSet::new();
+    for outcome in outcomes.into_inner().expect("workers are done") {
+        match outcome {
+            Outcome::Scanned { lang, bytes, findings: f, defined: d, warnings } => {
+                report.scanned += 1;
+                report.bytes += bytes;
+                *report.by_language.entry(lang).or_default() += 1;
+                findings.extend(f);
+                defined.extend(d);
+                report.warnings.extend(warnings);
+            }
+            Outcome::Skipped(note) => report.skipped.push(note),
+        }
+    }
+    // A name matched only by a family pattern (`cudaLikeHelper` by `cuda[A-Z]*`) is not CUDA when
+    // the scanned tree defines it.
+    findings.retain(|f| !(f.from_pattern && defined.contains(&f.symbol)));
+    findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+    assign_fingerprints(&mut findings);
+    report.skipped.sort();
+    report.warnings.sort();
+    Ok(Audit { findings, files: report, targets, rules: Arc::clone(rules) })
+}
+
+fn scan_file(front_end: &mut CppFrontEnd, rules: &RuleSet, root: &Path, path: &Path, lang: Lang, size: u64) -> Outcome {
+    let rel = relative(root, path);
+    let skipped = |reason: SkipReason, message: String| Outcome::Skipped(FileNote { path: rel.clone(), reason: reason.as_str(), message });
+    let bytes = match std::fs::read(path) {
+        Ok(b) => b,
+        Err(e) => return skipped(SkipReason::Unreadable, e.to_string()),
+    };
+    if bytes.is_empty() {
+        return skipped(SkipReason::Empty, "empty file".into());
+    }
+    let decoded = match decode(&bytes) {
+        Ok(d) => d,
+        Err(Undecodable::Binary) => return skipped(SkipReason::Binary, "binary file (NUL byte)".into()),
+    };
+    let mut warnings = Vec::new();
+    if decoded.lossy {
+        warnings.push(FileNote {
+            path: rel.clone(),
+            reason: "invalid-utf8",
+            message: "invalid UTF-8 replaced with U+FFFD; the file was still scanned".into(),
+        });
+    }
+    let text = decoded.text.as_ref();
+    let extraction = match lang {
+        Lang::C | Lang::Cpp | Lang::Cuda => front_end.extract(text, lang),
+        Lang::Python => Default::default(),
+    };
+    let lines = LineIndex::new(text);
+    let findings = match_facts(rules, &extraction, lang)
+        .into_iter()
+        .map(|hit| {
+            let rule = rules.rule(hit.rule);
+            let start = lines.position(text, hit.span.start);
+            let end = lines.position(text, hit.span.end);
+            Finding {
+                rule_id: rule.id.clone(),
+                category: rule.category,
+                library: rule.library.clone(),
+                message: rule.message_for(&hit.text),
+                symbol: hit.text,
+                detail: hit.detail,
+                level: rule.level,
+                path: rel.clone(),
+                start: Location { line: start.line, column: start.column, column_utf16: start.column_utf16 },
+                end: Location { line: end.line, column: end.column, column_utf16: end.column_utf16 },
+                snippet: lines.line_text(text, start.line - 1).to_string(),
+                portability: rules.portability_of(hit.rule, hit.symbol).clone(),
+                fingerprint: String::new(),
+                from_pattern: hit.from_pattern,
+            }
+        })
+        .collect();
+    Outcome::Scanned { lang, bytes: size, findings, defined: extraction.defined, warnings }
+}
+
+fn absolute(p: &Path) -> PathBuf {
+    if p.is_absolute() {
+        p.to_path_buf()
+    } else {
+        std::env::current_dir().map(|d| d.join(p)).unwrap_or_else(|_| p.to_path_buf())
+    }
+}
+
+/// `path` relative to `root`, with forward slashes; the path as given when it is not under the root.
+pub fn relative(root: &Path, path: &Path) -> String {
+    match path.strip_prefix(root) {
+        Ok(rel) if rel.as_os_str().is_empty() => path.file_name().map_or(".".into(), |n| n.to_string_lossy().into_owned()),
+        Ok(rel) => rel.to_string_lossy().replace('\\', "/"),
+        Err(_) => path.to_string_lossy().replace('\\', "/"),
+    }
+}

@@ -1,0 +1,88 @@
+//! The roll-up of an audit: counts by category, library and rule, per-target effort counts, and
+//! what happened to the files. Every reporter prints from this one value.
+
+use crate::portability::{Effort, Target};
+use crate::rule::Category;
+use crate::scan::Audit;
+use std::collections::BTreeMap;
+
+#[derive(Debug)]
+pub struct Summary {
+    pub findings: usize,
+    pub files_with_findings: usize,
+    pub by_category: BTreeMap<Category, usize>,
+    pub by_library: BTreeMap<String, usize>,
+    pub by_rule: BTreeMap<String, usize>,
+    /// Per selected target: findings per effort class, indexed by [`Effort::index`].
+    pub targets: Vec<(Target, [usize; 4])>,
+    pub files_scanned: usize,
+    pub bytes_scanned: u64,
+    pub skipped_by_reason: BTreeMap<&'static str, usize>,
+    pub warnings_by_reason: BTreeMap<&'static str, usize>,
+}
+
+impl Summary {
+    pub fn of(audit: &Audit) -> Summary {
+        let mut by_category = BTreeMap::new();
+        let mut by_library = BTreeMap::new();
+        let mut by_rule = BTreeMap::new();
+        let mut targets: Vec<(Target, [usize; 4])> = audit.targets.iter().map(|&t| (t, [0; 4])).collect();
+        let mut files = std::collections::BTreeSet::new();
+        for f in &audit.findings {
+            *by_category.entry(f.category).or_default() += 1;
+            *by_library.entry(f.library.clone()).or_default() += 1;
+            *by_rule.entry(f.rule_id.clone()).or_default() += 1;
+            files.insert(f.path.as_str());
+            for (target, counts) in &mut targets {
+                counts[f.effort(*target).index()] += 1;
+            }
+        }
+        let mut skipped_by_reason = BTreeMap::new();
+        for note in &audit.files.skipped {
+            *skipped_by_reason.entry(note.reason).or_default() += 1;
+        }
+        let mut warnings_by_reason = BTreeMap::new();
+        for note in &audit.files.warnings {
+            *warnings_by_reason.entry(note.reason).or_default() += 1;
+        }
+        Summary {
+            findings: audit.findings.len(),
+            files_with_findings: files.len(),
+            by_category,
+            by_library,
+            by_rule,
+            targets,
+            files_scanned: audit.files.scanned,
+            bytes_scanned: audit.files.bytes,
+            skipped_by_reason,
+            warnings_by_reason,
+        }
+    }
+
+    pub fn files_skipped(&self) -> usize {
+        self.skipped_by_reason.values().sum()
+    }
+
+    /// "N files scanned, M skipped (2 binary, 1 too-large)": the line every format carries.
+    pub fn files_line(&self) -> String {
+        let mut line = format!(
+            "{} file{} scanned, {} skipped",
+            self.files_scanned,
+            if self.files_scanned == 1 { "" } else { "s" },
+            self.files_skipped()
+        );
+        if !self.skipped_by_reason.is_empty() {
+            let reasons: Vec<String> = self.skipped_by_reason.iter().map(|(r, n)| format!("{n} {r}")).collect();
+            line.push_str(&format!(" ({})", reasons.join(", ")));
+        }
+        if !self.warnings_by_reason.is_empty() {
+            let reasons: Vec<String> = self.warnings_by_reason.iter().map(|(r, n)| format!("{n} {r}")).collect();
+            line.push_str(&format!("; warnings: {}", reasons.join(", ")));
+        }
+        line
+    }
+
+    pub fn effort_count(&self, target: Target, effort: Effort) -> usize {
+        self.targets.iter().find(|(t, _)| *t == target).map_or(0, |(_, c)| c[effort.index()])
+    }
+}
