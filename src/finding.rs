@@ -24,8 +24,9 @@ pub struct Finding {
     pub portability: Portability,
     /// Stable identity for baselines and SARIF `partialFingerprints` (set by [`assign_fingerprints`]).
     pub fingerprint: String,
-    /// Matched by a name pattern rather than an exact name (dropped when the tree defines the name).
-    pub from_pattern: bool,
+    /// When the scanned tree defines this name, the finding is dropped (pattern matches such as
+    /// `cudaLikeHelper`, and rules marked `weak`).
+    pub weak_name: Option<String>,
 }
 
 /// A 1-based position: line, column in characters, column in UTF-16 code units.

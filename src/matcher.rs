@@ -14,7 +14,8 @@ pub struct Hit<'a> {
     pub text: String,
     pub span: Range<usize>,
     pub detail: Option<String>,
-    pub from_pattern: bool,
+    /// The finding is dropped if the scanned tree defines this name (pattern matches, weak rules).
+    pub weak_name: Option<String>,
 }
 
 pub fn match_facts<'a>(rules: &'a RuleSet, extraction: &Extraction, lang: Lang) -> Vec<Hit<'a>> {
@@ -26,13 +27,13 @@ pub fn match_facts<'a>(rules: &'a RuleSet, extraction: &Extraction, lang: Lang) 
 }
 
 fn match_fact<'a>(rules: &'a RuleSet, fact: &Fact, usings: &[Vec<String>], lang: Lang) -> Option<Hit<'a>> {
-    let hit = |rule, symbol, from_pattern| Hit {
-        rule,
-        symbol,
-        text: fact.text.clone(),
-        span: fact.span.clone(),
-        detail: fact.detail.clone(),
-        from_pattern,
+    let hit = |rule: RuleIdx, symbol, from_pattern: bool| {
+        let weak = from_pattern || rules.rule(rule).weak;
+        let weak_name = weak.then(|| match &fact.kind {
+            FactKind::Qualified(segments) | FactKind::Namespace(segments) => segments[0].clone(),
+            _ => fact.text.clone(),
+        });
+        Hit { rule, symbol, text: fact.text.clone(), span: fact.span.clone(), detail: fact.detail.clone(), weak_name }
     };
     match &fact.kind {
         FactKind::Name => {
@@ -59,7 +60,7 @@ fn match_fact<'a>(rules: &'a RuleSet, fact: &Fact, usings: &[Vec<String>], lang:
                 text: last.clone(),
                 span: end.saturating_sub(last.len())..end,
                 detail: fact.detail.clone(),
-                from_pattern: false,
+                weak_name: rules.rule(sym.rule).weak.then(|| last.clone()),
             })
         }
     }

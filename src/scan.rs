@@ -118,7 +118,7 @@ pub fn audit(settings: &Settings) -> Result<Audit> {
     }
     // A name matched only by a family pattern (`cudaLikeHelper` by `cuda[A-Z]*`) is not CUDA when
     // the scanned tree defines it.
-    findings.retain(|f| !(f.from_pattern && defined.contains(&f.symbol)));
+    findings.retain(|f| !f.weak_name.as_ref().is_some_and(|name| defined.contains(name)));
     findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     assign_fingerprints(&mut findings);
     report.skipped.sort();
@@ -148,7 +148,19 @@ fn scan_file(front_end: &mut CppFrontEnd, rules: &RuleSet, root: &Path, path: &P
             message: "invalid UTF-8 replaced with U+FFFD; the file was still scanned".into(),
         });
     }
-    let text = decoded.text.as_ref();
+    let (findings, defined) = scan_text(front_end, rules, &rel, decoded.text.as_ref(), lang);
+    Outcome::Scanned { lang, bytes: size, findings, defined, warnings }
+}
+
+/// Scans one file's text: its findings (in file order) and the names it defines. Findings of
+/// weak matches are kept; the caller drops those whose name the scanned tree defines.
+pub fn scan_text(
+    front_end: &mut CppFrontEnd,
+    rules: &RuleSet,
+    rel: &str,
+    text: &str,
+    lang: Lang,
+) -> (Vec<Finding>, Vec<String>) {
     let extraction = match lang {
         Lang::C | Lang::Cpp | Lang::Cuda => front_end.extract(text, lang),
         Lang::Python => Default::default(),
@@ -168,17 +180,27 @@ fn scan_file(front_end: &mut CppFrontEnd, rules: &RuleSet, root: &Path, path: &P
                 symbol: hit.text,
                 detail: hit.detail,
                 level: rule.level,
-                path: rel.clone(),
+                path: rel.to_string(),
                 start: Location { line: start.line, column: start.column, column_utf16: start.column_utf16 },
                 end: Location { line: end.line, column: end.column, column_utf16: end.column_utf16 },
                 snippet: lines.line_text(text, start.line - 1).to_string(),
                 portability: rules.portability_of(hit.rule, hit.symbol).clone(),
                 fingerprint: String::new(),
-                from_pattern: hit.from_pattern,
+                weak_name: hit.weak_name,
             }
         })
         .collect();
-    Outcome::Scanned { lang, bytes: size, findings, defined: extraction.defined, warnings }
+    (findings, extraction.defined)
+}
+
+/// Findings of a single snippet, as a scan of a tree holding only that snippet would report
+/// them (used by the rule-example tests and `cuda-audit rules --check`).
+pub fn scan_snippet(rules: &RuleSet, text: &str, lang: Lang) -> Vec<Finding> {
+    let mut front_end = CppFrontEnd::new();
+    let (mut findings, defined) = scan_text(&mut front_end, rules, "snippet", text, lang);
+    let defined: HashSet<String> = defined.into_iter().collect();
+    findings.retain(|f| !f.weak_name.as_ref().is_some_and(|name| defined.contains(name)));
+    findings
 }
 
 fn absolute(p: &Path) -> PathBuf {

@@ -121,7 +121,7 @@ impl<'t> Walker<'t> {
                 let kernel = node
                     .parent()
                     .and_then(|call| call.child_by_field_name("function"))
-                    .map(|f| self.callee_name(f));
+                    .map(|f| format!("kernel `{}`", self.callee_name(f)));
                 let end = node.child(0).map_or(node.start_byte() + 3, |open| open.end_byte());
                 self.push(FactKind::Launch, "<<<>>>", node.start_byte()..end, kernel);
                 true
@@ -179,7 +179,8 @@ impl<'t> Walker<'t> {
                 if text.starts_with("__") && crate::rule::load::is_identifier(text) {
                     let detail = (text == "__global__")
                         .then(|| node.parent().and_then(|p| self.declared_function(p)))
-                        .flatten();
+                        .flatten()
+                        .map(|name| format!("kernel `{name}`"));
                     self.push(FactKind::Name, text, node.byte_range(), detail);
                 }
                 false
@@ -254,7 +255,7 @@ impl<'t> Walker<'t> {
                         .checked_sub(1)
                         .map(|p| tokens[p])
                         .filter(|p| p.kind == TokenKind::Ident)
-                        .map(|p| body[p.start..p.end].to_string());
+                        .map(|p| format!("kernel `{}`", &body[p.start..p.end]));
                     self.push(FactKind::Launch, "<<<>>>", base + tok.start..base + tok.end, kernel);
                     i += 1;
                 }
@@ -496,6 +497,10 @@ pub fn looks_like_ptx(template: &str) -> bool {
 
 /// The first PTX instruction of an inline-asm template, for the finding's detail.
 fn ptx_mnemonic(template: &str) -> Option<String> {
+    first_instruction(template).map(|m| format!("PTX `{m}`"))
+}
+
+fn first_instruction(template: &str) -> Option<String> {
     template
         .split(['\n', ';'])
         .flat_map(|stmt| stmt.split("\\n"))
@@ -522,8 +527,8 @@ mod tests {
 
     #[test]
     fn mnemonic() {
-        assert_eq!(ptx_mnemonic("mov.u32 %0, %%laneid;").as_deref(), Some("mov.u32"));
-        assert_eq!(ptx_mnemonic("{ .reg .pred p;\\n setp.ne.b32 p, %1, 0; }").as_deref(), Some("setp.ne.b32"));
+        assert_eq!(first_instruction("mov.u32 %0, %%laneid;").as_deref(), Some("mov.u32"));
+        assert_eq!(first_instruction("{ .reg .pred p;\\n setp.ne.b32 p, %1, 0; }").as_deref(), Some("setp.ne.b32"));
     }
 
     fn names(src: &str) -> Vec<String> {

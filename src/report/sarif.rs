@@ -138,9 +138,20 @@ fn rule_value(rule: &Rule, audit: &Audit) -> Value {
         "properties": {
             "category": rule.category.as_str(),
             "library": rule.library,
-            "tags": ["cuda", rule.category.as_str(), rule.library.as_str()],
+            "tags": tags(rule),
         },
     })
+}
+
+/// `cuda`, the category and the library, without repeats (SARIF requires unique tags).
+fn tags(rule: &Rule) -> Vec<&str> {
+    let mut tags = vec!["cuda"];
+    for t in [rule.category.as_str(), rule.library.as_str()] {
+        if !tags.contains(&t) {
+            tags.push(t);
+        }
+    }
+    tags
 }
 
 fn first_paragraph(text: &str) -> String {

@@ -231,6 +231,7 @@ impl Builder {
             message: raw.message,
             level: raw.level,
             priority: raw.priority,
+            weak: raw.weak,
             portability,
             matchers,
             examples: Examples {
@@ -266,6 +267,12 @@ impl Builder {
             removed: None,
         });
         match self.name_origin.get(text) {
+            // The same rule lists a name in `match.names` and in `symbols`: the symbol entry wins.
+            Some((_, prev_rule)) if prev_rule == rule_id => {
+                let slot = self.set.names[text];
+                self.set.symbols[slot] = symbol;
+                Ok(())
+            }
             Some((prev_origin, prev_rule)) if *prev_origin == origin || origin == Origin::Builtin => {
                 Err(ctx.error(name.span(), format!("`{text}` is already matched by rule `{prev_rule}`"), "duplicate name"))
             }

@@ -105,6 +105,8 @@ pub struct Rule {
     pub message: Option<String>,
     pub level: Level,
     pub priority: i32,
+    /// Findings are dropped when the scanned tree defines the matched name or namespace root.
+    pub weak: bool,
     pub portability: Portability,
     pub matchers: MatcherSummary,
     pub examples: Examples,

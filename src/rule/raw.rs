@@ -34,6 +34,10 @@ pub struct RawRule {
     /// Among pattern matches for one identifier, the highest priority wins.
     #[serde(default)]
     pub priority: i32,
+    /// Drop this rule's findings when the scanned tree defines the name (or the namespace root)
+    /// itself, as pattern matches always are.
+    #[serde(default)]
+    pub weak: bool,
     #[serde(rename = "match")]
     pub matcher: RawMatch,
     pub portability: RawPortability,

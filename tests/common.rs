@@ -1,0 +1,61 @@
+//! Shared helpers: run the library in process on a fixture, or the binary for CLI tests.
+
+use cuda_audit::rule::RuleSet;
+use cuda_audit::{Audit, Settings};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::sync::{Arc, OnceLock};
+
+pub fn repo_root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+pub fn fixture(rel: &str) -> PathBuf {
+    repo_root().join("fixtures").join(rel)
+}
+
+pub fn builtin_rules() -> Arc<RuleSet> {
+    static RULES: OnceLock<Arc<RuleSet>> = OnceLock::new();
+    RULES.get_or_init(|| Arc::new(RuleSet::builtin().expect("built-in rules load"))).clone()
+}
+
+/// Audits `dir` in process, paths relative to `dir`.
+pub fn audit_dir(dir: &Path) -> Audit {
+    let settings = Settings::new(dir, vec![dir.to_path_buf()], builtin_rules());
+    cuda_audit::audit(&settings).expect("audit succeeds")
+}
+
+/// Audits a fixture (file or directory under fixtures/), paths relative to fixtures/.
+pub fn audit_fixture(rel: &str) -> Audit {
+    let root = repo_root().join("fixtures");
+    let settings = Settings::new(&root, vec![root.join(rel)], builtin_rules());
+    cuda_audit::audit(&settings).expect("audit succeeds")
+}
+
+/// Runs the binary in `dir` with `args`.
+pub fn run_in(dir: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_cuda-audit"))
+        .args(args)
+        .current_dir(dir)
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("the binary runs")
+}
+
+pub fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+pub fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+/// `(symbol, line)` pairs of an audit's findings for one path, for compact assertions.
+pub fn symbols_in(audit: &Audit, path: &str) -> Vec<(String, usize)> {
+    audit
+        .findings
+        .iter()
+        .filter(|f| f.path == path)
+        .map(|f| (f.symbol.clone(), f.start.line))
+        .collect()
+}

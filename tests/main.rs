@@ -1,0 +1,10 @@
+//! The one integration-test binary (one link, fast `cargo test`). Modules by subject.
+
+mod common;
+
+mod cli;
+mod errors;
+mod fixtures;
+mod rule_examples;
+mod sarif;
+mod snapshots;
