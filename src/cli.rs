@@ -174,8 +174,13 @@ pub fn run(cli: Cli) -> Result<ExitStatus> {
 
 fn run_scan(args: ScanArgs) -> Result<ExitStatus> {
     let rules = Arc::new(RuleSet::load(&args.rules)?);
-    let cwd = std::env::current_dir().map_err(|e| Error::io("cannot read the current directory", e))?;
-    let paths = if args.paths.is_empty() { vec![PathBuf::from(".")] } else { args.paths.clone() };
+    let cwd =
+        std::env::current_dir().map_err(|e| Error::io("cannot read the current directory", e))?;
+    let paths = if args.paths.is_empty() {
+        vec![PathBuf::from(".")]
+    } else {
+        args.paths.clone()
+    };
     let root = scan_root(&cwd, &paths);
     let settings = Settings {
         paths,
@@ -196,17 +201,23 @@ fn run_scan(args: ScanArgs) -> Result<ExitStatus> {
         ColorChoice::Always => true,
         ColorChoice::Never => false,
         ColorChoice::Auto => {
-            args.output.is_none() && std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+            args.output.is_none()
+                && std::io::stdout().is_terminal()
+                && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
         }
     };
     let bytes = if format == Format::Text && args.quiet {
         let mut buf = Vec::new();
         let reporter = report::text::TextReporter { color };
-        reporter.write_findings(&audit, &mut buf).map_err(|e| Error::io("cannot render the report", e))?;
+        reporter
+            .write_findings(&audit, &mut buf)
+            .map_err(|e| Error::io("cannot render the report", e))?;
         buf
     } else {
         let mut buf = Vec::new();
-        report::reporter(format, color).write(&audit, &mut buf).map_err(|e| Error::io("cannot render the report", e))?;
+        report::reporter(format, color)
+            .write(&audit, &mut buf)
+            .map_err(|e| Error::io("cannot render the report", e))?;
         buf
     };
     match &args.output {
@@ -220,7 +231,11 @@ fn run_scan(args: ScanArgs) -> Result<ExitStatus> {
             }
         }
     }
-    Ok(if audit.findings.is_empty() { ExitStatus::Clean } else { ExitStatus::Findings })
+    Ok(if audit.findings.is_empty() {
+        ExitStatus::Clean
+    } else {
+        ExitStatus::Findings
+    })
 }
 
 /// Output paths are relative to the current directory when every scanned path lies inside it
@@ -228,13 +243,24 @@ fn run_scan(args: ScanArgs) -> Result<ExitStatus> {
 /// deepest directory that contains all scanned paths.
 fn scan_root(cwd: &Path, paths: &[PathBuf]) -> PathBuf {
     let cwd = cwd.canonicalize().unwrap_or_else(|_| cwd.to_path_buf());
-    let canon: Vec<PathBuf> = paths.iter().map(|p| cwd.join(p).canonicalize().unwrap_or_else(|_| cwd.join(p))).collect();
+    let canon: Vec<PathBuf> = paths
+        .iter()
+        .map(|p| cwd.join(p).canonicalize().unwrap_or_else(|_| cwd.join(p)))
+        .collect();
     if canon.iter().all(|p| p.starts_with(&cwd)) {
         return cwd;
     }
     let dirs: Vec<PathBuf> = canon
         .iter()
-        .map(|p| if p.is_dir() { p.clone() } else { p.parent().map(Path::to_path_buf).unwrap_or_else(|| p.clone()) })
+        .map(|p| {
+            if p.is_dir() {
+                p.clone()
+            } else {
+                p.parent()
+                    .map(Path::to_path_buf)
+                    .unwrap_or_else(|| p.clone())
+            }
+        })
         .collect();
     let mut common = dirs[0].clone();
     while !dirs.iter().all(|d| d.starts_with(&common)) {
@@ -252,12 +278,17 @@ pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
         Some(d) if !d.as_os_str().is_empty() => d,
         _ => Path::new("."),
     };
-    let mut tmp = tempfile::NamedTempFile::new_in(dir)
-        .map_err(|e| Error::io(format!("cannot create a temporary file in {}", dir.display()), e))?;
+    let mut tmp = tempfile::NamedTempFile::new_in(dir).map_err(|e| {
+        Error::io(
+            format!("cannot create a temporary file in {}", dir.display()),
+            e,
+        )
+    })?;
     tmp.write_all(bytes)
         .and_then(|_| tmp.as_file().sync_all())
         .map_err(|e| Error::io(format!("cannot write {}", path.display()), e))?;
-    tmp.persist(path).map_err(|e| Error::io(format!("cannot write {}", path.display()), e.error))?;
+    tmp.persist(path)
+        .map_err(|e| Error::io(format!("cannot write {}", path.display()), e.error))?;
     Ok(())
 }
 
@@ -266,21 +297,44 @@ fn run_rules(args: RulesArgs) -> Result<ExitStatus> {
     let mut out = Vec::new();
     match args.format {
         ListFormat::Json => {
-            let list: Vec<serde_json::Value> = rules.rules().iter().map(crate::report::json::rule_value).collect();
+            let list: Vec<serde_json::Value> = rules
+                .rules()
+                .iter()
+                .map(crate::report::json::rule_value)
+                .collect();
             serde_json::to_writer_pretty(&mut out, &list).expect("in-memory write");
             out.push(b'\n');
         }
         ListFormat::Text => {
             let width = rules.rules().iter().map(|r| r.id.len()).max().unwrap_or(0);
             for r in rules.rules() {
-                let efforts: Vec<String> = Target::ALL.iter().map(|&t| format!("{t}:{}", r.portability.get(t).effort)).collect();
-                writeln!(out, "{:<width$}  {:<16} {:<12} {}  [{}]", r.id, r.category.as_str(), r.library, r.title, efforts.join(" "))
-                    .expect("in-memory write");
+                let efforts: Vec<String> = Target::ALL
+                    .iter()
+                    .map(|&t| format!("{t}:{}", r.portability.get(t).effort))
+                    .collect();
+                writeln!(
+                    out,
+                    "{:<width$}  {:<16} {:<12} {}  [{}]",
+                    r.id,
+                    r.category.as_str(),
+                    r.library,
+                    r.title,
+                    efforts.join(" ")
+                )
+                .expect("in-memory write");
             }
-            writeln!(out, "{} rules, {} symbols", rules.rules().len(), rules.symbols().len()).expect("in-memory write");
+            writeln!(
+                out,
+                "{} rules, {} symbols",
+                rules.rules().len(),
+                rules.symbols().len()
+            )
+            .expect("in-memory write");
         }
     }
-    std::io::stdout().write_all(&out).map_err(|e| Error::io("cannot write to standard output", e))?;
+    std::io::stdout()
+        .write_all(&out)
+        .map_err(|e| Error::io("cannot write to standard output", e))?;
     Ok(ExitStatus::Clean)
 }
 
@@ -292,6 +346,8 @@ fn run_explain(args: ExplainArgs) -> Result<ExitStatus> {
             args.name
         ))
     })?;
-    std::io::stdout().write_all(text.as_bytes()).map_err(|e| Error::io("cannot write to standard output", e))?;
+    std::io::stdout()
+        .write_all(text.as_bytes())
+        .map_err(|e| Error::io("cannot write to standard output", e))?;
     Ok(ExitStatus::Clean)
 }

@@ -98,6 +98,9 @@ impl From<DataFileError> for Error {
 
 impl Error {
     pub fn io(message: impl Into<String>, source: std::io::Error) -> Self {
-        Error::Io { message: message.into(), source }
+        Error::Io {
+            message: message.into(),
+            source,
+        }
     }
 }

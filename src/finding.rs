@@ -39,7 +39,13 @@ pub struct Location {
 
 impl Finding {
     pub fn sort_key(&self) -> (&str, usize, usize, &str, &str) {
-        (&self.path, self.start.line, self.start.column, &self.rule_id, &self.symbol)
+        (
+            &self.path,
+            self.start.line,
+            self.start.column,
+            &self.rule_id,
+            &self.symbol,
+        )
     }
 
     pub fn effort(&self, target: Target) -> crate::portability::Effort {
@@ -59,7 +65,12 @@ pub fn assign_fingerprints(findings: &mut [Finding]) {
     let mut seen: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
     for f in findings.iter_mut() {
         let mut hasher = Sha256::new();
-        for part in [f.rule_id.as_str(), f.path.as_str(), f.symbol.as_str(), normalize_line(&f.snippet).as_str()] {
+        for part in [
+            f.rule_id.as_str(),
+            f.path.as_str(),
+            f.symbol.as_str(),
+            normalize_line(&f.snippet).as_str(),
+        ] {
             hasher.update(part.as_bytes());
             hasher.update([0u8]);
         }

@@ -8,7 +8,11 @@ fn main() -> ExitCode {
         Ok(cli) => cli,
         Err(e) => {
             let _ = e.print();
-            return if e.use_stderr() { ExitStatus::Error.into() } else { ExitStatus::Clean.into() };
+            return if e.use_stderr() {
+                ExitStatus::Error.into()
+            } else {
+                ExitStatus::Clean.into()
+            };
         }
     };
     match run(cli) {

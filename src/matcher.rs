@@ -22,30 +22,57 @@ pub fn match_facts<'a>(rules: &'a RuleSet, extraction: &Extraction, lang: Lang) 
     extraction
         .facts
         .iter()
-        .filter_map(|fact| match_fact(rules, fact, &extraction.using_namespaces, lang))
+        .filter_map(|fact| {
+            match_fact(
+                rules,
+                fact,
+                &extraction.using_namespaces,
+                fact.lang.unwrap_or(lang),
+            )
+        })
         .collect()
 }
 
-fn match_fact<'a>(rules: &'a RuleSet, fact: &Fact, usings: &[Vec<String>], lang: Lang) -> Option<Hit<'a>> {
+fn match_fact<'a>(
+    rules: &'a RuleSet,
+    fact: &Fact,
+    usings: &[Vec<String>],
+    lang: Lang,
+) -> Option<Hit<'a>> {
     let hit = |rule: RuleIdx, symbol, from_pattern: bool| {
         let weak = from_pattern || rules.rule(rule).weak;
         let weak_name = weak.then(|| match &fact.kind {
             FactKind::Qualified(segments) | FactKind::Namespace(segments) => segments[0].clone(),
             _ => fact.text.clone(),
         });
-        Hit { rule, symbol, text: fact.text.clone(), span: fact.span.clone(), detail: fact.detail.clone(), weak_name }
+        Hit {
+            rule,
+            symbol,
+            text: fact.text.clone(),
+            span: fact.span.clone(),
+            detail: fact.detail.clone(),
+            weak_name,
+        }
     };
     match &fact.kind {
         FactKind::Name => {
             if let Some(sym) = rules.lookup_name(&fact.text, lang) {
                 return Some(hit(sym.rule, Some(sym), false));
             }
-            rules.lookup_pattern(&fact.text, lang).map(|rule| hit(rule, None, true))
+            rules
+                .lookup_pattern(&fact.text, lang)
+                .map(|rule| hit(rule, None, true))
         }
-        FactKind::Include => rules.lookup_include(&fact.text, lang).map(|rule| hit(rule, None, false)),
+        FactKind::Include => rules
+            .lookup_include(&fact.text, lang)
+            .map(|rule| hit(rule, None, false)),
         FactKind::Launch => rules.launch_rule(lang).map(|rule| hit(rule, None, false)),
-        FactKind::InlineAsm => rules.inline_asm_rule(lang).map(|rule| hit(rule, None, false)),
-        FactKind::Namespace(segments) => namespace_rule(rules, segments, usings, lang).map(|rule| hit(rule, None, false)),
+        FactKind::InlineAsm => rules
+            .inline_asm_rule(lang)
+            .map(|rule| hit(rule, None, false)),
+        FactKind::Namespace(segments) => {
+            namespace_rule(rules, segments, usings, lang).map(|rule| hit(rule, None, false))
+        }
         FactKind::Qualified(segments) => {
             if let Some(rule) = namespace_rule(rules, segments, usings, lang) {
                 return Some(hit(rule, None, false));
@@ -66,17 +93,32 @@ fn match_fact<'a>(rules: &'a RuleSet, fact: &Fact, usings: &[Vec<String>], lang:
     }
 }
 
-fn namespace_rule(rules: &RuleSet, segments: &[String], usings: &[Vec<String>], lang: Lang) -> Option<RuleIdx> {
+fn namespace_rule(
+    rules: &RuleSet,
+    segments: &[String],
+    usings: &[Vec<String>],
+    lang: Lang,
+) -> Option<RuleIdx> {
     let direct: Vec<&str> = segments.iter().map(String::as_str).collect();
     if let Some((rule, _)) = rules.lookup_namespace(&direct, lang) {
         return Some(rule);
     }
     // `using namespace nvcuda;` then `wmma::fragment`: try each using-directive as a prefix.
-    if segments.first().is_none_or(|first| rules.is_namespace_root(first)) {
+    if segments
+        .first()
+        .is_none_or(|first| rules.is_namespace_root(first))
+    {
         return None;
     }
     usings.iter().find_map(|using| {
-        let joined: Vec<&str> = using.iter().map(String::as_str).chain(direct.iter().copied()).collect();
-        rules.lookup_namespace(&joined, lang).filter(|&(_, len)| len > using.len()).map(|(rule, _)| rule)
+        let joined: Vec<&str> = using
+            .iter()
+            .map(String::as_str)
+            .chain(direct.iter().copied())
+            .collect();
+        rules
+            .lookup_namespace(&joined, lang)
+            .filter(|&(_, len)| len > using.len())
+            .map(|(rule, _)| rule)
     })
 }

@@ -45,7 +45,9 @@ impl std::str::FromStr for Target {
             "rocm" => Ok(Target::Rocm),
             "neuron" => Ok(Target::Neuron),
             "tpu" => Ok(Target::Tpu),
-            other => Err(format!("unknown target `{other}` (expected rocm, neuron or tpu)")),
+            other => Err(format!(
+                "unknown target `{other}` (expected rocm, neuron or tpu)"
+            )),
         }
     }
 }
@@ -65,7 +67,12 @@ pub enum Effort {
 }
 
 impl Effort {
-    pub const ALL: [Effort; 4] = [Effort::None, Effort::Automatic, Effort::Manual, Effort::Rewrite];
+    pub const ALL: [Effort; 4] = [
+        Effort::None,
+        Effort::Automatic,
+        Effort::Manual,
+        Effort::Rewrite,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {

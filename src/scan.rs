@@ -3,8 +3,8 @@
 
 use crate::error::{Error, Result};
 use crate::finding::{Finding, Location, assign_fingerprints};
+use crate::lang::FrontEnds;
 use crate::lang::Lang;
-use crate::lang::cpp::CppFrontEnd;
 use crate::matcher::match_facts;
 use crate::portability::Target;
 use crate::rule::RuleSet;
@@ -30,7 +30,13 @@ pub struct Settings {
 impl Settings {
     /// Settings for scanning `paths` with the default options, paths shown relative to `root`.
     pub fn new(root: impl Into<PathBuf>, paths: Vec<PathBuf>, rules: Arc<RuleSet>) -> Self {
-        Settings { paths, root: root.into(), walk: WalkOptions::default(), targets: Vec::new(), rules }
+        Settings {
+            paths,
+            root: root.into(),
+            walk: WalkOptions::default(),
+            targets: Vec::new(),
+            rules,
+        }
     }
 }
 
@@ -66,7 +72,13 @@ pub struct FileNote {
 
 /// Per-file result sent from worker threads.
 enum Outcome {
-    Scanned { lang: Lang, bytes: u64, findings: Vec<Finding>, defined: Vec<String>, warnings: Vec<FileNote> },
+    Scanned {
+        lang: Lang,
+        bytes: u64,
+        findings: Vec<Finding>,
+        defined: Vec<String>,
+        warnings: Vec<FileNote>,
+    },
     Skipped(FileNote),
 }
 
@@ -77,25 +89,43 @@ pub fn audit(settings: &Settings) -> Result<Audit> {
             return Err(Error::MissingPath(p.clone()));
         }
     }
-    let root = settings.root.canonicalize().unwrap_or_else(|_| settings.root.clone());
+    let root = settings
+        .root
+        .canonicalize()
+        .unwrap_or_else(|_| settings.root.clone());
     // Canonical paths share the canonical root's prefix, so `relative` is a plain strip.
-    let paths: Vec<PathBuf> = settings.paths.iter().map(|p| p.canonicalize().unwrap_or_else(|_| absolute(p))).collect();
+    let paths: Vec<PathBuf> = settings
+        .paths
+        .iter()
+        .map(|p| p.canonicalize().unwrap_or_else(|_| absolute(p)))
+        .collect();
     let outcomes: Mutex<Vec<Outcome>> = Mutex::new(Vec::new());
     let rules = &settings.rules;
     let targets = RuleSet::targets_or_all(&settings.targets);
 
     walk::walk(&paths, &root, &settings.walk, || {
-        let mut front_end = CppFrontEnd::new();
+        let mut front_ends = FrontEnds::new();
         let root = root.clone();
         let outcomes = &outcomes;
         move |entry: Entry| {
             let outcome = match entry {
-                Entry::File { path, lang, size } => scan_file(&mut front_end, rules, &root, &path, lang, size),
-                Entry::Skip { path, reason, message } => {
-                    Outcome::Skipped(FileNote { path: relative(&root, &path), reason: reason.as_str(), message })
+                Entry::File { path, lang, size } => {
+                    scan_file(&mut front_ends, rules, &root, &path, lang, size)
                 }
+                Entry::Skip {
+                    path,
+                    reason,
+                    message,
+                } => Outcome::Skipped(FileNote {
+                    path: relative(&root, &path),
+                    reason: reason.as_str(),
+                    message,
+                }),
             };
-            outcomes.lock().expect("no worker panics while holding the lock").push(outcome);
+            outcomes
+                .lock()
+                .expect("no worker panics while holding the lock")
+                .push(outcome);
         }
     })
     .map_err(Error::Usage)?;
@@ -105,7 +135,13 @@ pub fn audit(settings: &Settings) -> Result<Audit> {
     let mut defined = HashSet::new();
     for outcome in outcomes.into_inner().expect("workers are done") {
         match outcome {
-            Outcome::Scanned { lang, bytes, findings: f, defined: d, warnings } => {
+            Outcome::Scanned {
+                lang,
+                bytes,
+                findings: f,
+                defined: d,
+                warnings,
+            } => {
                 report.scanned += 1;
                 report.bytes += bytes;
                 *report.by_language.entry(lang).or_default() += 1;
@@ -118,17 +154,39 @@ pub fn audit(settings: &Settings) -> Result<Audit> {
     }
     // A name matched only by a family pattern (`cudaLikeHelper` by `cuda[A-Z]*`) is not CUDA when
     // the scanned tree defines it.
-    findings.retain(|f| !f.weak_name.as_ref().is_some_and(|name| defined.contains(name)));
+    findings.retain(|f| {
+        !f.weak_name
+            .as_ref()
+            .is_some_and(|name| defined.contains(name))
+    });
     findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     assign_fingerprints(&mut findings);
     report.skipped.sort();
     report.warnings.sort();
-    Ok(Audit { findings, files: report, targets, rules: Arc::clone(rules) })
+    Ok(Audit {
+        findings,
+        files: report,
+        targets,
+        rules: Arc::clone(rules),
+    })
 }
 
-fn scan_file(front_end: &mut CppFrontEnd, rules: &RuleSet, root: &Path, path: &Path, lang: Lang, size: u64) -> Outcome {
+fn scan_file(
+    front_ends: &mut FrontEnds,
+    rules: &RuleSet,
+    root: &Path,
+    path: &Path,
+    lang: Lang,
+    size: u64,
+) -> Outcome {
     let rel = relative(root, path);
-    let skipped = |reason: SkipReason, message: String| Outcome::Skipped(FileNote { path: rel.clone(), reason: reason.as_str(), message });
+    let skipped = |reason: SkipReason, message: String| {
+        Outcome::Skipped(FileNote {
+            path: rel.clone(),
+            reason: reason.as_str(),
+            message,
+        })
+    };
     let bytes = match std::fs::read(path) {
         Ok(b) => b,
         Err(e) => return skipped(SkipReason::Unreadable, e.to_string()),
@@ -138,7 +196,9 @@ fn scan_file(front_end: &mut CppFrontEnd, rules: &RuleSet, root: &Path, path: &P
     }
     let decoded = match decode(&bytes) {
         Ok(d) => d,
-        Err(Undecodable::Binary) => return skipped(SkipReason::Binary, "binary file (NUL byte)".into()),
+        Err(Undecodable::Binary) => {
+            return skipped(SkipReason::Binary, "binary file (NUL byte)".into());
+        }
     };
     let mut warnings = Vec::new();
     if decoded.lossy {
@@ -148,23 +208,50 @@ fn scan_file(front_end: &mut CppFrontEnd, rules: &RuleSet, root: &Path, path: &P
             message: "invalid UTF-8 replaced with U+FFFD; the file was still scanned".into(),
         });
     }
-    let (findings, defined) = scan_text(front_end, rules, &rel, decoded.text.as_ref(), lang);
-    Outcome::Scanned { lang, bytes: size, findings, defined, warnings }
+    let text = decoded.text.as_ref();
+    let scanned = scan_text(front_ends, rules, &rel, path, text, lang);
+    let lines = LineIndex::new(text);
+    for w in scanned.warnings {
+        let at = w.offset.map(|o| {
+            let p = lines.position(text, o);
+            format!(" (line {}, column {})", p.line, p.column)
+        });
+        warnings.push(FileNote {
+            path: rel.clone(),
+            reason: w.reason,
+            message: format!("{}{}", w.message, at.unwrap_or_default()),
+        });
+    }
+    Outcome::Scanned {
+        lang,
+        bytes: size,
+        findings: scanned.findings,
+        defined: scanned.defined,
+        warnings,
+    }
 }
 
-/// Scans one file's text: its findings (in file order) and the names it defines. Findings of
-/// weak matches are kept; the caller drops those whose name the scanned tree defines.
+/// What scanning one file's text yields.
+pub struct ScannedText {
+    /// In file order. Weak matches are kept; the caller drops those whose name the scanned tree
+    /// defines.
+    pub findings: Vec<Finding>,
+    /// Names the file defines.
+    pub defined: Vec<String>,
+    pub warnings: Vec<crate::lang::ExtractWarning>,
+}
+
+/// Scans one file's text. `rel` is the path as reported, `path` the path on disk (its name tells
+/// a notebook from a Python file, a Dockerfile from a YAML file).
 pub fn scan_text(
-    front_end: &mut CppFrontEnd,
+    front_ends: &mut FrontEnds,
     rules: &RuleSet,
     rel: &str,
+    path: &Path,
     text: &str,
     lang: Lang,
-) -> (Vec<Finding>, Vec<String>) {
-    let extraction = match lang {
-        Lang::C | Lang::Cpp | Lang::Cuda => front_end.extract(text, lang),
-        Lang::Python => Default::default(),
-    };
+) -> ScannedText {
+    let extraction = front_ends.extract(text, lang, path);
     let lines = LineIndex::new(text);
     let findings = match_facts(rules, &extraction, lang)
         .into_iter()
@@ -181,8 +268,16 @@ pub fn scan_text(
                 detail: hit.detail,
                 level: rule.level,
                 path: rel.to_string(),
-                start: Location { line: start.line, column: start.column, column_utf16: start.column_utf16 },
-                end: Location { line: end.line, column: end.column, column_utf16: end.column_utf16 },
+                start: Location {
+                    line: start.line,
+                    column: start.column,
+                    column_utf16: start.column_utf16,
+                },
+                end: Location {
+                    line: end.line,
+                    column: end.column,
+                    column_utf16: end.column_utf16,
+                },
                 snippet: lines.line_text(text, start.line - 1).to_string(),
                 portability: rules.portability_of(hit.rule, hit.symbol).clone(),
                 fingerprint: String::new(),
@@ -190,16 +285,27 @@ pub fn scan_text(
             }
         })
         .collect();
-    (findings, extraction.defined)
+    ScannedText {
+        findings,
+        defined: extraction.defined,
+        warnings: extraction.warnings,
+    }
 }
 
 /// Findings of a single snippet, as a scan of a tree holding only that snippet would report
-/// them (used by the rule-example tests and `cuda-audit rules --check`).
+/// them (used by the rule-example tests). The snippet is treated as a file of language `lang`
+/// with that language's usual name ([`Lang::sample_file_name`]).
 pub fn scan_snippet(rules: &RuleSet, text: &str, lang: Lang) -> Vec<Finding> {
-    let mut front_end = CppFrontEnd::new();
-    let (mut findings, defined) = scan_text(&mut front_end, rules, "snippet", text, lang);
-    let defined: HashSet<String> = defined.into_iter().collect();
-    findings.retain(|f| !f.weak_name.as_ref().is_some_and(|name| defined.contains(name)));
+    let mut front_ends = FrontEnds::new();
+    let name = lang.sample_file_name();
+    let scanned = scan_text(&mut front_ends, rules, name, Path::new(name), text, lang);
+    let defined: HashSet<String> = scanned.defined.into_iter().collect();
+    let mut findings = scanned.findings;
+    findings.retain(|f| {
+        !f.weak_name
+            .as_ref()
+            .is_some_and(|name| defined.contains(name))
+    });
     findings
 }
 
@@ -207,14 +313,18 @@ fn absolute(p: &Path) -> PathBuf {
     if p.is_absolute() {
         p.to_path_buf()
     } else {
-        std::env::current_dir().map(|d| d.join(p)).unwrap_or_else(|_| p.to_path_buf())
+        std::env::current_dir()
+            .map(|d| d.join(p))
+            .unwrap_or_else(|_| p.to_path_buf())
     }
 }
 
 /// `path` relative to `root`, with forward slashes; the path as given when it is not under the root.
 pub fn relative(root: &Path, path: &Path) -> String {
     match path.strip_prefix(root) {
-        Ok(rel) if rel.as_os_str().is_empty() => path.file_name().map_or(".".into(), |n| n.to_string_lossy().into_owned()),
+        Ok(rel) if rel.as_os_str().is_empty() => path
+            .file_name()
+            .map_or(".".into(), |n| n.to_string_lossy().into_owned()),
         Ok(rel) => rel.to_string_lossy().replace('\\', "/"),
         Err(_) => path.to_string_lossy().replace('\\', "/"),
     }

@@ -28,8 +28,14 @@ pub fn decode(bytes: &[u8]) -> Result<Decoded<'_>, Undecodable> {
     }
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     match std::str::from_utf8(bytes) {
-        Ok(text) => Ok(Decoded { text: Cow::Borrowed(text), lossy: false }),
-        Err(_) => Ok(Decoded { text: String::from_utf8_lossy(bytes), lossy: true }),
+        Ok(text) => Ok(Decoded {
+            text: Cow::Borrowed(text),
+            lossy: false,
+        }),
+        Err(_) => Ok(Decoded {
+            text: String::from_utf8_lossy(bytes),
+            lossy: true,
+        }),
     }
 }
 

@@ -19,6 +19,30 @@ pub struct Summary {
     pub bytes_scanned: u64,
     pub skipped_by_reason: BTreeMap<&'static str, usize>,
     pub warnings_by_reason: BTreeMap<&'static str, usize>,
+    /// The API surface per library, sorted by library name.
+    pub libraries: Vec<LibraryInventory>,
+}
+
+/// The distinct CUDA symbols one library contributes: what HIPIFY's statistics mode counts, but
+/// per target.
+#[derive(Debug)]
+pub struct LibraryInventory {
+    pub library: String,
+    pub occurrences: usize,
+    pub files: usize,
+    /// Sorted by occurrences (most first), then symbol.
+    pub symbols: Vec<SymbolUse>,
+    /// Per selected target: distinct symbols per effort class.
+    pub targets: Vec<(Target, [usize; 4])>,
+}
+
+#[derive(Debug)]
+pub struct SymbolUse {
+    pub symbol: String,
+    pub occurrences: usize,
+    pub files: usize,
+    /// Per selected target, the symbol's effort (from its first occurrence).
+    pub efforts: Vec<(Target, Effort)>,
 }
 
 impl Summary {
@@ -26,7 +50,8 @@ impl Summary {
         let mut by_category = BTreeMap::new();
         let mut by_library = BTreeMap::new();
         let mut by_rule = BTreeMap::new();
-        let mut targets: Vec<(Target, [usize; 4])> = audit.targets.iter().map(|&t| (t, [0; 4])).collect();
+        let mut targets: Vec<(Target, [usize; 4])> =
+            audit.targets.iter().map(|&t| (t, [0; 4])).collect();
         let mut files = std::collections::BTreeSet::new();
         for f in &audit.findings {
             *by_category.entry(f.category).or_default() += 1;
@@ -45,7 +70,9 @@ impl Summary {
         for note in &audit.files.warnings {
             *warnings_by_reason.entry(note.reason).or_default() += 1;
         }
+        let libraries = inventory(audit);
         Summary {
+            libraries,
             findings: audit.findings.len(),
             files_with_findings: files.len(),
             by_category,
@@ -72,17 +99,88 @@ impl Summary {
             self.files_skipped()
         );
         if !self.skipped_by_reason.is_empty() {
-            let reasons: Vec<String> = self.skipped_by_reason.iter().map(|(r, n)| format!("{n} {r}")).collect();
+            let reasons: Vec<String> = self
+                .skipped_by_reason
+                .iter()
+                .map(|(r, n)| format!("{n} {r}"))
+                .collect();
             line.push_str(&format!(" ({})", reasons.join(", ")));
         }
         if !self.warnings_by_reason.is_empty() {
-            let reasons: Vec<String> = self.warnings_by_reason.iter().map(|(r, n)| format!("{n} {r}")).collect();
+            let reasons: Vec<String> = self
+                .warnings_by_reason
+                .iter()
+                .map(|(r, n)| format!("{n} {r}"))
+                .collect();
             line.push_str(&format!("; warnings: {}", reasons.join(", ")));
         }
         line
     }
 
     pub fn effort_count(&self, target: Target, effort: Effort) -> usize {
-        self.targets.iter().find(|(t, _)| *t == target).map_or(0, |(_, c)| c[effort.index()])
+        self.targets
+            .iter()
+            .find(|(t, _)| *t == target)
+            .map_or(0, |(_, c)| c[effort.index()])
     }
+}
+
+fn inventory(audit: &Audit) -> Vec<LibraryInventory> {
+    use std::collections::BTreeSet;
+    #[derive(Default)]
+    struct Acc<'a> {
+        occurrences: usize,
+        files: BTreeSet<&'a str>,
+        symbols: BTreeMap<&'a str, (usize, BTreeSet<&'a str>, &'a crate::finding::Finding)>,
+    }
+    let mut libs: BTreeMap<&str, Acc> = BTreeMap::new();
+    for f in &audit.findings {
+        let acc = libs.entry(f.library.as_str()).or_default();
+        acc.occurrences += 1;
+        acc.files.insert(&f.path);
+        let entry = acc
+            .symbols
+            .entry(f.symbol.as_str())
+            .or_insert((0, BTreeSet::new(), f));
+        entry.0 += 1;
+        entry.1.insert(&f.path);
+    }
+    libs.into_iter()
+        .map(|(library, acc)| {
+            let mut targets: Vec<(Target, [usize; 4])> =
+                audit.targets.iter().map(|&t| (t, [0; 4])).collect();
+            let mut symbols: Vec<SymbolUse> = acc
+                .symbols
+                .into_iter()
+                .map(|(symbol, (occurrences, files, first))| {
+                    let efforts: Vec<(Target, Effort)> = audit
+                        .targets
+                        .iter()
+                        .map(|&t| (t, first.effort(t)))
+                        .collect();
+                    for (t, counts) in &mut targets {
+                        counts[first.effort(*t).index()] += 1;
+                    }
+                    SymbolUse {
+                        symbol: symbol.to_string(),
+                        occurrences,
+                        files: files.len(),
+                        efforts,
+                    }
+                })
+                .collect();
+            symbols.sort_by(|a, b| {
+                b.occurrences
+                    .cmp(&a.occurrences)
+                    .then_with(|| a.symbol.cmp(&b.symbol))
+            });
+            LibraryInventory {
+                library: library.to_string(),
+                occurrences: acc.occurrences,
+                files: acc.files.len(),
+                symbols,
+                targets,
+            }
+        })
+        .collect()
 }

@@ -19,7 +19,13 @@ pub struct WalkOptions {
 
 impl Default for WalkOptions {
     fn default() -> Self {
-        WalkOptions { hidden: false, no_ignore: false, excludes: Vec::new(), max_file_size: 2 * 1024 * 1024, threads: 0 }
+        WalkOptions {
+            hidden: false,
+            no_ignore: false,
+            excludes: Vec::new(),
+            max_file_size: 2 * 1024 * 1024,
+            threads: 0,
+        }
     }
 }
 
@@ -58,26 +64,43 @@ impl SkipReason {
 /// What the walker found at one path.
 pub enum Entry {
     /// A regular file in a language cuda-audit scans.
-    File { path: PathBuf, lang: Lang, size: u64 },
+    File {
+        path: PathBuf,
+        lang: Lang,
+        size: u64,
+    },
     /// Something that was not scanned, with the reason.
-    Skip { path: PathBuf, reason: SkipReason, message: String },
+    Skip {
+        path: PathBuf,
+        reason: SkipReason,
+        message: String,
+    },
 }
 
 /// Walks `paths` in parallel, calling `visit` from worker threads. `make_visitor` runs once per
 /// thread so each thread can keep its own parsers.
-pub fn walk<F, V>(paths: &[PathBuf], root: &Path, options: &WalkOptions, make_visitor: F) -> Result<(), String>
+pub fn walk<F, V>(
+    paths: &[PathBuf],
+    root: &Path,
+    options: &WalkOptions,
+    make_visitor: F,
+) -> Result<(), String>
 where
     F: Fn() -> V + Sync,
     V: FnMut(Entry) + Send,
 {
-    let Some((first, rest)) = paths.split_first() else { return Ok(()) };
+    let Some((first, rest)) = paths.split_first() else {
+        return Ok(());
+    };
     let excludes = build_excludes(&options.excludes)?;
     let mut builder = WalkBuilder::new(first);
     for p in rest {
         builder.add(p);
     }
+    // Hidden entries are filtered below instead of by `ignore`, so `.github/` (workflows are
+    // CUDA-relevant: GPU runner labels) is walked even when other hidden files are not.
     builder
-        .hidden(!options.hidden)
+        .hidden(false)
         .ignore(!options.no_ignore)
         .git_ignore(!options.no_ignore)
         .git_global(!options.no_ignore)
@@ -87,9 +110,24 @@ where
         .follow_links(false)
         .threads(options.threads);
     let excludes_root = root.to_path_buf();
+    let skip_hidden = !options.hidden;
     builder.filter_entry(move |entry| {
-        let rel = entry.path().strip_prefix(&excludes_root).unwrap_or(entry.path());
-        !excludes.is_match(rel) && !entry.file_name().to_str().is_some_and(|n| excludes.is_match(n))
+        if skip_hidden
+            && entry.depth() > 0
+            && is_hidden(entry.file_name())
+            && entry.file_name() != ".github"
+        {
+            return false;
+        }
+        let rel = entry
+            .path()
+            .strip_prefix(&excludes_root)
+            .unwrap_or(entry.path());
+        !excludes.is_match(rel)
+            && !entry
+                .file_name()
+                .to_str()
+                .is_some_and(|n| excludes.is_match(n))
     });
     let canonical_root = root.canonicalize().unwrap_or_else(|_| root.to_path_buf());
     builder.build_parallel().run(|| {
@@ -105,13 +143,21 @@ where
                 }
                 Err(err) => {
                     let (path, reason) = walk_error_details(&err);
-                    visit(Entry::Skip { path, reason, message: err.to_string() });
+                    visit(Entry::Skip {
+                        path,
+                        reason,
+                        message: err.to_string(),
+                    });
                 }
             }
             WalkState::Continue
         })
     });
     Ok(())
+}
+
+fn is_hidden(name: &std::ffi::OsStr) -> bool {
+    name.as_encoded_bytes().first() == Some(&b'.')
 }
 
 fn build_excludes(globs: &[String]) -> Result<GlobSet, String> {
@@ -137,15 +183,30 @@ fn classify(entry: &DirEntry, root: &Path, max_file_size: u64) -> Option<Entry> 
     }
     let lang = Lang::detect(&path)?;
     if !file_type.is_file() {
-        return Some(Entry::Skip { path, reason: SkipReason::NotRegularFile, message: "not a regular file".into() });
+        return Some(Entry::Skip {
+            path,
+            reason: SkipReason::NotRegularFile,
+            message: "not a regular file".into(),
+        });
     }
     let size = match entry.metadata() {
         Ok(m) => m.len(),
-        Err(e) => return Some(Entry::Skip { path, reason: SkipReason::Unreadable, message: e.to_string() }),
+        Err(e) => {
+            return Some(Entry::Skip {
+                path,
+                reason: SkipReason::Unreadable,
+                message: e.to_string(),
+            });
+        }
     };
     if size > max_file_size {
-        let message = format!("{size} bytes, over the {max_file_size}-byte limit (--max-file-size)");
-        return Some(Entry::Skip { path, reason: SkipReason::TooLarge, message });
+        let message =
+            format!("{size} bytes, over the {max_file_size}-byte limit (--max-file-size)");
+        return Some(Entry::Skip {
+            path,
+            reason: SkipReason::TooLarge,
+            message,
+        });
     }
     Some(Entry::File { path, lang, size })
 }
@@ -158,14 +219,23 @@ fn classify_symlink(path: PathBuf, root: &Path) -> Entry {
             reason: SkipReason::SymlinkOutsideRoot,
         },
         Ok(target) => Entry::Skip {
-            message: format!("symlinks are not followed (target {} is scanned on its own path)", target.display()),
+            message: format!(
+                "symlinks are not followed (target {} is scanned on its own path)",
+                target.display()
+            ),
             path,
             reason: SkipReason::Symlink,
         },
-        Err(e) if e.raw_os_error() == Some(40) => {
-            Entry::Skip { path, reason: SkipReason::SymlinkLoop, message: "symlink loop".into() }
-        }
-        Err(e) => Entry::Skip { path, reason: SkipReason::BrokenSymlink, message: format!("broken symlink: {e}") },
+        Err(e) if e.raw_os_error() == Some(40) => Entry::Skip {
+            path,
+            reason: SkipReason::SymlinkLoop,
+            message: "symlink loop".into(),
+        },
+        Err(e) => Entry::Skip {
+            path,
+            reason: SkipReason::BrokenSymlink,
+            message: format!("broken symlink: {e}"),
+        },
     }
 }
 
@@ -178,7 +248,9 @@ fn walk_error_details(err: &ignore::Error) -> (PathBuf, SkipReason) {
             };
             (path.clone(), reason)
         }
-        ignore::Error::WithDepth { err, .. } | ignore::Error::WithLineNumber { err, .. } => walk_error_details(err),
+        ignore::Error::WithDepth { err, .. } | ignore::Error::WithLineNumber { err, .. } => {
+            walk_error_details(err)
+        }
         ignore::Error::Loop { child, .. } => (child.clone(), SkipReason::SymlinkLoop),
         _ => (PathBuf::new(), SkipReason::WalkError),
     }

@@ -16,19 +16,31 @@ fn exit_codes() {
 fn bare_command_scans_the_current_directory() {
     let out = run_in(&fixture("cases"), &["--format", "json"]);
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert!(v["findings"].as_array().unwrap().iter().any(|f| f["path"] == "crlf.cpp"));
+    assert!(
+        v["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f["path"] == "crlf.cpp")
+    );
 }
 
 #[test]
 fn scan_subcommand_and_paths_relative_to_cwd() {
-    let out = run_in(&fixture(""), &["scan", "--format", "json", "cases/crlf.cpp"]);
+    let out = run_in(
+        &fixture(""),
+        &["scan", "--format", "json", "cases/crlf.cpp"],
+    );
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v["findings"][0]["path"], "cases/crlf.cpp");
 }
 
 #[test]
 fn target_subset_limits_portability() {
-    let out = run_in(&fixture("cases"), &["--format", "json", "--target", "rocm", "crlf.cpp"]);
+    let out = run_in(
+        &fixture("cases"),
+        &["--format", "json", "--target", "rocm", "crlf.cpp"],
+    );
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     let port = v["findings"][0]["portability"].as_object().unwrap();
     assert_eq!(port.keys().collect::<Vec<_>>(), ["rocm"]);
@@ -46,28 +58,51 @@ fn exclude_and_hidden() {
     let paths = |args: &[&str]| -> Vec<String> {
         let out = run_in(dir.path(), args);
         let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-        v["findings"].as_array().unwrap().iter().map(|f| f["path"].as_str().unwrap().to_string()).collect()
+        v["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f["path"].as_str().unwrap().to_string())
+            .collect()
     };
     assert_eq!(paths(&["-f", "json"]), ["c.cu", "vendor/b.cu"]);
     assert_eq!(paths(&["-f", "json", "--exclude", "vendor"]), ["c.cu"]);
-    assert_eq!(paths(&["-f", "json", "--hidden", "--exclude", "vendor/**"]), [".hidden/a.cu", "c.cu"]);
+    assert_eq!(
+        paths(&["-f", "json", "--hidden", "--exclude", "vendor/**"]),
+        [".hidden/a.cu", "c.cu"]
+    );
 }
 
 #[test]
 fn gitignore_is_respected_unless_no_ignore() {
     let with = run_in(&fixture("demo"), &["-f", "json"]);
     let v: serde_json::Value = serde_json::from_slice(&with.stdout).unwrap();
-    assert!(v["findings"].as_array().unwrap().iter().all(|f| !f["path"].as_str().unwrap().starts_with("build/")));
+    assert!(
+        v["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|f| !f["path"].as_str().unwrap().starts_with("build/"))
+    );
     let without = run_in(&fixture("demo"), &["-f", "json", "--no-ignore"]);
     let v: serde_json::Value = serde_json::from_slice(&without.stdout).unwrap();
-    assert!(v["findings"].as_array().unwrap().iter().any(|f| f["path"] == "build/ignored.cu"));
+    assert!(
+        v["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f["path"] == "build/ignored.cu")
+    );
 }
 
 #[test]
 fn output_file_is_written_and_stdout_stays_empty() {
     let dir = tempfile::tempdir().unwrap();
     let out_path = dir.path().join("report.sarif");
-    let out = run_in(&fixture("cases"), &["--format", "sarif", "-o", out_path.to_str().unwrap()]);
+    let out = run_in(
+        &fixture("cases"),
+        &["--format", "sarif", "-o", out_path.to_str().unwrap()],
+    );
     assert_eq!(out.status.code(), Some(1));
     assert!(stdout(&out).is_empty());
     let v: serde_json::Value = serde_json::from_slice(&std::fs::read(&out_path).unwrap()).unwrap();
@@ -92,7 +127,12 @@ fn rules_and_explain() {
     assert!(stdout(&list).contains("kernel-launch"));
     let json = run_in(&root, &["rules", "--format", "json"]);
     let v: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
-    assert!(v.as_array().unwrap().iter().any(|r| r["id"] == "inline-ptx" && r["portability"]["rocm"]["effort"] == "rewrite"));
+    assert!(
+        v.as_array()
+            .unwrap()
+            .iter()
+            .any(|r| r["id"] == "inline-ptx" && r["portability"]["rocm"]["effort"] == "rewrite")
+    );
     let explain = run_in(&root, &["explain", "kernel-launch"]);
     assert_eq!(explain.status.code(), Some(0));
     assert!(stdout(&explain).contains("<<<"));

@@ -16,7 +16,9 @@ pub fn fixture(rel: &str) -> PathBuf {
 
 pub fn builtin_rules() -> Arc<RuleSet> {
     static RULES: OnceLock<Arc<RuleSet>> = OnceLock::new();
-    RULES.get_or_init(|| Arc::new(RuleSet::builtin().expect("built-in rules load"))).clone()
+    RULES
+        .get_or_init(|| Arc::new(RuleSet::builtin().expect("built-in rules load")))
+        .clone()
 }
 
 /// Audits `dir` in process, paths relative to `dir`.

@@ -7,13 +7,28 @@ use std::fs;
 #[test]
 fn bad_files_are_counted_and_the_scan_goes_on() {
     let audit = audit_dir(&fixture("bad"));
-    let skipped: Vec<(&str, &str)> = audit.files.skipped.iter().map(|n| (n.path.as_str(), n.reason)).collect();
+    let skipped: Vec<(&str, &str)> = audit
+        .files
+        .skipped
+        .iter()
+        .map(|n| (n.path.as_str(), n.reason))
+        .collect();
     assert!(skipped.contains(&("binary.cu", "binary")), "{skipped:?}");
     assert!(skipped.contains(&("empty.cu", "empty")), "{skipped:?}");
-    let warnings: Vec<(&str, &str)> = audit.files.warnings.iter().map(|n| (n.path.as_str(), n.reason)).collect();
+    let warnings: Vec<(&str, &str)> = audit
+        .files
+        .warnings
+        .iter()
+        .map(|n| (n.path.as_str(), n.reason))
+        .collect();
     assert_eq!(warnings, [("invalid_utf8.cu", "invalid-utf8")]);
     // The file with a stray byte is still scanned: its kernel, call and launch are all found.
-    let symbols: Vec<&str> = audit.findings.iter().filter(|f| f.path == "invalid_utf8.cu").map(|f| f.symbol.as_str()).collect();
+    let symbols: Vec<&str> = audit
+        .findings
+        .iter()
+        .filter(|f| f.path == "invalid_utf8.cu")
+        .map(|f| f.symbol.as_str())
+        .collect();
     for s in ["__global__", "cudaMalloc", "<<<>>>"] {
         assert!(symbols.contains(&s), "{s} missing from {symbols:?}");
     }
@@ -22,7 +37,14 @@ fn bad_files_are_counted_and_the_scan_goes_on() {
 #[test]
 fn oversized_files_are_skipped_with_the_reason() {
     let dir = tempfile::tempdir().unwrap();
-    fs::write(dir.path().join("big.cu"), format!("void f() {{ cudaMalloc(0, 0); }}\n{}", "// pad\n".repeat(100))).unwrap();
+    fs::write(
+        dir.path().join("big.cu"),
+        format!(
+            "void f() {{ cudaMalloc(0, 0); }}\n{}",
+            "// pad\n".repeat(100)
+        ),
+    )
+    .unwrap();
     fs::write(dir.path().join("small.cu"), "void f() { cudaFree(0); }\n").unwrap();
     let out = run_in(dir.path(), &["--format", "json", "--max-file-size", "100"]);
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
@@ -37,7 +59,11 @@ fn oversized_files_are_skipped_with_the_reason() {
 fn symlinks_broken_looping_and_escaping_are_counted() {
     use std::os::unix::fs::symlink;
     let outside = tempfile::tempdir().unwrap();
-    fs::write(outside.path().join("secret.cu"), "void f() { cudaMalloc(0, 0); }\n").unwrap();
+    fs::write(
+        outside.path().join("secret.cu"),
+        "void f() { cudaMalloc(0, 0); }\n",
+    )
+    .unwrap();
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path();
     fs::write(root.join("ok.cu"), "void f() { cudaFree(0); }\n").unwrap();
@@ -46,7 +72,12 @@ fn symlinks_broken_looping_and_escaping_are_counted() {
     symlink(outside.path().join("secret.cu"), root.join("escape.cu")).unwrap();
     symlink(outside.path(), root.join("escape_dir")).unwrap();
     let audit = crate::common::audit_dir(root);
-    let mut reasons: Vec<(&str, &str)> = audit.files.skipped.iter().map(|n| (n.path.as_str(), n.reason)).collect();
+    let mut reasons: Vec<(&str, &str)> = audit
+        .files
+        .skipped
+        .iter()
+        .map(|n| (n.path.as_str(), n.reason))
+        .collect();
     reasons.sort();
     assert_eq!(
         reasons,
@@ -63,7 +94,10 @@ fn symlinks_broken_looping_and_escaping_are_counted() {
 
 #[test]
 fn malformed_rules_file_exits_2_pointing_at_the_line() {
-    let out = run_in(&fixture("negatives"), &["--rules", fixture("bad/rules").to_str().unwrap(), "."]);
+    let out = run_in(
+        &fixture("negatives"),
+        &["--rules", fixture("bad/rules").to_str().unwrap(), "."],
+    );
     assert_eq!(out.status.code(), Some(2));
     let err = stderr(&out);
     assert!(err.contains("malformed.toml"), "{err}");
@@ -97,7 +131,10 @@ fn user_rules_add_findings() {
     )
     .unwrap();
     fs::write(dir.path().join("a.cpp"), "void f() { launchOnGpu(); }\n").unwrap();
-    let out = run_in(dir.path(), &["--rules", "rules", "--format", "json", "a.cpp"]);
+    let out = run_in(
+        dir.path(),
+        &["--rules", "rules", "--format", "json", "a.cpp"],
+    );
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v["findings"][0]["rule_id"], "my-launcher");

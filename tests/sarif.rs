@@ -6,14 +6,19 @@ use cuda_audit::report::{Format, render};
 use serde_json::Value;
 
 pub fn schema_errors(sarif: &Value) -> Vec<String> {
-    let schema: Value =
-        serde_json::from_slice(&std::fs::read(repo_root().join("tests/data/sarif-schema-2.1.0.json")).unwrap()).unwrap();
+    let schema: Value = serde_json::from_slice(
+        &std::fs::read(repo_root().join("tests/data/sarif-schema-2.1.0.json")).unwrap(),
+    )
+    .unwrap();
     let validator = jsonschema::options()
         .with_draft(jsonschema::Draft::Draft4)
         .should_validate_formats(true)
         .build(&schema)
         .expect("the SARIF schema compiles");
-    validator.iter_errors(sarif).map(|e| format!("{} at {}", e, e.instance_path)).collect()
+    validator
+        .iter_errors(sarif)
+        .map(|e| format!("{} at {}", e, e.instance_path))
+        .collect()
 }
 
 fn sarif_of(audit: &cuda_audit::Audit) -> Value {
@@ -33,7 +38,8 @@ fn validates_against_the_official_schema() {
 fn the_schema_check_can_fail() {
     let mut sarif = sarif_of(&audit_fixture("cases"));
     sarif["runs"][0]["results"][0]["level"] = Value::from("warn");
-    sarif["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["region"]["startLine"] = Value::from(0);
+    sarif["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["region"]["startLine"] =
+        Value::from(0);
     assert!(schema_errors(&sarif).len() >= 2);
 }
 
@@ -44,8 +50,17 @@ fn results_carry_exactly_the_promised_properties() {
     let results = run["results"].as_array().unwrap();
     assert!(!results.is_empty());
     let categories = [
-        "kernel", "device-intrinsic", "inline-ptx", "runtime-api", "driver-api", "library", "include", "framework", "build",
-        "dependency", "container",
+        "kernel",
+        "device-intrinsic",
+        "inline-ptx",
+        "runtime-api",
+        "driver-api",
+        "library",
+        "include",
+        "framework",
+        "build",
+        "dependency",
+        "container",
     ];
     for r in results {
         let props = r["properties"].as_object().unwrap();
@@ -67,7 +82,11 @@ fn results_carry_exactly_the_promised_properties() {
         let rule = &run["tool"]["driver"]["rules"][r["ruleIndex"].as_u64().unwrap() as usize];
         assert_eq!(rule["id"], r["ruleId"]);
         for key in ["shortDescription", "fullDescription", "help"] {
-            assert!(rule[key]["text"].as_str().is_some_and(|t| !t.is_empty()), "rule {} lacks {key}", rule["id"]);
+            assert!(
+                rule[key]["text"].as_str().is_some_and(|t| !t.is_empty()),
+                "rule {} lacks {key}",
+                rule["id"]
+            );
         }
     }
 }
@@ -91,11 +110,27 @@ fn columns_are_utf16_code_units() {
 fn fingerprints_survive_unrelated_lines_moving() {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("a.cu");
-    let body = "void f(float* p) {\n  cudaMalloc(&p, 4);\n  cudaMalloc(&p, 4);\n  cudaFree(p);\n}\n";
+    let body =
+        "void f(float* p) {\n  cudaMalloc(&p, 4);\n  cudaMalloc(&p, 4);\n  cudaFree(p);\n}\n";
     std::fs::write(&file, body).unwrap();
-    let before: Vec<String> = audit_dir(dir.path()).findings.iter().map(|f| f.fingerprint.clone()).collect();
-    std::fs::write(&file, format!("// a new header comment\n#include <stdio.h>\n\n{}", body.replace("  cudaFree", "    cudaFree"))).unwrap();
-    let after: Vec<String> = audit_dir(dir.path()).findings.iter().map(|f| f.fingerprint.clone()).collect();
+    let before: Vec<String> = audit_dir(dir.path())
+        .findings
+        .iter()
+        .map(|f| f.fingerprint.clone())
+        .collect();
+    std::fs::write(
+        &file,
+        format!(
+            "// a new header comment\n#include <stdio.h>\n\n{}",
+            body.replace("  cudaFree", "    cudaFree")
+        ),
+    )
+    .unwrap();
+    let after: Vec<String> = audit_dir(dir.path())
+        .findings
+        .iter()
+        .map(|f| f.fingerprint.clone())
+        .collect();
     assert_eq!(before, after);
     // Identical lines get distinct fingerprints.
     assert_ne!(before[0], before[1]);

@@ -22,7 +22,9 @@ fn text_report() {
 fn json_report() {
     let audit = audit_fixture("cases");
     let value: serde_json::Value = serde_json::from_slice(&render(Format::Json, &audit)).unwrap();
-    settings().bind(|| insta::assert_json_snapshot!("cases.json", value, { ".tool.version" => "[version]" }));
+    settings().bind(
+        || insta::assert_json_snapshot!("cases.json", value, { ".tool.version" => "[version]" }),
+    );
 }
 
 #[test]

@@ -39,7 +39,10 @@ impl CppFrontEnd {
     /// device functions counts as PTX (it does in `.cu` files).
     pub fn extract(&mut self, text: &str, lang: Lang) -> Extraction {
         let Some(tree) = self.parse(text) else {
-            return Extraction { has_parse_errors: true, ..Extraction::default() };
+            return Extraction {
+                has_parse_errors: true,
+                ..Extraction::default()
+            };
         };
         let mut walker = Walker::new(text, lang == Lang::Cuda);
         walker.walk(&tree);
@@ -65,7 +68,13 @@ struct Walker<'t> {
 
 impl<'t> Walker<'t> {
     fn new(text: &'t str, cuda_file: bool) -> Self {
-        Walker { text, cuda_file, out: Extraction::default(), skip: HashSet::new(), aliases: HashMap::new() }
+        Walker {
+            text,
+            cuda_file,
+            out: Extraction::default(),
+            skip: HashSet::new(),
+            aliases: HashMap::new(),
+        }
     }
 
     fn walk(&mut self, tree: &Tree) {
@@ -91,7 +100,13 @@ impl<'t> Walker<'t> {
     }
 
     fn push(&mut self, kind: FactKind, text: &str, span: Range<usize>, detail: Option<String>) {
-        self.out.facts.push(Fact { kind, text: text.to_string(), span, detail });
+        self.out.facts.push(Fact {
+            kind,
+            text: text.to_string(),
+            span,
+            detail,
+            lang: None,
+        });
     }
 
     fn is_skipped(&self, node: Node) -> bool {
@@ -101,8 +116,15 @@ impl<'t> Walker<'t> {
     /// Handles one node; returns whether to descend into its children.
     fn visit(&mut self, node: Node) -> bool {
         match node.kind() {
-            "comment" | "string_literal" | "raw_string_literal" | "char_literal" | "concatenated_string"
-            | "system_lib_string" | "field_identifier" | "statement_identifier" | "number_literal" => false,
+            "comment"
+            | "string_literal"
+            | "raw_string_literal"
+            | "char_literal"
+            | "concatenated_string"
+            | "system_lib_string"
+            | "field_identifier"
+            | "statement_identifier"
+            | "number_literal" => false,
             "preproc_include" => {
                 self.include(node);
                 false
@@ -122,7 +144,9 @@ impl<'t> Walker<'t> {
                     .parent()
                     .and_then(|call| call.child_by_field_name("function"))
                     .map(|f| format!("kernel `{}`", self.callee_name(f)));
-                let end = node.child(0).map_or(node.start_byte() + 3, |open| open.end_byte());
+                let end = node
+                    .child(0)
+                    .map_or(node.start_byte() + 3, |open| open.end_byte());
                 self.push(FactKind::Launch, "<<<>>>", node.start_byte()..end, kernel);
                 true
             }
@@ -144,8 +168,12 @@ impl<'t> Walker<'t> {
                 }
                 false
             }
-            "function_definition" | "declaration" | "parameter_declaration" | "field_declaration"
-            | "type_definition" | "optional_parameter_declaration" => {
+            "function_definition"
+            | "declaration"
+            | "parameter_declaration"
+            | "field_declaration"
+            | "type_definition"
+            | "optional_parameter_declaration" => {
                 for declarator in children_by_field(node, "declarator") {
                     self.define(declarator);
                 }
@@ -165,9 +193,14 @@ impl<'t> Walker<'t> {
                 }
                 true
             }
-            "type_parameter_declaration" | "variadic_type_parameter_declaration" | "optional_type_parameter_declaration" => {
+            "type_parameter_declaration"
+            | "variadic_type_parameter_declaration"
+            | "optional_type_parameter_declaration" => {
                 let mut cursor = node.walk();
-                let names: Vec<Node> = node.named_children(&mut cursor).filter(|c| c.kind() == "type_identifier").collect();
+                let names: Vec<Node> = node
+                    .named_children(&mut cursor)
+                    .filter(|c| c.kind() == "type_identifier")
+                    .collect();
                 for name in names {
                     self.define(name);
                 }
@@ -190,9 +223,13 @@ impl<'t> Walker<'t> {
     }
 
     fn include(&mut self, node: Node) {
-        let Some(path) = node.child_by_field_name("path") else { return };
+        let Some(path) = node.child_by_field_name("path") else {
+            return;
+        };
         let raw = self.text_of(path);
-        let inner = raw.trim_start_matches(['<', '"']).trim_end_matches(['>', '"']);
+        let inner = raw
+            .trim_start_matches(['<', '"'])
+            .trim_end_matches(['>', '"']);
         let start = path.start_byte() + (raw.len() - raw.trim_start_matches(['<', '"']).len());
         self.push(FactKind::Include, inner, start..start + inner.len(), None);
     }
@@ -256,7 +293,12 @@ impl<'t> Walker<'t> {
                         .map(|p| tokens[p])
                         .filter(|p| p.kind == TokenKind::Ident)
                         .map(|p| format!("kernel `{}`", &body[p.start..p.end]));
-                    self.push(FactKind::Launch, "<<<>>>", base + tok.start..base + tok.end, kernel);
+                    self.push(
+                        FactKind::Launch,
+                        "<<<>>>",
+                        base + tok.start..base + tok.end,
+                        kernel,
+                    );
                     i += 1;
                 }
                 TokenKind::Ident if matches!(text, "asm" | "__asm__" | "__asm") => {
@@ -266,7 +308,12 @@ impl<'t> Walker<'t> {
                         .map(|t| body[t.start..t.end].trim_matches('"'));
                     if let Some(template) = template {
                         if self.cuda_file || looks_like_ptx(template) {
-                            self.push(FactKind::InlineAsm, text, base + tok.start..base + tok.end, ptx_mnemonic(template));
+                            self.push(
+                                FactKind::InlineAsm,
+                                text,
+                                base + tok.start..base + tok.end,
+                                ptx_mnemonic(template),
+                            );
                         }
                     }
                     i += 1;
@@ -277,7 +324,10 @@ impl<'t> Walker<'t> {
                     let mut segments = vec![text.to_string()];
                     let mut end = tok.end;
                     let mut j = i + 1;
-                    while j + 1 < tokens.len() && tokens[j].kind == TokenKind::Scope && tokens[j + 1].kind == TokenKind::Ident {
+                    while j + 1 < tokens.len()
+                        && tokens[j].kind == TokenKind::Scope
+                        && tokens[j + 1].kind == TokenKind::Ident
+                    {
                         segments.push(body[tokens[j + 1].start..tokens[j + 1].end].to_string());
                         end = tokens[j + 1].end;
                         j += 2;
@@ -287,7 +337,12 @@ impl<'t> Walker<'t> {
                     } else {
                         let written = segments.join("::");
                         let resolved = self.resolve_alias(segments);
-                        self.push(FactKind::Qualified(resolved), &written, base + tok.start..base + end, None);
+                        self.push(
+                            FactKind::Qualified(resolved),
+                            &written,
+                            base + tok.start..base + end,
+                            None,
+                        );
                     }
                     i = j;
                 }
@@ -302,7 +357,9 @@ impl<'t> Walker<'t> {
             .map(|code| string_contents(code, self.text))
             .unwrap_or_default();
         if self.cuda_file || in_device_function(node, self.text) || looks_like_ptx(&template) {
-            let keyword = node.child(0).map_or(node.start_byte()..node.start_byte() + 3, |k| k.byte_range());
+            let keyword = node
+                .child(0)
+                .map_or(node.start_byte()..node.start_byte() + 3, |k| k.byte_range());
             let text = &self.text[keyword.clone()];
             self.push(FactKind::InlineAsm, text, keyword, ptx_mnemonic(&template));
         }
@@ -319,7 +376,10 @@ impl<'t> Walker<'t> {
         }
         let end = ranges.last().map_or(node.end_byte(), |r| r.end);
         let span = node.start_byte()..end;
-        let written: String = self.text[span.clone()].chars().filter(|c| !c.is_whitespace()).collect();
+        let written: String = self.text[span.clone()]
+            .chars()
+            .filter(|c| !c.is_whitespace())
+            .collect();
         let resolved = self.resolve_alias(segments.iter().map(|s| s.to_string()).collect());
         self.push(FactKind::Qualified(resolved), &written, span, None);
     }
@@ -334,9 +394,17 @@ impl<'t> Walker<'t> {
     }
 
     fn namespace_alias(&mut self, node: Node) {
-        let Some(name) = node.child_by_field_name("name") else { return };
+        let Some(name) = node.child_by_field_name("name") else {
+            return;
+        };
         let mut cursor = node.walk();
-        let Some(target) = node.named_children(&mut cursor).filter(|c| c.id() != name.id()).last() else { return };
+        let Some(target) = node
+            .named_children(&mut cursor)
+            .filter(|c| c.id() != name.id())
+            .last()
+        else {
+            return;
+        };
         let segments = namespace_segments(target, self.text);
         if segments.is_empty() {
             return;
@@ -345,8 +413,17 @@ impl<'t> Walker<'t> {
         self.out.defined.push(alias.clone());
         let resolved = self.resolve_alias(segments);
         self.aliases.insert(alias, resolved.clone());
-        let written: String = self.text_of(target).chars().filter(|c| !c.is_whitespace()).collect();
-        self.push(FactKind::Namespace(resolved), &written, target.byte_range(), None);
+        let written: String = self
+            .text_of(target)
+            .chars()
+            .filter(|c| !c.is_whitespace())
+            .collect();
+        self.push(
+            FactKind::Namespace(resolved),
+            &written,
+            target.byte_range(),
+            None,
+        );
     }
 
     /// `using namespace X;` is a namespace fact; `using X::y;` is an ordinary qualified name.
@@ -357,15 +434,26 @@ impl<'t> Walker<'t> {
             return true;
         }
         let mut cursor = node.walk();
-        let Some(target) = node.named_children(&mut cursor).last() else { return false };
+        let Some(target) = node.named_children(&mut cursor).last() else {
+            return false;
+        };
         let segments = namespace_segments(target, self.text);
         if segments.is_empty() {
             return false;
         }
         let resolved = self.resolve_alias(segments);
         self.out.using_namespaces.push(resolved.clone());
-        let written: String = self.text_of(target).chars().filter(|c| !c.is_whitespace()).collect();
-        self.push(FactKind::Namespace(resolved), &written, target.byte_range(), None);
+        let written: String = self
+            .text_of(target)
+            .chars()
+            .filter(|c| !c.is_whitespace())
+            .collect();
+        self.push(
+            FactKind::Namespace(resolved),
+            &written,
+            target.byte_range(),
+            None,
+        );
         false
     }
 
@@ -385,10 +473,15 @@ impl<'t> Walker<'t> {
 
     fn callee_name(&self, node: Node) -> String {
         let node = match node.kind() {
-            "template_function" | "template_method" => node.child_by_field_name("name").unwrap_or(node),
+            "template_function" | "template_method" => {
+                node.child_by_field_name("name").unwrap_or(node)
+            }
             _ => node,
         };
-        self.text_of(node).chars().filter(|c| !c.is_whitespace()).collect()
+        self.text_of(node)
+            .chars()
+            .filter(|c| !c.is_whitespace())
+            .collect()
     }
 }
 
@@ -399,7 +492,12 @@ fn children_by_field<'a>(node: Node<'a>, field: &str) -> Vec<Node<'a>> {
 
 /// Flattens a qualified name into its segments and the ranges of the tokens that spell them.
 /// Template arguments are not part of the chain (they are walked on their own).
-fn chain<'t>(node: Node, text: &'t str, segments: &mut Vec<&'t str>, ranges: &mut Vec<Range<usize>>) -> bool {
+fn chain<'t>(
+    node: Node,
+    text: &'t str,
+    segments: &mut Vec<&'t str>,
+    ranges: &mut Vec<Range<usize>>,
+) -> bool {
     match node.kind() {
         "qualified_identifier" => {
             ranges.push(node.byte_range());
@@ -413,16 +511,22 @@ fn chain<'t>(node: Node, text: &'t str, segments: &mut Vec<&'t str>, ranges: &mu
                 None => false,
             }
         }
-        "namespace_identifier" | "identifier" | "type_identifier" | "field_identifier" | "destructor_name"
+        "namespace_identifier"
+        | "identifier"
+        | "type_identifier"
+        | "field_identifier"
+        | "destructor_name"
         | "operator_name" => {
             segments.push(&text[node.byte_range()]);
             ranges.push(node.byte_range());
             true
         }
-        "template_type" | "template_function" | "template_method" => match node.child_by_field_name("name") {
-            Some(name) => chain(name, text, segments, ranges),
-            None => false,
-        },
+        "template_type" | "template_function" | "template_method" => {
+            match node.child_by_field_name("name") {
+                Some(name) => chain(name, text, segments, ranges),
+                None => false,
+            }
+        }
         "dependent_name" | "dependent_type" => match node.named_child(0) {
             Some(inner) => chain(inner, text, segments, ranges),
             None => false,
@@ -436,7 +540,9 @@ fn namespace_segments(node: Node, text: &str) -> Vec<String> {
     match node.kind() {
         "nested_namespace_specifier" => {
             let mut cursor = node.walk();
-            node.named_children(&mut cursor).flat_map(|c| namespace_segments(c, text)).collect()
+            node.named_children(&mut cursor)
+                .flat_map(|c| namespace_segments(c, text))
+                .collect()
         }
         "qualified_identifier" => {
             let mut segments = Vec::new();
@@ -487,10 +593,17 @@ fn in_device_function(node: Node, text: &str) -> bool {
 /// blocks open with `{` or a `.reg` directive; x86 and Arm mnemonics do neither.
 pub fn looks_like_ptx(template: &str) -> bool {
     let t = template.trim_start_matches(|c: char| c.is_whitespace() || c == '{');
-    if t.starts_with(".reg") || t.starts_with(".shared") || t.starts_with(".local") || t.starts_with(".pragma") {
+    if t.starts_with(".reg")
+        || t.starts_with(".shared")
+        || t.starts_with(".local")
+        || t.starts_with(".pragma")
+    {
         return true;
     }
-    let word: &str = t.split(|c: char| c.is_whitespace() || c == ';').next().unwrap_or("");
+    let word: &str = t
+        .split(|c: char| c.is_whitespace() || c == ';')
+        .next()
+        .unwrap_or("");
     let word = word.trim_start_matches('@');
     word.contains('.') && word.starts_with(|c: char| c.is_ascii_alphabetic())
 }
@@ -527,8 +640,14 @@ mod tests {
 
     #[test]
     fn mnemonic() {
-        assert_eq!(first_instruction("mov.u32 %0, %%laneid;").as_deref(), Some("mov.u32"));
-        assert_eq!(first_instruction("{ .reg .pred p;\\n setp.ne.b32 p, %1, 0; }").as_deref(), Some("setp.ne.b32"));
+        assert_eq!(
+            first_instruction("mov.u32 %0, %%laneid;").as_deref(),
+            Some("mov.u32")
+        );
+        assert_eq!(
+            first_instruction("{ .reg .pred p;\\n setp.ne.b32 p, %1, 0; }").as_deref(),
+            Some("setp.ne.b32")
+        );
     }
 
     fn names(src: &str) -> Vec<String> {
@@ -549,7 +668,10 @@ mod tests {
     #[test]
     fn definitions_are_not_facts() {
         let mut fe = CppFrontEnd::new();
-        let ex = fe.extract("int cudaLikeHelper(int cudaCount) { return cudaCount; }\n#define CUDA_CHECK(x) x", Lang::Cpp);
+        let ex = fe.extract(
+            "int cudaLikeHelper(int cudaCount) { return cudaCount; }\n#define CUDA_CHECK(x) x",
+            Lang::Cpp,
+        );
         assert!(ex.defined.contains(&"cudaLikeHelper".to_string()));
         assert!(ex.defined.contains(&"CUDA_CHECK".to_string()));
         assert!(ex.defined.contains(&"cudaCount".to_string()));
@@ -558,7 +680,10 @@ mod tests {
     #[test]
     fn qualified_names_resolve_aliases() {
         let mut fe = CppFrontEnd::new();
-        let ex = fe.extract("namespace cg = cooperative_groups;\nvoid f() { auto b = cg::this_thread_block(); }", Lang::Cuda);
+        let ex = fe.extract(
+            "namespace cg = cooperative_groups;\nvoid f() { auto b = cg::this_thread_block(); }",
+            Lang::Cuda,
+        );
         let q: Vec<_> = ex
             .facts
             .iter()
@@ -567,7 +692,16 @@ mod tests {
                 _ => None,
             })
             .collect();
-        assert_eq!(q, [("cg::this_thread_block".to_string(), vec!["cooperative_groups".to_string(), "this_thread_block".to_string()])]);
+        assert_eq!(
+            q,
+            [(
+                "cg::this_thread_block".to_string(),
+                vec![
+                    "cooperative_groups".to_string(),
+                    "this_thread_block".to_string()
+                ]
+            )]
+        );
     }
 
     #[test]

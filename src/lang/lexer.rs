@@ -47,28 +47,48 @@ pub fn tokenize(text: &str) -> Vec<Token> {
         } else if b == b'"' || b == b'\'' {
             i = skip_quoted(bytes, i);
             if b == b'"' {
-                tokens.push(Token { kind: TokenKind::Str, start, end: i });
+                tokens.push(Token {
+                    kind: TokenKind::Str,
+                    start,
+                    end: i,
+                });
             }
         } else if b == b'_' || b.is_ascii_alphabetic() || b >= 0x80 {
-            while i < bytes.len() && (bytes[i] == b'_' || bytes[i].is_ascii_alphanumeric() || bytes[i] >= 0x80) {
+            while i < bytes.len()
+                && (bytes[i] == b'_' || bytes[i].is_ascii_alphanumeric() || bytes[i] >= 0x80)
+            {
                 i += 1;
             }
             // A raw string literal: R"delim( ... )delim" (and u8R, LR, ...).
             if bytes.get(i) == Some(&b'"') && text[start..i].ends_with('R') {
                 i = skip_raw_string(text, i);
-                tokens.push(Token { kind: TokenKind::Str, start, end: i });
+                tokens.push(Token {
+                    kind: TokenKind::Str,
+                    start,
+                    end: i,
+                });
                 continue;
             }
             // An encoding prefix of a string or character literal: u8"...", L'x'.
-            if matches!(bytes.get(i), Some(b'"' | b'\'')) && matches!(&text[start..i], "u8" | "u" | "U" | "L") {
+            if matches!(bytes.get(i), Some(b'"' | b'\''))
+                && matches!(&text[start..i], "u8" | "u" | "U" | "L")
+            {
                 let quote = bytes[i];
                 i = skip_quoted(bytes, i);
                 if quote == b'"' {
-                    tokens.push(Token { kind: TokenKind::Str, start, end: i });
+                    tokens.push(Token {
+                        kind: TokenKind::Str,
+                        start,
+                        end: i,
+                    });
                 }
                 continue;
             }
-            tokens.push(Token { kind: TokenKind::Ident, start, end: i });
+            tokens.push(Token {
+                kind: TokenKind::Ident,
+                start,
+                end: i,
+            });
         } else if b.is_ascii_digit() {
             // pp-number: digits, letters, dots, digit separators and exponent signs.
             while i < bytes.len()
@@ -76,20 +96,37 @@ pub fn tokenize(text: &str) -> Vec<Token> {
                     || bytes[i] == b'.'
                     || bytes[i] == b'_'
                     || bytes[i] == b'\''
-                    || (matches!(bytes[i], b'+' | b'-') && matches!(bytes[i - 1], b'e' | b'E' | b'p' | b'P')))
+                    || (matches!(bytes[i], b'+' | b'-')
+                        && matches!(bytes[i - 1], b'e' | b'E' | b'p' | b'P')))
             {
                 i += 1;
             }
-            tokens.push(Token { kind: TokenKind::Other, start, end: i });
+            tokens.push(Token {
+                kind: TokenKind::Other,
+                start,
+                end: i,
+            });
         } else if text[i..].starts_with("<<<") {
             i += 3;
-            tokens.push(Token { kind: TokenKind::LaunchOpen, start, end: i });
+            tokens.push(Token {
+                kind: TokenKind::LaunchOpen,
+                start,
+                end: i,
+            });
         } else if text[i..].starts_with("::") {
             i += 2;
-            tokens.push(Token { kind: TokenKind::Scope, start, end: i });
+            tokens.push(Token {
+                kind: TokenKind::Scope,
+                start,
+                end: i,
+            });
         } else {
             i += 1;
-            tokens.push(Token { kind: TokenKind::Other, start, end: i });
+            tokens.push(Token {
+                kind: TokenKind::Other,
+                start,
+                end: i,
+            });
         }
     }
     tokens
@@ -111,7 +148,9 @@ fn skip_quoted(bytes: &[u8], open: usize) -> usize {
 
 fn skip_raw_string(text: &str, quote: usize) -> usize {
     let rest = &text[quote + 1..];
-    let Some(paren) = rest.find('(') else { return text.len() };
+    let Some(paren) = rest.find('(') else {
+        return text.len();
+    };
     let delim = &rest[..paren];
     let close = format!("){delim}\"");
     match rest[paren..].find(&close) {

@@ -1,23 +1,54 @@
 //! Language front ends. Each turns one file's text into neutral [`Fact`]s — tokens that might be
-//! CUDA (names, include paths, qualified names, launches, inline assembly) with their byte spans —
-//! and the names the file itself defines. The matcher decides which facts are findings; front
-//! ends know nothing about rules.
+//! CUDA (names, include paths, qualified names, launches, inline assembly, packages, images) with
+//! their byte spans — and the names the file itself defines. The matcher decides which facts are
+//! findings; front ends know nothing about rules. [`FrontEnds`] holds one thread's parsers and
+//! dispatches a file to its front end.
 
 pub mod cpp;
 pub mod lexer;
+pub mod manifest;
+pub mod python;
+pub mod rust;
 
+use globset::{Glob, GlobSet, GlobSetBuilder};
 use serde::{Deserialize, Serialize};
 use std::ops::Range;
 use std::path::Path;
+use std::sync::OnceLock;
 
-/// A language cuda-audit understands.
+/// A language (or file kind) cuda-audit understands. The serde names are what rule files use in
+/// `languages`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
+#[serde(rename_all = "kebab-case")]
 pub enum Lang {
     C,
     Cpp,
     Cuda,
+    /// Python sources, and the code cells of Jupyter notebooks.
     Python,
+    Rust,
+    Cmake,
+    Make,
+    Shell,
+    /// Bazel BUILD/WORKSPACE files and Starlark `.bzl`.
+    Bazel,
+    Meson,
+    /// pip requirements and constraints files.
+    Requirements,
+    Pyproject,
+    SetupCfg,
+    Pipfile,
+    /// conda `environment.yml`.
+    Conda,
+    /// `Cargo.toml`.
+    Cargo,
+    Dockerfile,
+    /// docker-compose files.
+    Compose,
+    /// GitHub Actions workflows.
+    GithubWorkflow,
+    /// Other YAML: Kubernetes manifests, Helm charts and values.
+    Yaml,
 }
 
 impl Lang {
@@ -30,37 +61,191 @@ impl Lang {
             Lang::Cpp => "cpp",
             Lang::Cuda => "cuda",
             Lang::Python => "python",
+            Lang::Rust => "rust",
+            Lang::Cmake => "cmake",
+            Lang::Make => "make",
+            Lang::Shell => "shell",
+            Lang::Bazel => "bazel",
+            Lang::Meson => "meson",
+            Lang::Requirements => "requirements",
+            Lang::Pyproject => "pyproject",
+            Lang::SetupCfg => "setup-cfg",
+            Lang::Pipfile => "pipfile",
+            Lang::Conda => "conda",
+            Lang::Cargo => "cargo",
+            Lang::Dockerfile => "dockerfile",
+            Lang::Compose => "compose",
+            Lang::GithubWorkflow => "github-workflow",
+            Lang::Yaml => "yaml",
         }
     }
 
-    /// The language of a file, from its name. `None` means the file is not scanned.
+    /// A typical file name for the language (rule examples are scanned as such a file).
+    pub fn sample_file_name(self) -> &'static str {
+        match self {
+            Lang::C => "snippet.c",
+            Lang::Cpp => "snippet.cpp",
+            Lang::Cuda => "snippet.cu",
+            Lang::Python => "snippet.py",
+            Lang::Rust => "snippet.rs",
+            Lang::Cmake => "CMakeLists.txt",
+            Lang::Make => "Makefile",
+            Lang::Shell => "snippet.sh",
+            Lang::Bazel => "BUILD",
+            Lang::Meson => "meson.build",
+            Lang::Requirements => "requirements.txt",
+            Lang::Pyproject => "pyproject.toml",
+            Lang::SetupCfg => "setup.cfg",
+            Lang::Pipfile => "Pipfile",
+            Lang::Conda => "environment.yml",
+            Lang::Cargo => "Cargo.toml",
+            Lang::Dockerfile => "Dockerfile",
+            Lang::Compose => "docker-compose.yml",
+            Lang::GithubWorkflow => ".github/workflows/ci.yml",
+            Lang::Yaml => "deployment.yaml",
+        }
+    }
+
+    pub fn is_c_family(self) -> bool {
+        Lang::C_FAMILY.contains(&self)
+    }
+
+    /// The language of a file, from its path. `None` means the file is not scanned.
     pub fn detect(path: &Path) -> Option<Lang> {
-        let ext = path.extension()?.to_str()?;
-        EXTENSIONS
-            .iter()
-            .find(|(e, _)| e.eq_ignore_ascii_case(ext))
-            .map(|&(_, lang)| lang)
+        let table = file_table();
+        let matches = table.set.matches(path);
+        // The first entry in FILES order wins (specific names before generic extensions).
+        matches.into_iter().min().map(|i| table.langs[i])
     }
 }
 
-/// The one table from file extension to language.
-pub const EXTENSIONS: &[(&str, Lang)] = &[
-    ("cu", Lang::Cuda),
-    ("cuh", Lang::Cuda),
-    ("c", Lang::C),
-    ("h", Lang::Cpp),
-    ("cc", Lang::Cpp),
-    ("cpp", Lang::Cpp),
-    ("cxx", Lang::Cpp),
-    ("c++", Lang::Cpp),
-    ("hpp", Lang::Cpp),
-    ("hh", Lang::Cpp),
-    ("hxx", Lang::Cpp),
-    ("h++", Lang::Cpp),
-    ("inl", Lang::Cpp),
-    ("ipp", Lang::Cpp),
-    ("tpp", Lang::Cpp),
+/// The one table from file names to languages, in priority order: a file takes the language of
+/// the first pattern it matches. Patterns without a `/` match the file name in any directory.
+pub const FILES: &[(&str, Lang)] = &[
+    // Build files and manifests, by name.
+    ("CMakeLists.txt", Lang::Cmake),
+    ("*.cmake", Lang::Cmake),
+    ("Makefile", Lang::Make),
+    ("makefile", Lang::Make),
+    ("GNUmakefile", Lang::Make),
+    ("*.mk", Lang::Make),
+    ("*.make", Lang::Make),
+    ("BUILD", Lang::Bazel),
+    ("BUILD.bazel", Lang::Bazel),
+    ("WORKSPACE", Lang::Bazel),
+    ("WORKSPACE.bazel", Lang::Bazel),
+    ("MODULE.bazel", Lang::Bazel),
+    ("*.bzl", Lang::Bazel),
+    ("meson.build", Lang::Meson),
+    ("requirements*.txt", Lang::Requirements),
+    ("*requirements.txt", Lang::Requirements),
+    ("*-requirements.txt", Lang::Requirements),
+    ("constraints*.txt", Lang::Requirements),
+    ("requirements/*.txt", Lang::Requirements),
+    ("requirements*.in", Lang::Requirements),
+    ("pyproject.toml", Lang::Pyproject),
+    ("setup.cfg", Lang::SetupCfg),
+    ("Pipfile", Lang::Pipfile),
+    ("environment*.yml", Lang::Conda),
+    ("environment*.yaml", Lang::Conda),
+    ("conda*.yml", Lang::Conda),
+    ("conda*.yaml", Lang::Conda),
+    ("Cargo.toml", Lang::Cargo),
+    ("Dockerfile", Lang::Dockerfile),
+    ("Dockerfile.*", Lang::Dockerfile),
+    ("*.Dockerfile", Lang::Dockerfile),
+    ("*.dockerfile", Lang::Dockerfile),
+    ("Containerfile", Lang::Dockerfile),
+    ("Containerfile.*", Lang::Dockerfile),
+    ("docker-compose*.yml", Lang::Compose),
+    ("docker-compose*.yaml", Lang::Compose),
+    ("compose.yml", Lang::Compose),
+    ("compose.yaml", Lang::Compose),
+    (".github/workflows/*.yml", Lang::GithubWorkflow),
+    (".github/workflows/*.yaml", Lang::GithubWorkflow),
+    // Sources, by extension.
+    ("*.cu", Lang::Cuda),
+    ("*.cuh", Lang::Cuda),
+    ("*.c", Lang::C),
+    ("*.h", Lang::Cpp),
+    ("*.cc", Lang::Cpp),
+    ("*.cpp", Lang::Cpp),
+    ("*.cxx", Lang::Cpp),
+    ("*.c++", Lang::Cpp),
+    ("*.hpp", Lang::Cpp),
+    ("*.hh", Lang::Cpp),
+    ("*.hxx", Lang::Cpp),
+    ("*.h++", Lang::Cpp),
+    ("*.inl", Lang::Cpp),
+    ("*.ipp", Lang::Cpp),
+    ("*.tpp", Lang::Cpp),
+    ("*.py", Lang::Python),
+    ("*.pyi", Lang::Python),
+    ("*.ipynb", Lang::Python),
+    ("*.rs", Lang::Rust),
+    ("*.sh", Lang::Shell),
+    ("*.bash", Lang::Shell),
+    ("*.yml", Lang::Yaml),
+    ("*.yaml", Lang::Yaml),
 ];
+
+struct FileTable {
+    set: GlobSet,
+    langs: Vec<Lang>,
+}
+
+fn file_table() -> &'static FileTable {
+    static TABLE: OnceLock<FileTable> = OnceLock::new();
+    TABLE.get_or_init(|| {
+        let mut builder = GlobSetBuilder::new();
+        for (pattern, _) in FILES {
+            let full = format!("**/{pattern}");
+            let glob = Glob::new(&full).expect("the file table holds valid globs");
+            builder.add(glob);
+        }
+        FileTable {
+            set: builder.build().expect("the file table compiles"),
+            langs: FILES.iter().map(|&(_, l)| l).collect(),
+        }
+    })
+}
+
+/// One thread's front ends. Parsers are created on first use and reused for every file.
+#[derive(Default)]
+pub struct FrontEnds {
+    cpp: Option<cpp::CppFrontEnd>,
+    python: Option<python::PythonFrontEnd>,
+    manifest: Option<manifest::ManifestFrontEnd>,
+}
+
+impl FrontEnds {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    pub fn cpp(&mut self) -> &mut cpp::CppFrontEnd {
+        self.cpp.get_or_insert_with(cpp::CppFrontEnd::new)
+    }
+
+    /// Extracts the facts of one file. `path` is only used to tell variants of a language apart
+    /// (a notebook from a `.py` file, `setup.py`, a Dockerfile's name).
+    pub fn extract(&mut self, text: &str, lang: Lang, path: &Path) -> Extraction {
+        match lang {
+            Lang::C | Lang::Cpp | Lang::Cuda => self.cpp().extract(text, lang),
+            Lang::Python => {
+                let cpp = self.cpp.get_or_insert_with(cpp::CppFrontEnd::new);
+                self.python
+                    .get_or_insert_with(python::PythonFrontEnd::new)
+                    .extract(text, path, cpp)
+            }
+            Lang::Rust => rust::extract(text),
+            _ => self
+                .manifest
+                .get_or_insert_with(manifest::ManifestFrontEnd::new)
+                .extract(text, lang, path),
+        }
+    }
+}
 
 /// What a fact is.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -89,6 +274,9 @@ pub struct Fact {
     pub span: Range<usize>,
     /// Extra context for the message (e.g. the kernel a launch starts).
     pub detail: Option<String>,
+    /// The language to match this fact as, when it differs from the file's (CUDA source inside a
+    /// Python string is matched with the C-family rules).
+    pub lang: Option<Lang>,
 }
 
 /// What a front end hands to the matcher for one file.
@@ -101,4 +289,16 @@ pub struct Extraction {
     pub using_namespaces: Vec<Vec<String>>,
     /// Whether the parser met syntax it could not parse.
     pub has_parse_errors: bool,
+    /// Problems worth a counted warning (a malformed manifest): the scan of the file goes on.
+    pub warnings: Vec<ExtractWarning>,
+}
+
+/// A problem a front end met in one file, reported as a counted warning.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ExtractWarning {
+    /// A stable kebab-case reason (`malformed-toml`, `malformed-yaml`, `malformed-notebook`, ...).
+    pub reason: &'static str,
+    pub message: String,
+    /// Byte offset of the problem in the file, when known.
+    pub offset: Option<usize>,
 }

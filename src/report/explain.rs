@@ -39,7 +39,13 @@ pub fn explain(rules: &RuleSet, name: &str) -> Option<String> {
 fn explain_rule(rule: &Rule) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "{}: {}", rule.id, rule.title);
-    let _ = writeln!(out, "  category: {}   library: {}   level: {}", rule.category, rule.library, rule.level.as_str());
+    let _ = writeln!(
+        out,
+        "  category: {}   library: {}   level: {}",
+        rule.category,
+        rule.library,
+        rule.level.as_str()
+    );
     let langs: Vec<&str> = rule.languages.iter().map(|l| l.as_str()).collect();
     let _ = writeln!(out, "  languages: {}", langs.join(", "));
     let _ = writeln!(out, "  porting effort:");
@@ -53,7 +59,11 @@ fn explain_rule(rule: &Rule) -> String {
     let m = &rule.matchers;
     let _ = writeln!(out);
     let _ = write!(out, "  matches: {} names", m.names);
-    for (what, list) in [("patterns", &m.patterns), ("includes", &m.includes), ("namespaces", &m.namespaces)] {
+    for (what, list) in [
+        ("patterns", &m.patterns),
+        ("includes", &m.includes),
+        ("namespaces", &m.namespaces),
+    ] {
         if !list.is_empty() {
             let _ = write!(out, "; {what} {}", list.join(" "));
         }

@@ -50,7 +50,10 @@ pub fn port_value(port: &Port) -> Value {
 
 /// `{ "rocm": {effort, replacement?, note?}, ... }` for the selected targets.
 pub fn portability_value(f: &Finding, targets: &[Target]) -> Value {
-    let m: Map<String, Value> = targets.iter().map(|&t| (t.as_str().to_string(), port_value(f.portability.get(t)))).collect();
+    let m: Map<String, Value> = targets
+        .iter()
+        .map(|&t| (t.as_str().to_string(), port_value(f.portability.get(t))))
+        .collect();
     Value::Object(m)
 }
 
@@ -82,8 +85,10 @@ fn summary_value(s: &Summary) -> Value {
         .targets
         .iter()
         .map(|(t, counts)| {
-            let counts: Map<String, Value> = Effort::ALL.iter().map(|e| (e.as_str().to_string(), json!(counts[e.index()]))).collect();
-            (t.as_str().to_string(), json!({ "counts": counts }))
+            (
+                t.as_str().to_string(),
+                json!({ "counts": effort_counts(counts) }),
+            )
         })
         .collect();
     json!({
@@ -102,6 +107,31 @@ fn summary_value(s: &Summary) -> Value {
         "by_library": s.by_library,
         "by_rule": s.by_rule,
         "targets": targets,
+        "api_surface": s.libraries.iter().map(|lib| (lib.library.clone(), library_value(lib))).collect::<Map<_, _>>(),
+    })
+}
+
+fn effort_counts(counts: &[usize; 4]) -> Value {
+    Value::Object(
+        Effort::ALL
+            .iter()
+            .map(|e| (e.as_str().to_string(), json!(counts[e.index()])))
+            .collect(),
+    )
+}
+
+fn library_value(lib: &crate::summary::LibraryInventory) -> Value {
+    json!({
+        "occurrences": lib.occurrences,
+        "files": lib.files,
+        "distinct_symbols": lib.symbols.len(),
+        "targets": lib.targets.iter().map(|(t, c)| (t.as_str().to_string(), effort_counts(c))).collect::<Map<_, _>>(),
+        "symbols": lib.symbols.iter().map(|s| json!({
+            "symbol": s.symbol,
+            "occurrences": s.occurrences,
+            "files": s.files,
+            "effort": s.efforts.iter().map(|(t, e)| (t.as_str().to_string(), json!(e.as_str()))).collect::<Map<_, _>>(),
+        })).collect::<Vec<_>>(),
     })
 }
 
@@ -111,8 +141,10 @@ fn note(n: &FileNote) -> Value {
 
 /// A rule as `cuda-audit rules --format json` lists it.
 pub fn rule_value(rule: &Rule) -> Value {
-    let portability: Map<String, Value> =
-        Target::ALL.iter().map(|&t| (t.as_str().to_string(), port_value(rule.portability.get(t)))).collect();
+    let portability: Map<String, Value> = Target::ALL
+        .iter()
+        .map(|&t| (t.as_str().to_string(), port_value(rule.portability.get(t))))
+        .collect();
     json!({
         "id": rule.id,
         "title": rule.title,

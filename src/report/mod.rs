@@ -35,6 +35,8 @@ pub fn reporter(format: Format, color: bool) -> Box<dyn Reporter> {
 /// Renders a report into memory (tests, and atomic writes).
 pub fn render(format: Format, audit: &Audit) -> Vec<u8> {
     let mut buf = Vec::new();
-    reporter(format, false).write(audit, &mut buf).expect("writing to memory cannot fail");
+    reporter(format, false)
+        .write(audit, &mut buf)
+        .expect("writing to memory cannot fail");
     buf
 }

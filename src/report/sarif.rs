@@ -7,6 +7,8 @@
 
 use super::Reporter;
 use super::json::portability_value;
+use crate::finding::Finding;
+use crate::portability::{Effort, Target};
 use crate::rule::Rule;
 use crate::scan::Audit;
 use crate::summary::Summary;
@@ -55,7 +57,7 @@ pub fn to_value(audit: &Audit) -> Value {
             if let Some(detail) = &f.detail {
                 message.push_str(&format!(" ({detail})"));
             }
-            json!({
+            let mut result = json!({
                 "ruleId": f.rule_id,
                 "ruleIndex": index[f.rule_id.as_str()],
                 "level": f.level.as_str(),
@@ -73,7 +75,11 @@ pub fn to_value(audit: &Audit) -> Value {
                     "library": f.library,
                     "portability": portability_value(f, &audit.targets),
                 },
-            })
+            });
+            if let Some(fix) = rename_fix(f, &audit.targets) {
+                result["fixes"] = json!([fix]);
+            }
+            result
         })
         .collect();
     let summary = Summary::of(audit);
@@ -117,7 +123,10 @@ pub fn to_value(audit: &Audit) -> Value {
 
 fn rule_value(rule: &Rule, audit: &Audit) -> Value {
     let mut help = format!("{}\n\nPorting effort:\n", rule.help);
-    let mut markdown = format!("{}\n\n| target | effort | replacement |\n| --- | --- | --- |\n", rule.help);
+    let mut markdown = format!(
+        "{}\n\n| target | effort | replacement |\n| --- | --- | --- |\n",
+        rule.help
+    );
     for &t in &audit.targets {
         let p = rule.portability.get(t);
         let replacement = p.replacement.as_deref().unwrap_or("—");
@@ -126,7 +135,11 @@ fn rule_value(rule: &Rule, audit: &Audit) -> Value {
             help.push_str(&format!(" — {note}"));
         }
         help.push('\n');
-        markdown.push_str(&format!("| {t} | {} | {} |\n", p.effort, replacement.replace('|', "\\|")));
+        markdown.push_str(&format!(
+            "| {t} | {} | {} |\n",
+            p.effort,
+            replacement.replace('|', "\\|")
+        ));
     }
     json!({
         "id": rule.id,
@@ -143,6 +156,39 @@ fn rule_value(rule: &Rule, audit: &Audit) -> Value {
     })
 }
 
+/// A SARIF `fixes` entry for a finding whose ROCm port is an automatic rename to a single name
+/// (`cudaMalloc` → `hipMalloc`, `cuda_runtime.h` → `hip/hip_runtime.h`), so code-scanning tools can
+/// offer the edit. Descriptive replacements ("X or Y") get no fix.
+fn rename_fix(f: &Finding, targets: &[Target]) -> Option<Value> {
+    if !targets.contains(&Target::Rocm) || f.start.line != f.end.line {
+        return None;
+    }
+    let port = f.portability.get(Target::Rocm);
+    let replacement = port.replacement.as_deref()?;
+    let is_token = !replacement.is_empty()
+        && replacement
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'/' | b'.' | b':'));
+    if port.effort != Effort::Automatic || !is_token || replacement == f.symbol {
+        return None;
+    }
+    Some(json!({
+        "description": { "text": format!("Replace `{}` with `{replacement}` (ROCm/HIP)", f.symbol) },
+        "artifactChanges": [{
+            "artifactLocation": { "uri": uri_escape(&f.path), "uriBaseId": SRCROOT },
+            "replacements": [{
+                "deletedRegion": {
+                    "startLine": f.start.line,
+                    "startColumn": f.start.column_utf16,
+                    "endLine": f.end.line,
+                    "endColumn": f.end.column_utf16,
+                },
+                "insertedContent": { "text": replacement },
+            }],
+        }],
+    }))
+}
+
 /// `cuda`, the category and the library, without repeats (SARIF requires unique tags).
 fn tags(rule: &Rule) -> Vec<&str> {
     let mut tags = vec!["cuda"];
@@ -155,7 +201,12 @@ fn tags(rule: &Rule) -> Vec<&str> {
 }
 
 fn first_paragraph(text: &str) -> String {
-    text.split("\n\n").next().unwrap_or(text).split_whitespace().collect::<Vec<_>>().join(" ")
+    text.split("\n\n")
+        .next()
+        .unwrap_or(text)
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 /// Percent-encodes what may not appear raw in a relative URI reference (spaces, `%`, `#`, `?`,
@@ -164,8 +215,26 @@ pub fn uri_escape(path: &str) -> String {
     let mut out = String::with_capacity(path.len());
     for b in path.bytes() {
         match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' | b'+' | b'@' | b'!' | b'$'
-            | b'&' | b'\'' | b'(' | b')' | b'*' | b',' | b';' | b'=' => out.push(b as char),
+            b'A'..=b'Z'
+            | b'a'..=b'z'
+            | b'0'..=b'9'
+            | b'-'
+            | b'_'
+            | b'.'
+            | b'~'
+            | b'/'
+            | b'+'
+            | b'@'
+            | b'!'
+            | b'$'
+            | b'&'
+            | b'\''
+            | b'('
+            | b')'
+            | b'*'
+            | b','
+            | b';'
+            | b'=' => out.push(b as char),
             _ => out.push_str(&format!("%{b:02X}")),
         }
     }

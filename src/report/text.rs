@@ -23,7 +23,11 @@ struct Paint {
 
 impl Paint {
     fn paint(&self, code: &str, text: &str) -> String {
-        if self.on { format!("\x1b[{code}m{text}\x1b[0m") } else { text.to_string() }
+        if self.on {
+            format!("\x1b[{code}m{text}\x1b[0m")
+        } else {
+            text.to_string()
+        }
     }
     fn bold(&self, t: &str) -> String {
         self.paint("1", t)
@@ -70,14 +74,41 @@ impl TextReporter {
     }
 }
 
-fn write_finding(p: &Paint, f: &Finding, targets: &[Target], out: &mut dyn Write) -> io::Result<()> {
-    let detail = f.detail.as_ref().map(|d| format!(" ({d})")).unwrap_or_default();
-    writeln!(out, "{}{} {}{}", p.level(f.level), p.bold(&format!("[{}]", f.rule_id)), f.message, detail)?;
+fn write_finding(
+    p: &Paint,
+    f: &Finding,
+    targets: &[Target],
+    out: &mut dyn Write,
+) -> io::Result<()> {
+    let detail = f
+        .detail
+        .as_ref()
+        .map(|d| format!(" ({d})"))
+        .unwrap_or_default();
+    writeln!(
+        out,
+        "{}{} {}{}",
+        p.level(f.level),
+        p.bold(&format!("[{}]", f.rule_id)),
+        f.message,
+        detail
+    )?;
     let gutter = f.start.line.to_string().len();
     let pad = " ".repeat(gutter);
-    writeln!(out, "{pad} {} {}", p.cyan("╭─"), format_args!("[{}:{}:{}]", f.path, f.start.line, f.start.column))?;
+    writeln!(
+        out,
+        "{pad} {} {}",
+        p.cyan("╭─"),
+        format_args!("[{}:{}:{}]", f.path, f.start.line, f.start.column)
+    )?;
     let (shown, caret_at, caret_len) = window(&f.snippet, f.start.column, span_len(f));
-    writeln!(out, "{} {} {}", p.cyan(&f.start.line.to_string()), p.cyan("│"), shown)?;
+    writeln!(
+        out,
+        "{} {} {}",
+        p.cyan(&f.start.line.to_string()),
+        p.cyan("│"),
+        shown
+    )?;
     let efforts: Vec<String> = targets
         .iter()
         .map(|&t| {
@@ -99,16 +130,31 @@ fn write_finding(p: &Paint, f: &Finding, targets: &[Target], out: &mut dyn Write
     )?;
     let notes: Vec<String> = targets
         .iter()
-        .filter_map(|&t| f.portability.get(t).note.as_ref().map(|n| format!("{t}: {n}")))
+        .filter_map(|&t| {
+            f.portability
+                .get(t)
+                .note
+                .as_ref()
+                .map(|n| format!("{t}: {n}"))
+        })
         .collect();
     if !notes.is_empty() {
-        writeln!(out, "{pad} {} {}", p.cyan("╰─"), p.dim(&format!("note: {}", notes.join("; "))))?;
+        writeln!(
+            out,
+            "{pad} {} {}",
+            p.cyan("╰─"),
+            p.dim(&format!("note: {}", notes.join("; ")))
+        )?;
     }
     writeln!(out)
 }
 
 fn span_len(f: &Finding) -> usize {
-    if f.end.line == f.start.line { f.end.column.saturating_sub(f.start.column) } else { f.symbol.chars().count() }
+    if f.end.line == f.start.line {
+        f.end.column.saturating_sub(f.start.column)
+    } else {
+        f.symbol.chars().count()
+    }
 }
 
 /// The line as shown (tabs expanded, long lines windowed) and where the underline goes, in
@@ -131,7 +177,11 @@ fn window(line: &str, column: usize, len: usize) -> (String, usize, usize) {
         if from + i == start_char {
             caret_at = shown.chars().count();
         }
-        if c == '\t' { shown.push_str(TAB) } else { shown.push(c) }
+        if c == '\t' {
+            shown.push_str(TAB)
+        } else {
+            shown.push(c)
+        }
     }
     if start_char >= to {
         caret_at = shown.chars().count();
@@ -165,18 +215,70 @@ fn write_summary(p: &Paint, audit: &Audit, out: &mut dyn Write) -> io::Result<()
         let libs: Vec<String> = libs.iter().map(|(l, n)| format!("{l} {n}")).collect();
         writeln!(out, "  {} {}", p.bold("by library: "), libs.join(" · "))?;
         writeln!(out, "  {}", p.bold("porting effort  (findings per class)"))?;
-        writeln!(out, "    {:<8}{:>10}{:>11}{:>9}{:>9}", "target", "none", "automatic", "manual", "rewrite")?;
+        writeln!(
+            out,
+            "    {:<8}{:>10}{:>11}{:>9}{:>9}",
+            "target", "none", "automatic", "manual", "rewrite"
+        )?;
         for (t, counts) in &s.targets {
-            writeln!(out, "    {:<8}{:>10}{:>11}{:>9}{:>9}", t.as_str(), counts[0], counts[1], counts[2], counts[3])?;
+            writeln!(
+                out,
+                "    {:<8}{:>10}{:>11}{:>9}{:>9}",
+                t.as_str(),
+                counts[0],
+                counts[1],
+                counts[2],
+                counts[3]
+            )?;
+        }
+    }
+    if !s.libraries.is_empty() {
+        writeln!(out, "  {}", p.bold("API surface by library  (distinct symbols per effort: none/automatic/manual/rewrite)"))?;
+        let width = s
+            .libraries
+            .iter()
+            .map(|l| l.library.len())
+            .max()
+            .unwrap_or(0);
+        for lib in &s.libraries {
+            let per_target: Vec<String> = lib
+                .targets
+                .iter()
+                .map(|(t, c)| format!("{t} {}/{}/{}/{}", c[0], c[1], c[2], c[3]))
+                .collect();
+            writeln!(
+                out,
+                "    {:<width$}  {:>5} symbols {:>7} uses {:>5} files   {}",
+                lib.library,
+                lib.symbols.len(),
+                lib.occurrences,
+                lib.files,
+                per_target.join("  ")
+            )?;
         }
     }
     const LISTED: usize = 20;
-    for (title, notes) in [("skipped", &audit.files.skipped), ("warning", &audit.files.warnings)] {
+    for (title, notes) in [
+        ("skipped", &audit.files.skipped),
+        ("warning", &audit.files.warnings),
+    ] {
         for n in notes.iter().take(LISTED) {
-            writeln!(out, "  {} {} ({}): {}", p.dim(&format!("{title}:")), n.path, n.reason, n.message)?;
+            writeln!(
+                out,
+                "  {} {} ({}): {}",
+                p.dim(&format!("{title}:")),
+                n.path,
+                n.reason,
+                n.message
+            )?;
         }
         if notes.len() > LISTED {
-            writeln!(out, "  {} … and {} more (see --format json)", p.dim(&format!("{title}:")), notes.len() - LISTED)?;
+            writeln!(
+                out,
+                "  {} … and {} more (see --format json)",
+                p.dim(&format!("{title}:")),
+                notes.len() - LISTED
+            )?;
         }
     }
     Ok(())
@@ -194,6 +296,9 @@ mod tests {
         let long = format!("{}cudaMalloc{}", "x".repeat(200), "y".repeat(200));
         let (shown, at, _) = window(&long, 201, 10);
         assert!(shown.starts_with('…') && shown.ends_with('…'));
-        assert_eq!(&shown.chars().skip(at).take(10).collect::<String>(), "cudaMalloc");
+        assert_eq!(
+            &shown.chars().skip(at).take(10).collect::<String>(),
+            "cudaMalloc"
+        );
     }
 }

@@ -36,8 +36,9 @@ impl RuleSet {
         }
         for dir in user_dirs {
             for path in user_rule_files(dir)? {
-                let text = std::fs::read_to_string(&path)
-                    .map_err(|e| Error::io(format!("cannot read rule file {}", path.display()), e))?;
+                let text = std::fs::read_to_string(&path).map_err(|e| {
+                    Error::io(format!("cannot read rule file {}", path.display()), e)
+                })?;
                 builder.add_file(&path.display().to_string(), &text, Origin::User)?;
             }
         }
@@ -83,8 +84,11 @@ enum Origin {
 /// Accumulates validated rules and their matchers; [`Builder::finish`] compiles the globs.
 struct Builder {
     set: RuleSet,
-    /// For each exact name: the origin that defined it, so a user rule may override a built-in one.
-    name_origin: HashMap<String, (Origin, String)>,
+    /// Parallel to `set.symbols`: where each symbol came from, so a user rule may override a built-in one.
+    symbol_origins: Vec<Origin>,
+    /// Parallel to rule indices (including the rule being built): ids and languages.
+    rule_ids: Vec<String>,
+    rule_languages: Vec<Vec<Lang>>,
     ids: HashMap<String, String>,
     pattern_builder: GlobSetBuilder,
     include_builder: GlobSetBuilder,
@@ -96,7 +100,9 @@ impl Default for Builder {
     fn default() -> Self {
         Builder {
             set: RuleSet::default(),
-            name_origin: HashMap::new(),
+            symbol_origins: Vec::new(),
+            rule_ids: Vec::new(),
+            rule_languages: Vec::new(),
             ids: HashMap::new(),
             pattern_builder: GlobSetBuilder::new(),
             include_builder: GlobSetBuilder::new(),
@@ -113,7 +119,12 @@ struct FileCtx<'a> {
 }
 
 impl FileCtx<'_> {
-    fn error(&self, span: std::ops::Range<usize>, message: impl Into<String>, label: &str) -> Error {
+    fn error(
+        &self,
+        span: std::ops::Range<usize>,
+        message: impl Into<String>,
+        label: &str,
+    ) -> Error {
         DataFileError::new(self.name, self.text, span, message, label).into()
     }
 }
@@ -124,12 +135,22 @@ impl Builder {
         let file: RawRuleFile = toml::from_str(text).map_err(|e| {
             let span = e.span().unwrap_or(0..0);
             Error::from(
-                DataFileError::new(name, text, span, format!("invalid rule file {name}"), e.message().trim())
-                    .with_help("see README.md, section \"Rule format\", for the fields a rule takes"),
+                DataFileError::new(
+                    name,
+                    text,
+                    span,
+                    format!("invalid rule file {name}"),
+                    e.message().trim(),
+                )
+                .with_help("see README.md, section \"Rule format\", for the fields a rule takes"),
             )
         })?;
         if file.rule.is_empty() {
-            return Err(ctx.error(0..0, format!("rule file {name} defines no rules"), "expected at least one [[rule]]"));
+            return Err(ctx.error(
+                0..0,
+                format!("rule file {name} defines no rules"),
+                "expected at least one [[rule]]",
+            ));
         }
         for raw in file.rule {
             self.add_rule(&ctx, raw, origin)?;
@@ -141,23 +162,45 @@ impl Builder {
         let id = raw.id.get_ref().clone();
         let id_span = raw.id.span();
         if !is_kebab_case(&id) {
-            return Err(ctx.error(id_span, format!("rule id `{id}` is not kebab-case"), "use lowercase words joined by `-`"));
+            return Err(ctx.error(
+                id_span,
+                format!("rule id `{id}` is not kebab-case"),
+                "use lowercase words joined by `-`",
+            ));
         }
         if let Some(previous) = self.ids.get(&id) {
-            return Err(ctx.error(id_span, format!("rule id `{id}` is already defined in {previous}"), "duplicate id"));
+            return Err(ctx.error(
+                id_span,
+                format!("rule id `{id}` is already defined in {previous}"),
+                "duplicate id",
+            ));
         }
         if raw.title.trim().is_empty() || raw.help.trim().is_empty() {
-            return Err(ctx.error(id_span, format!("rule `{id}` needs a non-empty title and help"), "in this rule"));
+            return Err(ctx.error(
+                id_span,
+                format!("rule `{id}` needs a non-empty title and help"),
+                "in this rule",
+            ));
         }
         self.ids.insert(id.clone(), ctx.name.to_string());
 
         let idx = self.set.rules.len();
         let m = &raw.matcher;
-        let languages = if raw.languages.is_empty() { Lang::C_FAMILY.to_vec() } else { raw.languages.clone() };
-        let portability = Portability([port(raw.portability.rocm), port(raw.portability.neuron), port(raw.portability.tpu)]);
+        let languages = if raw.languages.is_empty() {
+            Lang::C_FAMILY.to_vec()
+        } else {
+            raw.languages.clone()
+        };
+        let portability = Portability([
+            port(raw.portability.rocm),
+            port(raw.portability.neuron),
+            port(raw.portability.tpu),
+        ]);
 
+        self.rule_ids.push(id.clone());
+        self.rule_languages.push(languages.clone());
         for name in &m.names {
-            self.add_name(ctx, name, idx, &id, origin, None)?;
+            self.add_name(ctx, name, idx, &languages, origin, None)?;
         }
         for (name, sym) in &raw.symbols {
             let patched = Portability([
@@ -174,7 +217,7 @@ impl Builder {
                 deprecated: sym.deprecated.clone(),
                 removed: sym.removed.clone(),
             };
-            self.add_name(ctx, name, idx, &id, origin, Some(symbol))?;
+            self.add_name(ctx, name, idx, &languages, origin, Some(symbol))?;
         }
         for pattern in &m.patterns {
             let entry = glob_entry(ctx, pattern, idx)?;
@@ -189,11 +232,19 @@ impl Builder {
         for ns in &m.namespaces {
             let path = ns.get_ref();
             if path.split("::").any(|seg| !is_identifier(seg)) {
-                return Err(ctx.error(ns.span(), format!("namespace `{path}` is not a `::`-separated path of identifiers"), "here"));
+                return Err(ctx.error(
+                    ns.span(),
+                    format!("namespace `{path}` is not a `::`-separated path of identifiers"),
+                    "here",
+                ));
             }
             if let Some(&other) = self.set.namespaces.get(path) {
                 let other = &self.set.rules[other].id;
-                return Err(ctx.error(ns.span(), format!("namespace `{path}` is already matched by rule `{other}`"), "duplicate namespace"));
+                return Err(ctx.error(
+                    ns.span(),
+                    format!("namespace `{path}` is already matched by rule `{other}`"),
+                    "duplicate namespace",
+                ));
             }
             self.set.namespaces.insert(path.clone(), idx);
         }
@@ -219,7 +270,11 @@ impl Builder {
             && !m.launch
             && !m.inline_asm
         {
-            return Err(ctx.error(id_span, format!("rule `{id}` matches nothing"), "add names, patterns, includes, namespaces, launch or inline-asm"));
+            return Err(ctx.error(
+                id_span,
+                format!("rule `{id}` matches nothing"),
+                "add names, patterns, includes, namespaces, launch or inline-asm",
+            ));
         }
         self.set.rules.push(Rule {
             id,
@@ -249,13 +304,17 @@ impl Builder {
         ctx: &FileCtx,
         name: &Spanned<String>,
         rule: usize,
-        rule_id: &str,
+        languages: &[Lang],
         origin: Origin,
         symbol: Option<Symbol>,
     ) -> Result<()> {
         let text = name.get_ref();
         if text.is_empty() || text.chars().any(char::is_whitespace) {
-            return Err(ctx.error(name.span(), format!("`{text}` is not a name"), "names are single tokens"));
+            return Err(ctx.error(
+                name.span(),
+                format!("`{text}` is not a name"),
+                "names are single tokens",
+            ));
         }
         let symbol = symbol.unwrap_or_else(|| Symbol {
             name: text.clone(),
@@ -266,52 +325,99 @@ impl Builder {
             deprecated: None,
             removed: None,
         });
-        match self.name_origin.get(text) {
-            // The same rule lists a name in `match.names` and in `symbols`: the symbol entry wins.
-            Some((_, prev_rule)) if prev_rule == rule_id => {
-                let slot = self.set.names[text];
-                self.set.symbols[slot] = symbol;
-                Ok(())
-            }
-            Some((prev_origin, prev_rule)) if *prev_origin == origin || origin == Origin::Builtin => {
-                Err(ctx.error(name.span(), format!("`{text}` is already matched by rule `{prev_rule}`"), "duplicate name"))
-            }
-            Some(_) => {
-                // A user rule overrides a built-in name.
-                let slot = self.set.names[text];
-                self.set.symbols[slot] = symbol;
-                self.name_origin.insert(text.clone(), (origin, rule_id.to_string()));
-                Ok(())
-            }
+        // A name may belong to several rules only if their languages do not overlap.
+        let clash = self.set.names.get(text).and_then(|slots| {
+            slots.iter().copied().find(|&slot| {
+                let other = &self.set.symbols[slot];
+                let other_langs = &self.rule_languages[other.rule];
+                other_langs.iter().any(|l| languages.contains(l))
+            })
+        });
+        match clash {
             None => {
-                self.set.names.insert(text.clone(), self.set.symbols.len());
+                self.set
+                    .names
+                    .entry(text.clone())
+                    .or_default()
+                    .push(self.set.symbols.len());
                 self.set.symbols.push(symbol);
-                self.name_origin.insert(text.clone(), (origin, rule_id.to_string()));
+                self.symbol_origins.push(origin);
                 Ok(())
+            }
+            // The same rule lists a name in `match.names` and in `symbols`: the symbol entry wins;
+            // a user rule may take over a built-in name.
+            Some(slot)
+                if self.set.symbols[slot].rule == rule
+                    || (origin == Origin::User && self.symbol_origins[slot] == Origin::Builtin) =>
+            {
+                self.set.symbols[slot] = symbol;
+                self.symbol_origins[slot] = origin;
+                Ok(())
+            }
+            Some(slot) => {
+                let prev_rule = &self.rule_ids[self.set.symbols[slot].rule];
+                Err(ctx.error(
+                    name.span(),
+                    format!("`{text}` is already matched by rule `{prev_rule}`"),
+                    "duplicate name",
+                ))
             }
         }
     }
 
     fn finish(mut self) -> Result<RuleSet> {
-        let build = |b: GlobSetBuilder| b.build().map_err(|e| Error::Usage(format!("cannot compile rule globs: {e}")));
-        self.set.patterns = GlobIndex { set: build(self.pattern_builder)?, entries: self.pattern_entries };
-        self.set.includes = GlobIndex { set: build(self.include_builder)?, entries: self.include_entries };
+        let build = |b: GlobSetBuilder| {
+            b.build()
+                .map_err(|e| Error::Usage(format!("cannot compile rule globs: {e}")))
+        };
+        self.set.patterns = GlobIndex {
+            set: build(self.pattern_builder)?,
+            entries: self.pattern_entries,
+        };
+        self.set.includes = GlobIndex {
+            set: build(self.include_builder)?,
+            entries: self.include_entries,
+        };
         Ok(self.set)
     }
 }
 
-fn glob_entry(ctx: &FileCtx, pattern: &Spanned<String>, rule: usize) -> Result<(globset::Glob, GlobEntry)> {
+fn glob_entry(
+    ctx: &FileCtx,
+    pattern: &Spanned<String>,
+    rule: usize,
+) -> Result<(globset::Glob, GlobEntry)> {
     let text = pattern.get_ref();
     let glob = GlobBuilder::new(text)
         .literal_separator(true)
         .build()
-        .map_err(|e| ctx.error(pattern.span(), format!("invalid glob `{text}`"), &e.kind().to_string()))?;
-    let literal_prefix: String = text.chars().take_while(|c| !matches!(c, '*' | '?' | '[' | '{' | '\\')).collect();
-    Ok((glob, GlobEntry { rule, pattern: text.clone(), literal_prefix }))
+        .map_err(|e| {
+            ctx.error(
+                pattern.span(),
+                format!("invalid glob `{text}`"),
+                &e.kind().to_string(),
+            )
+        })?;
+    let literal_prefix: String = text
+        .chars()
+        .take_while(|c| !matches!(c, '*' | '?' | '[' | '{' | '\\'))
+        .collect();
+    Ok((
+        glob,
+        GlobEntry {
+            rule,
+            pattern: text.clone(),
+            literal_prefix,
+        },
+    ))
 }
 
 fn port(raw: RawPort) -> Port {
-    Port { effort: raw.effort, replacement: raw.replacement, note: raw.note }
+    Port {
+        effort: raw.effort,
+        replacement: raw.replacement,
+        note: raw.note,
+    }
 }
 
 fn patch(base: &Port, patch: Option<&RawPortPatch>) -> Port {
@@ -325,7 +431,11 @@ fn patch(base: &Port, patch: Option<&RawPortPatch>) -> Port {
 
 fn is_kebab_case(id: &str) -> bool {
     !id.is_empty()
-        && id.split('-').all(|w| !w.is_empty() && w.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit()))
+        && id.split('-').all(|w| {
+            !w.is_empty()
+                && w.bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+        })
 }
 
 pub(crate) fn is_identifier(s: &str) -> bool {

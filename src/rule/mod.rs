@@ -71,7 +71,9 @@ impl fmt::Display for Category {
 }
 
 /// How loudly a finding is reported (SARIF `level`).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Level {
     Note,
@@ -179,7 +181,8 @@ pub(crate) struct GlobEntry {
 pub struct RuleSet {
     rules: Vec<Rule>,
     symbols: Vec<Symbol>,
-    names: HashMap<String, usize>,
+    /// Exact name → symbol indices (one per language group that claims the name).
+    names: HashMap<String, Vec<usize>>,
     patterns: GlobIndex,
     includes: GlobIndex,
     namespaces: HashMap<String, RuleIdx>,
@@ -206,12 +209,16 @@ impl RuleSet {
 
     /// The symbol entry for an exact name, whatever the language.
     pub fn symbol(&self, name: &str) -> Option<&Symbol> {
-        self.names.get(name).map(|&i| &self.symbols[i])
+        self.names
+            .get(name)
+            .and_then(|slots| slots.first())
+            .map(|&i| &self.symbols[i])
     }
 
     /// The symbol entry for an exact name, if its rule applies to `lang`.
     pub fn lookup_name(&self, name: &str, lang: Lang) -> Option<&Symbol> {
-        self.symbol(name).filter(|s| self.rules[s.rule].applies_to(lang))
+        self.symbol(name)
+            .filter(|s| self.rules[s.rule].applies_to(lang))
     }
 
     /// The rule of the best-matching name pattern: highest priority, then longest pattern.
@@ -248,22 +255,36 @@ impl RuleSet {
     }
 
     pub fn launch_rule(&self, lang: Lang) -> Option<RuleIdx> {
-        self.launch.iter().copied().find(|&r| self.rules[r].applies_to(lang))
+        self.launch
+            .iter()
+            .copied()
+            .find(|&r| self.rules[r].applies_to(lang))
     }
 
     pub fn inline_asm_rule(&self, lang: Lang) -> Option<RuleIdx> {
-        self.inline_asm.iter().copied().find(|&r| self.rules[r].applies_to(lang))
+        self.inline_asm
+            .iter()
+            .copied()
+            .find(|&r| self.rules[r].applies_to(lang))
     }
 
     /// The judgement for a symbol of a rule: the symbol's own, else the rule's.
-    pub fn portability_of<'a>(&'a self, rule: RuleIdx, symbol: Option<&'a Symbol>) -> &'a Portability {
+    pub fn portability_of<'a>(
+        &'a self,
+        rule: RuleIdx,
+        symbol: Option<&'a Symbol>,
+    ) -> &'a Portability {
         symbol
             .and_then(|s| s.portability.as_ref())
             .unwrap_or(&self.rules[rule].portability)
     }
 
     fn best_glob(&self, index: &GlobIndex, text: &str, lang: Lang) -> Option<RuleIdx> {
-        if !index.entries.iter().any(|e| text.starts_with(e.literal_prefix.as_str())) {
+        if !index
+            .entries
+            .iter()
+            .any(|e| text.starts_with(e.literal_prefix.as_str()))
+        {
             return None;
         }
         let mut best: Option<(i32, usize, RuleIdx)> = None;
@@ -286,7 +307,11 @@ impl RuleSet {
         if targets.is_empty() {
             Target::ALL.to_vec()
         } else {
-            Target::ALL.iter().copied().filter(|t| targets.contains(t)).collect()
+            Target::ALL
+                .iter()
+                .copied()
+                .filter(|t| targets.contains(t))
+                .collect()
         }
     }
 }
