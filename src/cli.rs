@@ -2,7 +2,10 @@
 //! an exit status. `main.rs` only calls [`run`].
 
 use crate::error::{Error, ExitStatus, Result};
-use crate::portability::Target;
+use crate::baseline::Baseline;
+use crate::config::{Config, FailOn, RuleFilter};
+use crate::gate::Policy;
+use crate::portability::{Effort, Target};
 use crate::report::{self, Format};
 use crate::rule::RuleSet;
 use crate::scan::{Settings, audit};
@@ -38,6 +41,26 @@ pub enum Command {
     Rules(RulesArgs),
     /// Explain a rule (by id) or a CUDA symbol (by name).
     Explain(ExplainArgs),
+    /// Record today's findings as a baseline, so a gate fails only on new ones.
+    Baseline(BaselineArgs),
+    /// Write a commented starter cuda-audit.toml.
+    Init(InitArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct BaselineArgs {
+    #[command(flatten)]
+    pub scan: ScanArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct InitArgs {
+    /// Where to write the configuration.
+    #[arg(default_value = "cuda-audit.toml")]
+    pub path: PathBuf,
+    /// Overwrite an existing file.
+    #[arg(long)]
+    pub force: bool,
 }
 
 #[derive(Debug, Args, Default)]
@@ -77,6 +100,46 @@ pub struct ScanArgs {
     /// When to use colour in the text report.
     #[arg(long, value_enum, default_value = "auto")]
     pub color: ColorChoice,
+    /// Compare with this baseline: findings are new or known; stale entries are listed.
+    #[arg(long, value_name = "FILE")]
+    pub baseline: Option<PathBuf>,
+    /// Rewrite the baseline (--baseline, or the config's) with this scan's findings, atomically.
+    #[arg(long)]
+    pub update_baseline: bool,
+    /// Report only findings on lines added or changed since the merge base of REV and HEAD.
+    #[arg(long, value_name = "REV")]
+    pub diff_base: Option<String>,
+    /// When to exit 1 [default: new with --baseline or --diff-base, else any].
+    #[arg(long, value_enum)]
+    pub fail_on: Option<FailOn>,
+    /// Only fail on findings that need at least this effort for one of the selected targets.
+    #[arg(long, value_enum, value_name = "EFFORT")]
+    pub fail_on_effort: Option<EffortArg>,
+    /// Use this configuration file instead of discovering cuda-audit.toml / pyproject.toml.
+    #[arg(long, value_name = "FILE", conflicts_with = "no_config")]
+    pub config: Option<PathBuf>,
+    /// Ignore configuration files.
+    #[arg(long)]
+    pub no_config: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum EffortArg {
+    None,
+    Automatic,
+    Manual,
+    Rewrite,
+}
+
+impl From<EffortArg> for Effort {
+    fn from(e: EffortArg) -> Effort {
+        match e {
+            EffortArg::None => Effort::None,
+            EffortArg::Automatic => Effort::Automatic,
+            EffortArg::Manual => Effort::Manual,
+            EffortArg::Rewrite => Effort::Rewrite,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, ValueEnum)]
@@ -85,6 +148,8 @@ pub enum FormatArg {
     Text,
     Json,
     Sarif,
+    /// GitHub Actions workflow annotations (`::warning file=…`).
+    Github,
 }
 
 impl From<FormatArg> for Format {
@@ -93,6 +158,7 @@ impl From<FormatArg> for Format {
             FormatArg::Text => Format::Text,
             FormatArg::Json => Format::Json,
             FormatArg::Sarif => Format::Sarif,
+            FormatArg::Github => Format::Github,
         }
     }
 }
@@ -141,13 +207,17 @@ pub enum ListFormat {
 #[derive(Debug, Args)]
 pub struct ExplainArgs {
     /// A rule id (`cudart-memory`) or a CUDA symbol (`cudaMallocAsync`).
-    pub name: String,
+    #[arg(required_unless_present = "scoring")]
+    pub name: Option<String>,
+    /// Explain the portability score: the model and its weights (docs/scoring.md).
+    #[arg(long, conflicts_with = "name")]
+    pub scoring: bool,
     /// Include the rule files under DIR. Repeatable.
     #[arg(long, value_name = "DIR")]
     pub rules: Vec<PathBuf>,
 }
 
-fn parse_size(s: &str) -> std::result::Result<u64, String> {
+pub fn parse_size(s: &str) -> std::result::Result<u64, String> {
     let s = s.trim();
     let (digits, mult) = match s.char_indices().last() {
         Some((i, 'k' | 'K')) => (&s[..i], 1u64 << 10),
@@ -169,73 +239,164 @@ pub fn run(cli: Cli) -> Result<ExitStatus> {
         None => run_scan(cli.scan),
         Some(Command::Rules(args)) => run_rules(args),
         Some(Command::Explain(args)) => run_explain(args),
+        Some(Command::Baseline(args)) => run_baseline(args),
+        Some(Command::Init(args)) => run_init(args),
     }
 }
 
-fn run_scan(args: ScanArgs) -> Result<ExitStatus> {
-    let rules = Arc::new(RuleSet::load(&args.rules)?);
-    let cwd =
-        std::env::current_dir().map_err(|e| Error::io("cannot read the current directory", e))?;
-    let paths = if args.paths.is_empty() {
-        vec![PathBuf::from(".")]
-    } else {
-        args.paths.clone()
-    };
+/// A scan as the command line and the configuration describe it.
+struct Prepared {
+    settings: Settings,
+    config: Config,
+}
+
+fn prepare(args: &ScanArgs) -> Result<Prepared> {
+    let cwd = std::env::current_dir().map_err(|e| Error::io("cannot read the current directory", e))?;
+    let paths = if args.paths.is_empty() { vec![PathBuf::from(".")] } else { args.paths.clone() };
     let root = scan_root(&cwd, &paths);
+    let config = match (&args.config, args.no_config) {
+        (_, true) => Config::default(),
+        (Some(file), false) => crate::config::load(file)?,
+        (None, false) => crate::config::discover(&root)?,
+    };
+    let mut rule_dirs = config.rule_dirs.clone();
+    rule_dirs.extend(args.rules.iter().cloned());
+    let rules = Arc::new(RuleSet::load(&rule_dirs)?);
+    let mut excludes = config.exclude.clone();
+    excludes.extend(args.exclude.iter().cloned());
+    let targets: Vec<Target> = if args.target.is_empty() {
+        config.targets.clone().unwrap_or_default()
+    } else {
+        args.target.iter().map(|&t| t.into()).collect()
+    };
     let settings = Settings {
         paths,
         root,
         walk: WalkOptions {
-            hidden: args.hidden,
-            no_ignore: args.no_ignore,
-            excludes: args.exclude.clone(),
-            max_file_size: args.max_file_size,
+            hidden: args.hidden || config.hidden.unwrap_or(false),
+            no_ignore: args.no_ignore || config.no_ignore.unwrap_or(false),
+            excludes,
+            includes: config.include.clone(),
+            max_file_size: if args.max_file_size_given() { args.max_file_size } else { config.max_file_size.unwrap_or(args.max_file_size) },
             threads: args.jobs.unwrap_or(0),
         },
-        targets: args.target.iter().map(|&t| t.into()).collect(),
+        targets,
         rules,
+        filter: RuleFilter { select: config.select.clone(), ignore: config.ignore.clone() },
+        require_suppression_reason: config.require_suppression_reason,
     };
-    let audit = audit(&settings)?;
+    Ok(Prepared { settings, config })
+}
+
+impl ScanArgs {
+    /// Whether `--max-file-size` differs from its default (so the config may set it).
+    fn max_file_size_given(&self) -> bool {
+        self.max_file_size != DEFAULT_MAX_FILE_SIZE
+    }
+}
+
+const DEFAULT_MAX_FILE_SIZE: u64 = 2 * 1024 * 1024;
+
+fn run_scan(args: ScanArgs) -> Result<ExitStatus> {
+    let Prepared { settings, config } = prepare(&args)?;
+    let mut audit = audit(&settings)?;
+
+    let baseline_path = args.baseline.clone().or_else(|| config.baseline.clone());
+    let mut gated = false;
+    if let Some(rev) = &args.diff_base {
+        let changes = crate::diff::changed_lines(&settings.root, rev)?;
+        crate::gate::restrict_to_changes(&mut audit, &settings.root, &changes);
+        gated = true;
+    }
+    if let Some(path) = &baseline_path {
+        if args.update_baseline {
+            let old = if path.exists() { Baseline::load(path)?.entries().to_vec() } else { Vec::new() };
+            let new = Baseline::from_findings(&audit.findings);
+            write_atomically(path, &new.to_bytes())?;
+            report_baseline_update(path, &old, new.entries());
+        } else {
+            let baseline = Baseline::load(path)?;
+            crate::gate::compare_baseline(&mut audit, &baseline);
+            gated = true;
+        }
+    } else if args.update_baseline {
+        return Err(Error::Usage("--update-baseline needs --baseline FILE (or `baseline` in the configuration)".into()));
+    }
+
+    let policy = Policy {
+        fail_on: args.fail_on.or(config.fail_on).unwrap_or(if gated { FailOn::New } else { FailOn::Any }),
+        min_effort: args.fail_on_effort.map(Effort::from).or(config.fail_on_effort),
+        targets: audit.targets.clone(),
+    };
     let format: Format = args.format.into();
     let color = match args.color {
         ColorChoice::Always => true,
         ColorChoice::Never => false,
         ColorChoice::Auto => {
-            args.output.is_none()
-                && std::io::stdout().is_terminal()
-                && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+            args.output.is_none() && std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
         }
     };
-    let bytes = if format == Format::Text && args.quiet {
-        let mut buf = Vec::new();
-        let reporter = report::text::TextReporter { color };
-        reporter
-            .write_findings(&audit, &mut buf)
-            .map_err(|e| Error::io("cannot render the report", e))?;
-        buf
+    let mut bytes = Vec::new();
+    let rendered = if format == Format::Text && args.quiet {
+        report::text::TextReporter { color }.write_findings(&audit, &mut bytes)
     } else {
-        let mut buf = Vec::new();
-        report::reporter(format, color)
-            .write(&audit, &mut buf)
-            .map_err(|e| Error::io("cannot render the report", e))?;
-        buf
+        report::reporter(format, color).write(&audit, &mut bytes)
     };
-    match &args.output {
-        Some(path) => write_atomically(path, &bytes)?,
+    rendered.map_err(|e| Error::io("cannot render the report", e))?;
+    emit(args.output.as_deref(), &bytes)?;
+    Ok(crate::gate::exit_status(&audit, &policy))
+}
+
+/// Writes a report to a file (atomically) or to standard output (a closed pipe is not an error).
+fn emit(output: Option<&Path>, bytes: &[u8]) -> Result<()> {
+    match output {
+        Some(path) => write_atomically(path, bytes),
         None => {
             let mut stdout = std::io::stdout().lock();
-            if let Err(e) = stdout.write_all(&bytes).and_then(|_| stdout.flush()) {
-                if e.kind() != std::io::ErrorKind::BrokenPipe {
-                    return Err(Error::io("cannot write to standard output", e));
-                }
+            match stdout.write_all(bytes).and_then(|_| stdout.flush()) {
+                Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(Error::io("cannot write to standard output", e)),
+                _ => Ok(()),
             }
         }
     }
-    Ok(if audit.findings.is_empty() {
-        ExitStatus::Clean
-    } else {
-        ExitStatus::Findings
-    })
+}
+
+/// Says on stderr what `--update-baseline` changed: an entry is never dropped silently.
+fn report_baseline_update(path: &Path, old: &[crate::baseline::Entry], new: &[crate::baseline::Entry]) {
+    let new_set: std::collections::BTreeSet<&crate::baseline::Entry> = new.iter().collect();
+    let old_set: std::collections::BTreeSet<&crate::baseline::Entry> = old.iter().collect();
+    let dropped: Vec<_> = old.iter().filter(|e| !new_set.contains(e)).collect();
+    let added = new.iter().filter(|e| !old_set.contains(e)).count();
+    eprintln!("cuda-audit: wrote {} ({} entries: {} added, {} dropped)", path.display(), new.len(), added, dropped.len());
+    for e in dropped {
+        eprintln!("  dropped: {} {} `{}` ({})", e.path, e.rule, e.symbol, e.fingerprint);
+    }
+}
+
+fn run_baseline(args: BaselineArgs) -> Result<ExitStatus> {
+    let scan = args.scan;
+    let Prepared { settings, config } = prepare(&scan)?;
+    let audit = audit(&settings)?;
+    let path = scan
+        .output
+        .clone()
+        .or(scan.baseline.clone())
+        .or(config.baseline.clone())
+        .unwrap_or_else(|| PathBuf::from(".cuda-audit-baseline.json"));
+    let old = if path.exists() { Baseline::load(&path).map(|b| b.entries().to_vec()).unwrap_or_default() } else { Vec::new() };
+    let baseline = Baseline::from_findings(&audit.findings);
+    write_atomically(&path, &baseline.to_bytes())?;
+    report_baseline_update(&path, &old, baseline.entries());
+    Ok(ExitStatus::Clean)
+}
+
+fn run_init(args: InitArgs) -> Result<ExitStatus> {
+    if args.path.exists() && !args.force {
+        return Err(Error::Usage(format!("{} exists; pass --force to overwrite it", args.path.display())));
+    }
+    write_atomically(&args.path, crate::config::STARTER.as_bytes())?;
+    eprintln!("cuda-audit: wrote {}", args.path.display());
+    Ok(ExitStatus::Clean)
 }
 
 /// Output paths are relative to the current directory when every scanned path lies inside it
@@ -340,10 +501,15 @@ fn run_rules(args: RulesArgs) -> Result<ExitStatus> {
 
 fn run_explain(args: ExplainArgs) -> Result<ExitStatus> {
     let rules = RuleSet::load(&args.rules)?;
-    let text = crate::report::explain::explain(&rules, &args.name).ok_or_else(|| {
+    let name = args.name.as_deref().unwrap_or_default();
+    let text = if args.scoring {
+        Some(crate::report::explain::scoring(&Default::default()))
+    } else {
+        crate::report::explain::explain(&rules, name)
+    }
+    .ok_or_else(|| {
         Error::Usage(format!(
-            "`{}` is neither a rule id nor a known CUDA symbol (see `cuda-audit rules`)",
-            args.name
+            "`{name}` is neither a rule id nor a known CUDA symbol (see `cuda-audit rules`)"
         ))
     })?;
     std::io::stdout()

@@ -27,6 +27,8 @@ pub struct Finding {
     /// When the scanned tree defines this name, the finding is dropped (pattern matches such as
     /// `cudaLikeHelper`, and rules marked `weak`).
     pub weak_name: Option<String>,
+    /// New or known, when the scan compares against a baseline or a diff base.
+    pub baseline_state: Option<crate::baseline::BaselineState>,
 }
 
 /// A 1-based position: line, column in characters, column in UTF-16 code units.
@@ -79,5 +81,34 @@ pub fn assign_fingerprints(findings: &mut [Finding]) {
         let n = seen.entry(hash.clone()).or_insert(0);
         *n += 1;
         f.fingerprint = format!("{hash}:{n}");
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod tests_support {
+    use super::*;
+    use crate::portability::{Effort, Port};
+
+    /// A minimal finding for unit tests.
+    pub fn finding(path: &str, line: usize) -> Finding {
+        let port = Port { effort: Effort::Manual, replacement: None, note: None };
+        let at = Location { line, column: 1, column_utf16: 1 };
+        Finding {
+            rule_id: "rule".into(),
+            category: Category::RuntimeApi,
+            library: "cudart".into(),
+            symbol: "cudaMalloc".into(),
+            message: "m".into(),
+            detail: None,
+            level: Level::Warning,
+            path: path.into(),
+            start: at,
+            end: at,
+            snippet: "cudaMalloc(p, n);".into(),
+            portability: Portability([port.clone(), port.clone(), port]),
+            fingerprint: String::new(),
+            weak_name: None,
+            baseline_state: None,
+        }
     }
 }

@@ -7,7 +7,12 @@
 
 #![forbid(unsafe_code)]
 
+pub mod baseline;
+pub mod breakdown;
 pub mod cli;
+pub mod config;
+pub mod diff;
+pub mod gate;
 pub mod error;
 pub mod finding;
 pub mod lang;
@@ -16,7 +21,9 @@ pub mod portability;
 pub mod report;
 pub mod rule;
 pub mod scan;
+pub mod score;
 pub mod source;
+pub mod suppress;
 pub mod summary;
 pub mod walk;
 

@@ -9,6 +9,7 @@ use crate::matcher::match_facts;
 use crate::portability::Target;
 use crate::rule::RuleSet;
 use crate::source::{LineIndex, Undecodable, decode};
+use crate::config::RuleFilter;
 use crate::walk::{self, Entry, SkipReason, WalkOptions};
 use std::collections::{BTreeMap, HashSet};
 use std::path::{Path, PathBuf};
@@ -25,6 +26,10 @@ pub struct Settings {
     /// Targets to report on (all three when empty).
     pub targets: Vec<Target>,
     pub rules: Arc<RuleSet>,
+    /// Which rules' findings to keep (config `select`/`ignore`).
+    pub filter: RuleFilter,
+    /// Suppression comments without a reason do not suppress (and are reported).
+    pub require_suppression_reason: bool,
 }
 
 impl Settings {
@@ -36,6 +41,8 @@ impl Settings {
             walk: WalkOptions::default(),
             targets: Vec::new(),
             rules,
+            filter: RuleFilter::default(),
+            require_suppression_reason: false,
         }
     }
 }
@@ -48,6 +55,12 @@ pub struct Audit {
     pub files: FileReport,
     pub targets: Vec<Target>,
     pub rules: Arc<RuleSet>,
+    /// Findings silenced by `cuda-audit: ignore` comments.
+    pub suppressed: usize,
+    /// Baseline entries that matched no finding (set by [`crate::gate::compare_baseline`]).
+    pub stale_baseline: Vec<crate::baseline::Entry>,
+    /// The merge base in diff mode.
+    pub diff_base: Option<String>,
 }
 
 /// What happened to the files: how many were scanned, and what was skipped or scanned with a warning.
@@ -73,6 +86,7 @@ pub struct FileNote {
 /// Per-file result sent from worker threads.
 enum Outcome {
     Scanned {
+        suppressed: usize,
         lang: Lang,
         bytes: u64,
         findings: Vec<Finding>,
@@ -110,7 +124,7 @@ pub fn audit(settings: &Settings) -> Result<Audit> {
         move |entry: Entry| {
             let outcome = match entry {
                 Entry::File { path, lang, size } => {
-                    scan_file(&mut front_ends, rules, &root, &path, lang, size)
+                    scan_file(&mut front_ends, settings, &root, &path, lang, size)
                 }
                 Entry::Skip {
                     path,
@@ -133,15 +147,18 @@ pub fn audit(settings: &Settings) -> Result<Audit> {
     let mut report = FileReport::default();
     let mut findings = Vec::new();
     let mut defined = HashSet::new();
+    let mut suppressed = 0;
     for outcome in outcomes.into_inner().expect("workers are done") {
         match outcome {
             Outcome::Scanned {
+                suppressed: s,
                 lang,
                 bytes,
                 findings: f,
                 defined: d,
                 warnings,
             } => {
+                suppressed += s;
                 report.scanned += 1;
                 report.bytes += bytes;
                 *report.by_language.entry(lang).or_default() += 1;
@@ -168,12 +185,15 @@ pub fn audit(settings: &Settings) -> Result<Audit> {
         files: report,
         targets,
         rules: Arc::clone(rules),
+        suppressed,
+        stale_baseline: Vec::new(),
+        diff_base: None,
     })
 }
 
 fn scan_file(
     front_ends: &mut FrontEnds,
-    rules: &RuleSet,
+    settings: &Settings,
     root: &Path,
     path: &Path,
     lang: Lang,
@@ -209,7 +229,12 @@ fn scan_file(
         });
     }
     let text = decoded.text.as_ref();
-    let scanned = scan_text(front_ends, rules, &rel, path, text, lang);
+    let rules = &*settings.rules;
+    let mut scanned = scan_text(front_ends, rules, &rel, path, text, lang);
+    scanned.findings.retain(|f| settings.filter.allows(&f.rule_id, f.category, &f.library));
+    let (suppressed, notes) =
+        crate::suppress::apply(text, &rel, &mut scanned.findings, settings.require_suppression_reason);
+    warnings.extend(notes);
     let lines = LineIndex::new(text);
     for w in scanned.warnings {
         let at = w.offset.map(|o| {
@@ -223,6 +248,7 @@ fn scan_file(
         });
     }
     Outcome::Scanned {
+        suppressed,
         lang,
         bytes: size,
         findings: scanned.findings,
@@ -282,6 +308,7 @@ pub fn scan_text(
                 portability: rules.portability_of(hit.rule, hit.symbol).clone(),
                 fingerprint: String::new(),
                 weak_name: hit.weak_name,
+                baseline_state: None,
             }
         })
         .collect();

@@ -1,14 +1,18 @@
 //! The roll-up of an audit: counts by category, library and rule, per-target effort counts, and
 //! what happened to the files. Every reporter prints from this one value.
 
+use crate::breakdown::{BlockerLibrary, Breakdown};
 use crate::portability::{Effort, Target};
 use crate::rule::Category;
 use crate::scan::Audit;
+use crate::score::{ScoreWeights, TargetScore, score_findings};
 use std::collections::BTreeMap;
 
 #[derive(Debug)]
 pub struct Summary {
     pub findings: usize,
+    /// Findings silenced by suppression comments.
+    pub suppressed: usize,
     pub files_with_findings: usize,
     pub by_category: BTreeMap<Category, usize>,
     pub by_library: BTreeMap<String, usize>,
@@ -21,6 +25,14 @@ pub struct Summary {
     pub warnings_by_reason: BTreeMap<&'static str, usize>,
     /// The API surface per library, sorted by library name.
     pub libraries: Vec<LibraryInventory>,
+    /// The weights the scores below were computed with.
+    pub weights: ScoreWeights,
+    /// Per selected target: effort points and the 0–100 portability score (docs/scoring.md).
+    pub scores: Vec<TargetScore>,
+    /// Findings by directory (rolled up), file, category and library, each scored.
+    pub breakdown: Breakdown,
+    /// Per selected target: its `rewrite` items grouped by library, then symbol, costliest first.
+    pub blockers: Vec<(Target, Vec<BlockerLibrary>)>,
 }
 
 /// The distinct CUDA symbols one library contributes: what HIPIFY's statistics mode counts, but
@@ -46,7 +58,13 @@ pub struct SymbolUse {
 }
 
 impl Summary {
+    /// The summary with the default score weights.
     pub fn of(audit: &Audit) -> Summary {
+        Summary::with_weights(audit, &ScoreWeights::default())
+    }
+
+    /// The summary with the given score weights (a configuration may override the defaults).
+    pub fn with_weights(audit: &Audit, weights: &ScoreWeights) -> Summary {
         let mut by_category = BTreeMap::new();
         let mut by_library = BTreeMap::new();
         let mut by_rule = BTreeMap::new();
@@ -73,7 +91,12 @@ impl Summary {
         let libraries = inventory(audit);
         Summary {
             libraries,
+            weights: *weights,
+            scores: score_findings(&audit.findings, &audit.targets, weights),
+            breakdown: Breakdown::of(&audit.findings, &audit.targets, weights),
+            blockers: crate::breakdown::blockers(&audit.findings, &audit.targets, weights),
             findings: audit.findings.len(),
+            suppressed: audit.suppressed,
             files_with_findings: files.len(),
             by_category,
             by_library,
@@ -115,6 +138,11 @@ impl Summary {
             line.push_str(&format!("; warnings: {}", reasons.join(", ")));
         }
         line
+    }
+
+    /// The score of one target, when it was selected.
+    pub fn score(&self, target: Target) -> Option<&TargetScore> {
+        self.scores.iter().find(|s| s.target == target)
     }
 
     pub fn effort_count(&self, target: Target, effort: Effort) -> usize {

@@ -13,6 +13,8 @@ pub struct WalkOptions {
     pub hidden: bool,
     pub no_ignore: bool,
     pub excludes: Vec<String>,
+    /// When not empty, only files matching one of these globs (relative to the root) are scanned.
+    pub includes: Vec<String>,
     pub max_file_size: u64,
     pub threads: usize,
 }
@@ -23,6 +25,7 @@ impl Default for WalkOptions {
             hidden: false,
             no_ignore: false,
             excludes: Vec::new(),
+            includes: Vec::new(),
             max_file_size: 2 * 1024 * 1024,
             threads: 0,
         }
@@ -93,6 +96,7 @@ where
         return Ok(());
     };
     let excludes = build_excludes(&options.excludes)?;
+    let includes = build_excludes(&options.includes)?;
     let mut builder = WalkBuilder::new(first);
     for p in rest {
         builder.add(p);
@@ -123,6 +127,10 @@ where
             .path()
             .strip_prefix(&excludes_root)
             .unwrap_or(entry.path());
+        let is_dir = entry.file_type().is_some_and(|t| t.is_dir());
+        if !includes.is_empty() && !is_dir && entry.depth() > 0 && !includes.is_match(rel) {
+            return false;
+        }
         !excludes.is_match(rel)
             && !entry
                 .file_name()

@@ -5,6 +5,8 @@ mod common;
 mod cli;
 mod errors;
 mod fixtures;
+mod gate;
+mod hipify;
 mod rule_examples;
 mod sarif;
 mod snapshots;

@@ -36,6 +36,11 @@ pub fn explain(rules: &RuleSet, name: &str) -> Option<String> {
     Some(out)
 }
 
+/// The scoring model and the weights in force (`cuda-audit explain --scoring`).
+pub fn scoring(weights: &crate::score::ScoreWeights) -> String {
+    crate::score::explain(weights)
+}
+
 fn explain_rule(rule: &Rule) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "{}: {}", rule.id, rule.title);

@@ -23,7 +23,7 @@ impl Reporter for JsonReporter {
 
 pub fn to_value(audit: &Audit) -> Value {
     let summary = Summary::of(audit);
-    json!({
+    let mut report = json!({
         "version": SCHEMA_VERSION,
         "tool": { "name": "cuda-audit", "version": env!("CARGO_PKG_VERSION") },
         "targets": audit.targets.iter().map(|t| t.as_str()).collect::<Vec<_>>(),
@@ -33,7 +33,31 @@ pub fn to_value(audit: &Audit) -> Value {
             "skipped": audit.files.skipped.iter().map(note).collect::<Vec<_>>(),
             "warnings": audit.files.warnings.iter().map(note).collect::<Vec<_>>(),
         },
-    })
+    });
+    if let Some(gate) = gate_value(audit) {
+        report["gate"] = gate;
+    }
+    report
+}
+
+/// Baseline and diff-mode results: counts of new and known findings, and stale baseline entries.
+/// Present only when the scan compared against a baseline or a diff base.
+fn gate_value(audit: &Audit) -> Option<Value> {
+    use crate::baseline::BaselineState;
+    let compared = audit.findings.iter().any(|f| f.baseline_state.is_some()) || !audit.stale_baseline.is_empty() || audit.diff_base.is_some();
+    if !compared {
+        return None;
+    }
+    let count = |s: BaselineState| audit.findings.iter().filter(|f| f.baseline_state == Some(s)).count();
+    let mut v = json!({
+        "new": count(BaselineState::New),
+        "unchanged": count(BaselineState::Unchanged),
+        "stale_baseline_entries": audit.stale_baseline,
+    });
+    if let Some(base) = &audit.diff_base {
+        v["diff_base"] = json!(base);
+    }
+    Some(v)
 }
 
 pub fn port_value(port: &Port) -> Value {
@@ -77,6 +101,9 @@ fn finding(f: &Finding, targets: &[Target]) -> Value {
     if let Some(d) = &f.detail {
         v["detail"] = json!(d);
     }
+    if let Some(state) = f.baseline_state {
+        v["baseline_state"] = json!(state.as_str());
+    }
     v
 }
 
@@ -85,14 +112,16 @@ fn summary_value(s: &Summary) -> Value {
         .targets
         .iter()
         .map(|(t, counts)| {
-            (
-                t.as_str().to_string(),
-                json!({ "counts": effort_counts(counts) }),
-            )
+            let mut v = json!({ "counts": effort_counts(counts) });
+            if let Some(score) = s.score(*t) {
+                score_fields(&mut v, score);
+            }
+            (t.as_str().to_string(), v)
         })
         .collect();
     json!({
         "findings": s.findings,
+        "suppressed": s.suppressed,
         "files_with_findings": s.files_with_findings,
         "files": {
             "scanned": s.files_scanned,
@@ -108,6 +137,9 @@ fn summary_value(s: &Summary) -> Value {
         "by_rule": s.by_rule,
         "targets": targets,
         "api_surface": s.libraries.iter().map(|lib| (lib.library.clone(), library_value(lib))).collect::<Map<_, _>>(),
+        "scoring": serde_json::to_value(s.weights).unwrap_or(Value::Null),
+        "breakdown": breakdown_value(&s.breakdown),
+        "blockers": blockers_value(&s.blockers),
     })
 }
 
@@ -157,4 +189,117 @@ pub fn rule_value(rule: &Rule) -> Value {
         "matchers": rule.matchers,
         "origin": rule.origin,
     })
+}
+
+/// Adds the score keys of one target (docs/scoring.md) next to its `counts`.
+fn score_fields(v: &mut Value, score: &crate::score::TargetScore) {
+    let c = &score.cost;
+    v["distinct"] = effort_counts(&c.distinct);
+    v["decision_points"] = json!(c.decision_points);
+    v["edit_points"] = json!(c.edit_points);
+    v["effort_points"] = json!(c.points());
+    v["score"] = json!(score.score);
+}
+
+/// `{ "rocm": { counts, effort_points, score }, … }` for one breakdown group.
+fn group_targets(g: &crate::breakdown::Group) -> Value {
+    Value::Object(
+        g.targets
+            .iter()
+            .map(|ts| {
+                (
+                    ts.target.as_str().to_string(),
+                    json!({
+                        "counts": effort_counts(&ts.cost.counts),
+                        "effort_points": ts.points(),
+                        "score": ts.score,
+                    }),
+                )
+            })
+            .collect(),
+    )
+}
+
+fn breakdown_value(b: &crate::breakdown::Breakdown) -> Value {
+    use crate::breakdown::{dir_depth, parent_dir};
+    let groups = |list: &[crate::breakdown::Group], key: &str| -> Vec<Value> {
+        list.iter()
+            .map(|g| {
+                let mut v = json!({
+                    key: g.key,
+                    "findings": g.findings,
+                    "files": g.files,
+                    "targets": group_targets(g),
+                });
+                if key == "path" {
+                    v.as_object_mut().map(|m| m.remove("files"));
+                }
+                v
+            })
+            .collect()
+    };
+    let directories: Vec<Value> = b
+        .directories
+        .iter()
+        .map(|g| {
+            json!({
+                "path": g.key,
+                "parent": parent_dir(&g.key),
+                "depth": dir_depth(&g.key),
+                "findings": g.findings,
+                "files": g.files,
+                "targets": group_targets(g),
+            })
+        })
+        .collect();
+    json!({
+        "directories": directories,
+        "files": groups(&b.files, "path"),
+        "categories": groups(&b.categories, "category"),
+        "libraries": groups(&b.libraries, "library"),
+    })
+}
+
+/// Locations listed per blocker; the findings array has them all.
+const BLOCKER_LOCATIONS: usize = 10;
+
+fn blockers_value(blockers: &[(Target, Vec<crate::breakdown::BlockerLibrary>)]) -> Value {
+    Value::Object(
+        blockers
+            .iter()
+            .map(|(t, libs)| {
+                let libs: Vec<Value> = libs
+                    .iter()
+                    .map(|lib| {
+                        json!({
+                            "library": lib.library,
+                            "occurrences": lib.occurrences,
+                            "files": lib.files,
+                            "effort_points": lib.points,
+                            "symbols": lib.symbols.iter().map(|b| {
+                                let mut v = json!({
+                                    "symbol": b.symbol,
+                                    "category": b.category.as_str(),
+                                    "occurrences": b.occurrences,
+                                    "files": b.files,
+                                    "effort_points": b.points,
+                                    "locations": b.locations.iter().take(BLOCKER_LOCATIONS)
+                                        .map(|(path, line)| json!({ "path": path, "line": line }))
+                                        .collect::<Vec<_>>(),
+                                });
+                                if let Some(r) = &b.replacement {
+                                    v["replacement"] = json!(r);
+                                }
+                                if let Some(n) = &b.note {
+                                    v["note"] = json!(n);
+                                }
+                                v
+                            }).collect::<Vec<_>>(),
+                        })
+                    })
+                    .collect();
+                (t.as_str().to_string(), Value::Array(libs))
+            })
+            .collect(),
+    )
 }

@@ -2,6 +2,7 @@
 //! and one [`Format`] variant; no reporter reaches back into scanning.
 
 pub mod explain;
+pub mod github;
 pub mod json;
 pub mod sarif;
 pub mod text;
@@ -17,6 +18,8 @@ pub enum Format {
     Json,
     /// SARIF 2.1.0, for GitHub code scanning and other dashboards.
     Sarif,
+    /// GitHub Actions workflow annotations.
+    Github,
 }
 
 pub trait Reporter {
@@ -29,6 +32,7 @@ pub fn reporter(format: Format, color: bool) -> Box<dyn Reporter> {
         Format::Text => Box::new(text::TextReporter { color }),
         Format::Json => Box::new(json::JsonReporter),
         Format::Sarif => Box::new(sarif::SarifReporter),
+        Format::Github => Box::new(github::GithubReporter),
     }
 }
 

@@ -76,6 +76,9 @@ pub fn to_value(audit: &Audit) -> Value {
                     "portability": portability_value(f, &audit.targets),
                 },
             });
+            if let Some(state) = f.baseline_state {
+                result["baselineState"] = json!(state.as_str());
+            }
             if let Some(fix) = rename_fix(f, &audit.targets) {
                 result["fixes"] = json!([fix]);
             }
@@ -115,6 +118,7 @@ pub fn to_value(audit: &Audit) -> Value {
                 "toolExecutionNotifications": notifications,
                 "properties": { "summary": summary.files_line() },
             }],
+            "automationDetails": { "id": "cuda-audit/" },
             "columnKind": "utf16CodeUnits",
             "results": results,
         }]
@@ -143,7 +147,7 @@ fn rule_value(rule: &Rule, audit: &Audit) -> Value {
     }
     json!({
         "id": rule.id,
-        "name": rule.id,
+        "name": pascal_case(&rule.id),
         "shortDescription": { "text": rule.title },
         "fullDescription": { "text": first_paragraph(&rule.help) },
         "help": { "text": help.trim_end(), "markdown": markdown.trim_end() },
@@ -198,6 +202,16 @@ fn tags(rule: &Rule) -> Vec<&str> {
         }
     }
     tags
+}
+
+/// `kernel-launch` → `KernelLaunch`: SARIF wants `name` readable and different from `id`.
+fn pascal_case(id: &str) -> String {
+    id.split('-')
+        .map(|w| {
+            let mut c = w.chars();
+            c.next().map(|f| f.to_ascii_uppercase().to_string() + c.as_str()).unwrap_or_default()
+        })
+        .collect()
 }
 
 fn first_paragraph(text: &str) -> String {

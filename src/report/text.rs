@@ -6,6 +6,7 @@ use crate::finding::Finding;
 use crate::portability::{Effort, Target};
 use crate::rule::{Category, Level};
 use crate::scan::Audit;
+use crate::score::format_score;
 use crate::summary::Summary;
 use std::io::{self, Write};
 
@@ -85,9 +86,14 @@ fn write_finding(
         .as_ref()
         .map(|d| format!(" ({d})"))
         .unwrap_or_default();
+    let new = if f.baseline_state == Some(crate::baseline::BaselineState::New) {
+        "[new] "
+    } else {
+        ""
+    };
     writeln!(
         out,
-        "{}{} {}{}",
+        "{}{} {new}{}{}",
         p.level(f.level),
         p.bold(&format!("[{}]", f.rule_id)),
         f.message,
@@ -205,6 +211,10 @@ fn write_summary(p: &Paint, audit: &Audit, out: &mut dyn Write) -> io::Result<()
         if s.files_with_findings == 1 { "" } else { "s" }
     )?;
     writeln!(out, "  {}", s.files_line())?;
+    if s.suppressed > 0 {
+        writeln!(out, "  {} suppressed by `cuda-audit: ignore` comments", s.suppressed)?;
+    }
+    write_gate(p, audit, out)?;
     if s.findings > 0 {
         let mut cats: Vec<(&Category, &usize)> = s.by_category.iter().collect();
         cats.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
@@ -214,23 +224,8 @@ fn write_summary(p: &Paint, audit: &Audit, out: &mut dyn Write) -> io::Result<()
         libs.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
         let libs: Vec<String> = libs.iter().map(|(l, n)| format!("{l} {n}")).collect();
         writeln!(out, "  {} {}", p.bold("by library: "), libs.join(" · "))?;
-        writeln!(out, "  {}", p.bold("porting effort  (findings per class)"))?;
-        writeln!(
-            out,
-            "    {:<8}{:>10}{:>11}{:>9}{:>9}",
-            "target", "none", "automatic", "manual", "rewrite"
-        )?;
-        for (t, counts) in &s.targets {
-            writeln!(
-                out,
-                "    {:<8}{:>10}{:>11}{:>9}{:>9}",
-                t.as_str(),
-                counts[0],
-                counts[1],
-                counts[2],
-                counts[3]
-            )?;
-        }
+        write_scores(p, &s, out)?;
+        write_blockers(p, &s, out)?;
     }
     if !s.libraries.is_empty() {
         writeln!(out, "  {}", p.bold("API surface by library  (distinct symbols per effort: none/automatic/manual/rewrite)"))?;
@@ -278,6 +273,123 @@ fn write_summary(p: &Paint, audit: &Audit, out: &mut dyn Write) -> io::Result<()
                 "  {} … and {} more (see --format json)",
                 p.dim(&format!("{title}:")),
                 notes.len() - LISTED
+            )?;
+        }
+    }
+    Ok(())
+}
+
+/// Baseline and diff-mode results: new and known findings, stale baseline entries.
+fn write_gate(p: &Paint, audit: &Audit, out: &mut dyn Write) -> io::Result<()> {
+    use crate::baseline::BaselineState;
+    let compared = audit.findings.iter().any(|f| f.baseline_state.is_some()) || !audit.stale_baseline.is_empty();
+    if !compared {
+        return Ok(());
+    }
+    let count = |s: BaselineState| audit.findings.iter().filter(|f| f.baseline_state == Some(s)).count();
+    let base = audit.diff_base.as_ref().map(|b| format!(" (diff base {})", &b[..b.len().min(12)])).unwrap_or_default();
+    writeln!(
+        out,
+        "  {} {} new, {} known, {} stale baseline entries{base}",
+        p.bold("gate:"),
+        count(BaselineState::New),
+        count(BaselineState::Unchanged),
+        audit.stale_baseline.len()
+    )?;
+    for e in audit.stale_baseline.iter().take(20) {
+        writeln!(out, "  {} {} {} `{}` no longer found", p.dim("stale:"), e.path, e.rule, e.symbol)?;
+    }
+    Ok(())
+}
+
+/// The per-target effort table with effort points and the 0–100 portability score.
+fn write_scores(p: &Paint, s: &Summary, out: &mut dyn Write) -> io::Result<()> {
+    writeln!(
+        out,
+        "  {}",
+        p.bold("porting effort  (findings per class; effort points and 0–100 score: cuda-audit explain --scoring)")
+    )?;
+    writeln!(
+        out,
+        "    {:<8}{:>10}{:>11}{:>9}{:>9}{:>10}{:>8}",
+        "target", "none", "automatic", "manual", "rewrite", "points", "score"
+    )?;
+    for ts in &s.scores {
+        let c = ts.cost.counts;
+        writeln!(
+            out,
+            "    {:<8}{:>10}{:>11}{:>9}{:>9}{:>10}{:>8}",
+            ts.target.as_str(),
+            c[0],
+            c[1],
+            c[2],
+            c[3],
+            ts.points(),
+            p.bold(&format!("{:>8}", format_score(ts.score))).trim_start()
+        )?;
+    }
+    Ok(())
+}
+
+/// The costliest `rewrite` libraries per target, their costliest names, and where the first is.
+fn write_blockers(p: &Paint, s: &Summary, out: &mut dyn Write) -> io::Result<()> {
+    const LIBRARIES: usize = 5;
+    const SYMBOLS: usize = 3;
+    if s.blockers.iter().all(|(_, b)| b.is_empty()) {
+        return Ok(());
+    }
+    writeln!(
+        out,
+        "  {}",
+        p.bold("top blockers  (rewrite: no equivalent on the target; costliest first)")
+    )?;
+    let plural = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
+    let width = s
+        .blockers
+        .iter()
+        .flat_map(|(_, libs)| libs.iter().take(LIBRARIES))
+        .map(|l| l.library.len())
+        .max()
+        .unwrap_or(0);
+    for (t, libraries) in &s.blockers {
+        if libraries.is_empty() {
+            writeln!(out, "    {:<7} none", t.as_str())?;
+            continue;
+        }
+        for (i, lib) in libraries.iter().take(LIBRARIES).enumerate() {
+            let label = if i == 0 { t.as_str() } else { "" };
+            let mut names: Vec<String> = lib
+                .symbols
+                .iter()
+                .take(SYMBOLS)
+                .map(|b| format!("{} ×{}", b.symbol, b.occurrences))
+                .collect();
+            if lib.symbols.len() > SYMBOLS {
+                names.push("…".into());
+            }
+            let at = lib.symbols[0]
+                .locations
+                .first()
+                .map(|(path, line)| format!("  {path}:{line}"))
+                .unwrap_or_default();
+            writeln!(
+                out,
+                "    {label:<7} {:<width$}  {:>7} pts  {}, {}, {}   {}{}",
+                lib.library,
+                lib.points,
+                plural(lib.symbols.len(), "name"),
+                plural(lib.occurrences, "use"),
+                plural(lib.files, "file"),
+                names.join(", "),
+                p.dim(&at)
+            )?;
+        }
+        if libraries.len() > LIBRARIES {
+            writeln!(
+                out,
+                "    {:<7} {}",
+                "",
+                p.dim(&format!("… and {} more libraries", libraries.len() - LIBRARIES))
             )?;
         }
     }

@@ -217,8 +217,13 @@ impl RuleSet {
 
     /// The symbol entry for an exact name, if its rule applies to `lang`.
     pub fn lookup_name(&self, name: &str, lang: Lang) -> Option<&Symbol> {
-        self.symbol(name)
-            .filter(|s| self.rules[s.rule].applies_to(lang))
+        // A name may be claimed by several rules for disjoint languages: take the one for `lang`.
+        self.names.get(name).and_then(|slots| {
+            slots
+                .iter()
+                .map(|&i| &self.symbols[i])
+                .find(|s| self.rules[s.rule].applies_to(lang))
+        })
     }
 
     /// The rule of the best-matching name pattern: highest priority, then longest pattern.

@@ -1,0 +1,186 @@
+//! Baselines: today's findings recorded as fingerprints, so a gate can fail only on *new*
+//! coupling. A fingerprint depends on what a finding is (rule, path, symbol, normalised source
+//! line, occurrence counter — see [`crate::finding::assign_fingerprints`]), never on its line
+//! number, so moving code keeps findings known. The file is sorted JSON, one entry per finding,
+//! small enough to review in a diff. Entries that no longer match are reported as stale so the
+//! baseline can shrink.
+
+use crate::error::{DataFileError, Error, Result};
+use crate::finding::Finding;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::path::Path;
+
+pub const FORMAT_VERSION: u32 = 1;
+
+/// Whether a finding was in the baseline (SARIF `baselineState`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BaselineState {
+    New,
+    Unchanged,
+}
+
+impl BaselineState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            BaselineState::New => "new",
+            BaselineState::Unchanged => "unchanged",
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Entry {
+    pub path: String,
+    pub rule: String,
+    pub symbol: String,
+    pub fingerprint: String,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct File {
+    version: u32,
+    tool: String,
+    findings: Vec<Entry>,
+}
+
+#[derive(Debug, Default)]
+pub struct Baseline {
+    entries: Vec<Entry>,
+}
+
+impl Baseline {
+    pub fn from_findings(findings: &[Finding]) -> Baseline {
+        let mut entries: Vec<Entry> = findings
+            .iter()
+            .map(|f| Entry {
+                path: f.path.clone(),
+                rule: f.rule_id.clone(),
+                symbol: f.symbol.clone(),
+                fingerprint: f.fingerprint.clone(),
+            })
+            .collect();
+        entries.sort();
+        entries.dedup();
+        Baseline { entries }
+    }
+
+    pub fn entries(&self) -> &[Entry] {
+        &self.entries
+    }
+
+    /// Reads a baseline. A missing, empty, truncated or otherwise malformed file is an error that
+    /// points at the problem — never a silently empty baseline.
+    pub fn load(path: &Path) -> Result<Baseline> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| Error::io(format!("cannot read the baseline {}", path.display()), e))?;
+        let name = path.display().to_string();
+        let file: File = serde_json::from_str(&text).map_err(|e| {
+            let offset = offset_of(&text, e.line(), e.column());
+            Error::from(
+                DataFileError::new(&name, &text, offset..offset, format!("malformed baseline {name}"), e.to_string())
+                    .with_help("regenerate it with `cuda-audit baseline -o FILE`, or restore it from version control"),
+            )
+        })?;
+        if file.version != FORMAT_VERSION {
+            let at = text.find("\"version\"").unwrap_or(0);
+            return Err(DataFileError::new(
+                &name,
+                &text,
+                at..at + 9,
+                format!("baseline {name} has format version {}, this cuda-audit reads version {FORMAT_VERSION}", file.version),
+                "unsupported version",
+            )
+            .into());
+        }
+        let mut entries = file.findings;
+        entries.sort();
+        Ok(Baseline { entries })
+    }
+
+    /// The file's bytes: pretty, sorted, with a trailing newline.
+    pub fn to_bytes(&self) -> Vec<u8> {
+        let file = File { version: FORMAT_VERSION, tool: "cuda-audit".into(), findings: self.entries.clone() };
+        let mut bytes = serde_json::to_vec_pretty(&file).expect("a baseline serializes");
+        bytes.push(b'\n');
+        bytes
+    }
+
+    /// Marks each finding new or unchanged, and returns the entries nothing matched (stale).
+    pub fn compare(&self, findings: &[Finding]) -> (Vec<BaselineState>, Vec<Entry>) {
+        let mut remaining: BTreeMap<&str, usize> = BTreeMap::new();
+        for e in &self.entries {
+            *remaining.entry(e.fingerprint.as_str()).or_default() += 1;
+        }
+        let states = findings
+            .iter()
+            .map(|f| match remaining.get_mut(f.fingerprint.as_str()) {
+                Some(n) if *n > 0 => {
+                    *n -= 1;
+                    BaselineState::Unchanged
+                }
+                _ => BaselineState::New,
+            })
+            .collect();
+        let mut stale_left = remaining;
+        let stale = self
+            .entries
+            .iter()
+            .filter(|e| match stale_left.get_mut(e.fingerprint.as_str()) {
+                Some(n) if *n > 0 => {
+                    // Entries are consumed in order: the first `n` of a fingerprint are unmatched.
+                    *n -= 1;
+                    true
+                }
+                _ => false,
+            })
+            .cloned()
+            .collect();
+        (states, stale)
+    }
+}
+
+/// Byte offset of a 1-based line and column.
+fn offset_of(text: &str, line: usize, column: usize) -> usize {
+    let mut offset = 0;
+    for (i, l) in text.split_inclusive('\n').enumerate() {
+        if i + 1 == line {
+            return (offset + column.saturating_sub(1)).min(text.len());
+        }
+        offset += l.len();
+    }
+    text.len()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entry(fp: &str) -> Entry {
+        Entry { path: "a.cu".into(), rule: "r".into(), symbol: "s".into(), fingerprint: fp.into() }
+    }
+
+    #[test]
+    fn stale_entries_are_the_unmatched_ones() {
+        let b = Baseline { entries: vec![entry("x:1"), entry("x:2"), entry("y:1")] };
+        let mut f = crate::finding::tests_support::finding("a.cu", 1);
+        f.fingerprint = "x:1".into();
+        let mut g = f.clone();
+        g.fingerprint = "z:1".into();
+        let (states, stale) = b.compare(&[f, g]);
+        assert_eq!(states, [BaselineState::Unchanged, BaselineState::New]);
+        assert_eq!(stale, [entry("x:2"), entry("y:1")]);
+    }
+
+    #[test]
+    fn malformed_files_are_errors() {
+        let dir = tempfile::tempdir().unwrap();
+        for text in ["", "{", "{\"version\": 1, \"tool\": \"cuda-audit\"}", "{\"version\": 9, \"tool\": \"x\", \"findings\": []}"] {
+            let p = dir.path().join("b.json");
+            std::fs::write(&p, text).unwrap();
+            assert!(Baseline::load(&p).is_err(), "{text:?} loaded");
+        }
+    }
+}

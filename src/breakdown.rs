@@ -1,0 +1,279 @@
+//! Where the coupling sits: findings grouped by directory (rolled up the tree), file, category and
+//! library, each group scored with the same model as the whole tree, and the top blockers per
+//! target. Computed once in [`crate::summary::Summary`]; reporters only print.
+//!
+//! A group's points are those of its findings alone, as if only that part were ported. Counts
+//! add up across groups; decision points need not (two directories calling `cudaMalloc` each pay
+//! for the decision when taken alone, the tree pays once), which is why the directory tree is
+//! scored per node rather than summed.
+
+use crate::finding::Finding;
+use crate::portability::{Effort, Target};
+use crate::rule::Category;
+use crate::score::{ScoreWeights, Tally, TargetScore};
+use std::collections::{BTreeMap, BTreeSet};
+
+/// One group of findings and what porting it would take per target.
+#[derive(Clone, Debug)]
+pub struct Group {
+    /// A directory (`.` is the scan root), a file path, a category or a library name.
+    pub key: String,
+    pub findings: usize,
+    pub files: usize,
+    /// Per selected target, in the audit's target order.
+    pub targets: Vec<TargetScore>,
+}
+
+impl Group {
+    pub fn target(&self, target: Target) -> Option<&TargetScore> {
+        self.targets.iter().find(|s| s.target == target)
+    }
+}
+
+/// All breakdowns of one audit.
+#[derive(Clone, Debug, Default)]
+pub struct Breakdown {
+    /// Every directory holding a finding, and all its ancestors up to `.`, sorted by path. A
+    /// directory's numbers include its subdirectories.
+    pub directories: Vec<Group>,
+    /// Files with findings, sorted by path.
+    pub files: Vec<Group>,
+    /// Sorted by category.
+    pub categories: Vec<Group>,
+    /// Sorted by library name.
+    pub libraries: Vec<Group>,
+}
+
+impl Breakdown {
+    pub fn of(findings: &[Finding], targets: &[Target], weights: &ScoreWeights) -> Breakdown {
+        Breakdown {
+            directories: group(findings, targets, weights, |f| ancestors(&f.path)),
+            files: group(findings, targets, weights, |f| vec![f.path.clone()]),
+            categories: group(findings, targets, weights, |f| vec![f.category]),
+            libraries: group(findings, targets, weights, |f| vec![f.library.clone()]),
+        }
+    }
+}
+
+/// The parent of a directory key (`None` for the root `.`).
+pub fn parent_dir(dir: &str) -> Option<&str> {
+    if dir == "." {
+        return None;
+    }
+    match dir.rfind('/') {
+        Some(0) | None => Some("."),
+        Some(i) => Some(&dir[..i]),
+    }
+}
+
+/// How deep a directory key is: `.` is 0, `src` 1, `src/runtime` 2.
+pub fn dir_depth(dir: &str) -> usize {
+    if dir == "." {
+        0
+    } else {
+        dir.trim_start_matches('/').split('/').count()
+    }
+}
+
+/// The directories containing `path`, from the root down: `src/a/f.cu` → `.`, `src`, `src/a`.
+fn ancestors(path: &str) -> Vec<String> {
+    let mut dirs = vec![".".to_string()];
+    for (i, c) in path.char_indices() {
+        if c == '/' && i > 0 {
+            dirs.push(path[..i].to_string());
+        }
+    }
+    dirs
+}
+
+/// Something findings can be grouped by and printed as a key.
+trait GroupKey: Ord + Clone {
+    fn label(&self) -> String;
+}
+
+impl GroupKey for String {
+    fn label(&self) -> String {
+        self.clone()
+    }
+}
+
+impl GroupKey for Category {
+    fn label(&self) -> String {
+        self.as_str().to_string()
+    }
+}
+
+fn group<K: GroupKey>(
+    findings: &[Finding],
+    targets: &[Target],
+    weights: &ScoreWeights,
+    keys: impl Fn(&Finding) -> Vec<K>,
+) -> Vec<Group> {
+    struct Acc<'a> {
+        findings: usize,
+        files: BTreeSet<&'a str>,
+        tallies: Vec<Tally<'a>>,
+    }
+    let mut groups: BTreeMap<K, Acc> = BTreeMap::new();
+    for f in findings {
+        for key in keys(f) {
+            let acc = groups.entry(key).or_insert_with(|| Acc {
+                findings: 0,
+                files: BTreeSet::new(),
+                tallies: targets.iter().map(|_| Tally::default()).collect(),
+            });
+            acc.findings += 1;
+            acc.files.insert(&f.path);
+            for (tally, &t) in acc.tallies.iter_mut().zip(targets) {
+                tally.add(&f.library, &f.symbol, f.effort(t));
+            }
+        }
+    }
+    groups
+        .into_iter()
+        .map(|(key, acc)| Group {
+            key: key.label(),
+            findings: acc.findings,
+            files: acc.files.len(),
+            targets: targets
+                .iter()
+                .zip(&acc.tallies)
+                .map(|(&target, tally)| {
+                    let cost = tally.cost(weights);
+                    TargetScore {
+                        target,
+                        cost,
+                        score: weights.score(cost.points()),
+                    }
+                })
+                .collect(),
+        })
+        .collect()
+}
+
+/// A `rewrite` item on one target: one CUDA name with no equivalent there, and where it is used.
+#[derive(Clone, Debug)]
+pub struct Blocker {
+    pub library: String,
+    pub symbol: String,
+    pub category: Category,
+    pub occurrences: usize,
+    pub files: usize,
+    /// The decision plus every edit: what this name alone adds to the target's points.
+    pub points: u64,
+    /// From the first occurrence: what to build on instead, if anything.
+    pub replacement: Option<String>,
+    pub note: Option<String>,
+    /// Every `(path, line)`, in finding order.
+    pub locations: Vec<(String, usize)>,
+}
+
+/// The `rewrite` items of one library on one target.
+#[derive(Clone, Debug)]
+pub struct BlockerLibrary {
+    pub library: String,
+    pub occurrences: usize,
+    pub files: usize,
+    /// The sum of its symbols' points: what this library alone adds to the target's points.
+    pub points: u64,
+    /// Costliest first.
+    pub symbols: Vec<Blocker>,
+}
+
+/// Per target, its `rewrite` findings grouped by library, then by symbol; costliest first (ties
+/// by name, so the order is deterministic). A blocker is what has no equivalent on the target, so
+/// grouping by library answers "what stops us" (cuDNN, inline PTX) before "where".
+pub fn blockers(
+    findings: &[Finding],
+    targets: &[Target],
+    weights: &ScoreWeights,
+) -> Vec<(Target, Vec<BlockerLibrary>)> {
+    let w = weights.class(Effort::Rewrite);
+    targets
+        .iter()
+        .map(|&t| {
+            let mut groups: BTreeMap<(&str, &str), (Blocker, BTreeSet<&str>)> = BTreeMap::new();
+            for f in findings.iter().filter(|f| f.effort(t) == Effort::Rewrite) {
+                let port = f.portability.get(t);
+                let (b, files) = groups
+                    .entry((f.library.as_str(), f.symbol.as_str()))
+                    .or_insert_with(|| {
+                        (
+                            Blocker {
+                                library: f.library.clone(),
+                                symbol: f.symbol.clone(),
+                                category: f.category,
+                                occurrences: 0,
+                                files: 0,
+                                points: 0,
+                                replacement: port.replacement.clone(),
+                                note: port.note.clone(),
+                                locations: Vec::new(),
+                            },
+                            BTreeSet::new(),
+                        )
+                    });
+                b.occurrences += 1;
+                b.locations.push((f.path.clone(), f.start.line));
+                files.insert(f.path.as_str());
+            }
+            let mut libraries: BTreeMap<&str, (BlockerLibrary, BTreeSet<&str>)> = BTreeMap::new();
+            for ((library, _), (mut b, files)) in groups {
+                b.files = files.len();
+                b.points = w
+                    .decision
+                    .saturating_add(w.edit.saturating_mul(b.occurrences as u64));
+                let (lib, lib_files) = libraries.entry(library).or_insert_with(|| {
+                    (
+                        BlockerLibrary {
+                            library: library.to_string(),
+                            occurrences: 0,
+                            files: 0,
+                            points: 0,
+                            symbols: Vec::new(),
+                        },
+                        BTreeSet::new(),
+                    )
+                });
+                lib.occurrences += b.occurrences;
+                lib.points = lib.points.saturating_add(b.points);
+                lib_files.extend(files);
+                lib.symbols.push(b);
+            }
+            let mut list: Vec<BlockerLibrary> = libraries
+                .into_values()
+                .map(|(mut lib, files)| {
+                    lib.files = files.len();
+                    lib.symbols.sort_by(|a, b| {
+                        b.points
+                            .cmp(&a.points)
+                            .then_with(|| a.symbol.cmp(&b.symbol))
+                    });
+                    lib
+                })
+                .collect();
+            list.sort_by(|a, b| {
+                b.points
+                    .cmp(&a.points)
+                    .then_with(|| a.library.cmp(&b.library))
+            });
+            (t, list)
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn directories_roll_up_to_the_root() {
+        assert_eq!(ancestors("src/a/f.cu"), [".", "src", "src/a"]);
+        assert_eq!(ancestors("f.cu"), ["."]);
+        assert_eq!(parent_dir("src/a"), Some("src"));
+        assert_eq!(parent_dir("src"), Some("."));
+        assert_eq!(parent_dir("."), None);
+        assert_eq!(dir_depth("."), 0);
+        assert_eq!(dir_depth("src/a"), 2);
+    }
+}

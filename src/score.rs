@@ -1,0 +1,278 @@
+//! The portability score: how much porting work the CUDA coupling of a tree represents for one
+//! target, as effort points and as a 0–100 score. docs/scoring.md is the user-facing description;
+//! this module is its only implementation, so every report (text, JSON, Markdown, HTML, compare)
+//! shows the same numbers.
+//!
+//! The model, per target:
+//!
+//! * every finding is one **edit** at its effort class;
+//! * every distinct `(library, symbol, effort)` is one **decision** (learning the replacement,
+//!   writing the shim, choosing a design) — made once however many call sites follow it;
+//! * `points = Σ decisions × decision weight + Σ edits × edit weight`, with `none` weighing 0;
+//! * `score = 100 × scale / (scale + points)`, rounded to one decimal.
+//!
+//! Every weight is non-negative and the mapping from points to score is monotone, which is what
+//! makes the promised properties hold: adding coupling never raises a score, removing it never
+//! lowers one, `none` findings cost nothing, and the score depends only on the multiset of
+//! findings (not on their order, so not on `--jobs`).
+
+use crate::finding::Finding;
+use crate::portability::{Effort, Target};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeSet;
+
+/// What one effort class costs: once per distinct API (`decision`) and once per call site (`edit`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ClassWeights {
+    pub decision: u64,
+    pub edit: u64,
+}
+
+/// The weights of the score model. `none` has no entry: code that runs unchanged costs nothing,
+/// whatever a configuration says. Deserializable so a config file can override any part.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ScoreWeights {
+    pub automatic: ClassWeights,
+    pub manual: ClassWeights,
+    pub rewrite: ClassWeights,
+    /// The number of points at which the score is 50.
+    pub scale: u64,
+}
+
+impl Default for ScoreWeights {
+    /// Each class costs five times the one below per call site (1, 5, 25), and a decision weighs
+    /// as much as four call sites of its class (4, 20, 100). docs/scoring.md justifies the numbers.
+    fn default() -> Self {
+        ScoreWeights {
+            automatic: ClassWeights {
+                decision: 4,
+                edit: 1,
+            },
+            manual: ClassWeights {
+                decision: 20,
+                edit: 5,
+            },
+            rewrite: ClassWeights {
+                decision: 100,
+                edit: 25,
+            },
+            scale: 2000,
+        }
+    }
+}
+
+impl ScoreWeights {
+    /// The weights of one class; `none` is always free.
+    pub fn class(&self, effort: Effort) -> ClassWeights {
+        match effort {
+            Effort::None => ClassWeights {
+                decision: 0,
+                edit: 0,
+            },
+            Effort::Automatic => self.automatic,
+            Effort::Manual => self.manual,
+            Effort::Rewrite => self.rewrite,
+        }
+    }
+
+    /// The 0–100 score for a number of points: 100 with no work, 50 at `scale` points, falling
+    /// towards 0 without ever reaching it for finite work (rounded to one decimal, so it can
+    /// print as 0.0). A hyperbola rather than a linear cut-off, so that two large code bases
+    /// still compare, and a ratio of absolute work rather than a percentage of the code, so
+    /// that adding coupling can never raise it.
+    pub fn score(&self, points: u64) -> f64 {
+        let scale = self.scale.max(1) as f64;
+        let raw = 100.0 * scale / (scale + points as f64);
+        (raw * 10.0).round() / 10.0
+    }
+
+    /// The cost of `count` call sites and `distinct` decisions of one class.
+    fn cost(&self, effort: Effort, distinct: usize, count: usize) -> (u64, u64) {
+        let w = self.class(effort);
+        (
+            w.decision.saturating_mul(distinct as u64),
+            w.edit.saturating_mul(count as u64),
+        )
+    }
+}
+
+/// Accumulates the findings of one target. Keys borrow from the findings, so a tally is cheap.
+#[derive(Clone, Debug, Default)]
+pub struct Tally<'a> {
+    counts: [usize; 4],
+    decisions: BTreeSet<(&'a str, &'a str, Effort)>,
+}
+
+impl<'a> Tally<'a> {
+    /// Adds one occurrence of `symbol` (from `library`) at `effort`.
+    pub fn add(&mut self, library: &'a str, symbol: &'a str, effort: Effort) {
+        self.counts[effort.index()] += 1;
+        self.decisions.insert((library, symbol, effort));
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.counts.iter().all(|&n| n == 0)
+    }
+
+    /// The cost of everything added so far.
+    pub fn cost(&self, weights: &ScoreWeights) -> Cost {
+        let mut distinct = [0usize; 4];
+        for (_, _, effort) in &self.decisions {
+            distinct[effort.index()] += 1;
+        }
+        let mut decision_points = 0u64;
+        let mut edit_points = 0u64;
+        for effort in Effort::ALL {
+            let (d, e) = weights.cost(effort, distinct[effort.index()], self.counts[effort.index()]);
+            decision_points = decision_points.saturating_add(d);
+            edit_points = edit_points.saturating_add(e);
+        }
+        Cost {
+            counts: self.counts,
+            distinct,
+            decision_points,
+            edit_points,
+        }
+    }
+}
+
+/// The porting work for one target, before it becomes a score.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Cost {
+    /// Findings (call sites) per effort class, indexed by [`Effort::index`].
+    pub counts: [usize; 4],
+    /// Distinct `(library, symbol)` per effort class.
+    pub distinct: [usize; 4],
+    pub decision_points: u64,
+    pub edit_points: u64,
+}
+
+impl Cost {
+    pub fn points(&self) -> u64 {
+        self.decision_points.saturating_add(self.edit_points)
+    }
+}
+
+/// One target's result.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct TargetScore {
+    pub target: Target,
+    pub cost: Cost,
+    /// 0–100, one decimal; 100 means nothing to port.
+    pub score: f64,
+}
+
+impl TargetScore {
+    pub fn points(&self) -> u64 {
+        self.cost.points()
+    }
+}
+
+/// Scores `findings` for each of `targets`.
+pub fn score_findings<'a>(
+    findings: impl IntoIterator<Item = &'a Finding>,
+    targets: &[Target],
+    weights: &ScoreWeights,
+) -> Vec<TargetScore> {
+    let mut tallies: Vec<Tally> = targets.iter().map(|_| Tally::default()).collect();
+    for f in findings {
+        for (tally, &t) in tallies.iter_mut().zip(targets) {
+            tally.add(&f.library, &f.symbol, f.effort(t));
+        }
+    }
+    targets
+        .iter()
+        .zip(&tallies)
+        .map(|(&target, tally)| {
+            let cost = tally.cost(weights);
+            TargetScore {
+                target,
+                cost,
+                score: weights.score(cost.points()),
+            }
+        })
+        .collect()
+}
+
+/// Formats a score for people: `100`, `47.3`, `0.4`.
+pub fn format_score(score: f64) -> String {
+    if score.fract() == 0.0 {
+        format!("{score:.0}")
+    } else {
+        format!("{score:.1}")
+    }
+}
+
+/// The model and the weights in force, for `cuda-audit explain --scoring`.
+pub fn explain(weights: &ScoreWeights) -> String {
+    let mut out = String::from(
+        r"Portability score, per target (docs/scoring.md has the full text and a worked example)
+
+  Each finding has an effort class per target: none, automatic, manual or rewrite.
+  DECISION: each distinct API (library + symbol) at a class, counted once however many call
+            sites follow: learning the replacement, writing the shim, choosing a design.
+  EDIT:     each finding, i.e. each call site that has to change.
+
+    points = sum over distinct (library, symbol, effort) of decision[effort]
+           + sum over findings of edit[effort]
+    score  = 100 * scale / (scale + points), rounded to one decimal
+
+",
+    );
+    out.push_str("  weights      decision   edit\n");
+    out.push_str(&format!("    {:<10}{:>9}{:>7}\n", "none", 0, 0));
+    for (name, w) in [
+        ("automatic", weights.automatic),
+        ("manual", weights.manual),
+        ("rewrite", weights.rewrite),
+    ] {
+        out.push_str(&format!("    {name:<10}{:>9}{:>7}\n", w.decision, w.edit));
+    }
+    out.push_str(&format!(
+        "  scale        {} (the score is 50 at {} points)\n\n",
+        weights.scale, weights.scale
+    ));
+    out.push_str(
+        r"  100 means nothing to port. The score measures absolute work, not a share of the code:
+  adding coupling never raises it, removing coupling never lowers it, `none` findings cost
+  nothing, and the same tree always gives the same score.
+",
+    );
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn decisions_are_counted_once_and_edits_per_site() {
+        let w = ScoreWeights::default();
+        let mut t = Tally::default();
+        for _ in 0..300 {
+            t.add("cudart", "cudaMemcpyAsync", Effort::Automatic);
+        }
+        let c = t.cost(&w);
+        assert_eq!(c.distinct[Effort::Automatic.index()], 1);
+        assert_eq!(c.decision_points, 4);
+        assert_eq!(c.edit_points, 300);
+    }
+
+    #[test]
+    fn score_is_100_without_work_and_50_at_scale() {
+        let w = ScoreWeights::default();
+        assert_eq!(w.score(0), 100.0);
+        assert_eq!(w.score(w.scale), 50.0);
+        assert!(w.score(u64::MAX) >= 0.0);
+        let zero_scale = ScoreWeights { scale: 0, ..w };
+        assert!(zero_scale.score(0).is_finite());
+    }
+
+    #[test]
+    fn formats_scores() {
+        assert_eq!(format_score(100.0), "100");
+        assert_eq!(format_score(47.25_f64.min(47.3)), "47.3");
+    }
+}
