@@ -15,13 +15,35 @@ fn main() {
     let mut depth = 0usize;
     loop {
         let node = cursor.node();
-        let field = cursor.field_name().map(|f| format!("{f}: ")).unwrap_or_default();
-        let text = if node.child_count() == 0 { format!(" {:?}", &src[node.byte_range()]) } else { String::new() };
-        println!("{}{}{}{} [{}]{}", "  ".repeat(depth), field, node.kind(), if node.is_named() { "" } else { "(anon)" }, node.start_position().row + 1, text);
-        if cursor.goto_first_child() { depth += 1; continue; }
+        let field = cursor
+            .field_name()
+            .map(|f| format!("{f}: "))
+            .unwrap_or_default();
+        let text = if node.child_count() == 0 {
+            format!(" {:?}", &src[node.byte_range()])
+        } else {
+            String::new()
+        };
+        println!(
+            "{}{}{}{} [{}]{}",
+            "  ".repeat(depth),
+            field,
+            node.kind(),
+            if node.is_named() { "" } else { "(anon)" },
+            node.start_position().row + 1,
+            text
+        );
+        if cursor.goto_first_child() {
+            depth += 1;
+            continue;
+        }
         loop {
-            if cursor.goto_next_sibling() { break; }
-            if !cursor.goto_parent() { return; }
+            if cursor.goto_next_sibling() {
+                break;
+            }
+            if !cursor.goto_parent() {
+                return;
+            }
             depth -= 1;
         }
     }

@@ -102,7 +102,11 @@ impl Baseline {
 
     /// The file's bytes: pretty, sorted, with a trailing newline.
     pub fn to_bytes(&self) -> Vec<u8> {
-        let file = File { version: FORMAT_VERSION, tool: "cuda-audit".into(), findings: self.entries.clone() };
+        let file = File {
+            version: FORMAT_VERSION,
+            tool: "cuda-audit".into(),
+            findings: self.entries.clone(),
+        };
         let mut bytes = serde_json::to_vec_pretty(&file).expect("a baseline serializes");
         bytes.push(b'\n');
         bytes
@@ -159,12 +163,19 @@ mod tests {
     use super::*;
 
     fn entry(fp: &str) -> Entry {
-        Entry { path: "a.cu".into(), rule: "r".into(), symbol: "s".into(), fingerprint: fp.into() }
+        Entry {
+            path: "a.cu".into(),
+            rule: "r".into(),
+            symbol: "s".into(),
+            fingerprint: fp.into(),
+        }
     }
 
     #[test]
     fn stale_entries_are_the_unmatched_ones() {
-        let b = Baseline { entries: vec![entry("x:1"), entry("x:2"), entry("y:1")] };
+        let b = Baseline {
+            entries: vec![entry("x:1"), entry("x:2"), entry("y:1")],
+        };
         let mut f = crate::finding::tests_support::finding("a.cu", 1);
         f.fingerprint = "x:1".into();
         let mut g = f.clone();
@@ -177,7 +188,12 @@ mod tests {
     #[test]
     fn malformed_files_are_errors() {
         let dir = tempfile::tempdir().unwrap();
-        for text in ["", "{", "{\"version\": 1, \"tool\": \"cuda-audit\"}", "{\"version\": 9, \"tool\": \"x\", \"findings\": []}"] {
+        for text in [
+            "",
+            "{",
+            "{\"version\": 1, \"tool\": \"cuda-audit\"}",
+            "{\"version\": 9, \"tool\": \"x\", \"findings\": []}",
+        ] {
             let p = dir.path().join("b.json");
             std::fs::write(&p, text).unwrap();
             assert!(Baseline::load(&p).is_err(), "{text:?} loaded");

@@ -79,7 +79,8 @@ pub fn dir_depth(dir: &str) -> usize {
 fn ancestors(path: &str) -> Vec<String> {
     let mut dirs = vec![".".to_string()];
     for (i, c) in path.char_indices() {
-        if c == '/' && i > 0 {
+        // `./x` and `/x` (paths outside the root are absolute) add no `.` or empty level.
+        if c == '/' && i > 0 && &path[..i] != "." {
             dirs.push(path[..i].to_string());
         }
     }
@@ -270,6 +271,8 @@ mod tests {
     fn directories_roll_up_to_the_root() {
         assert_eq!(ancestors("src/a/f.cu"), [".", "src", "src/a"]);
         assert_eq!(ancestors("f.cu"), ["."]);
+        assert_eq!(ancestors("./f.cu"), ["."]);
+        assert_eq!(ancestors("/abs/f.cu"), [".", "/abs"]);
         assert_eq!(parent_dir("src/a"), Some("src"));
         assert_eq!(parent_dir("src"), Some("."));
         assert_eq!(parent_dir("."), None);

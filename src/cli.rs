@@ -1,9 +1,9 @@
 //! The command line: clap definitions and the glue from arguments to [`Settings`] and back to
 //! an exit status. `main.rs` only calls [`run`].
 
-use crate::error::{Error, ExitStatus, Result};
 use crate::baseline::Baseline;
 use crate::config::{Config, FailOn, RuleFilter};
+use crate::error::{Error, ExitStatus, Result};
 use crate::gate::Policy;
 use crate::portability::{Effort, Target};
 use crate::report::{self, Format};
@@ -45,6 +45,8 @@ pub enum Command {
     Baseline(BaselineArgs),
     /// Write a commented starter cuda-audit.toml.
     Init(InitArgs),
+    /// Compare two JSON reports: coupling added and removed, and how each target's score moved.
+    Compare(crate::compare::CompareArgs),
 }
 
 #[derive(Debug, Args)]
@@ -85,6 +87,9 @@ pub struct ScanArgs {
     /// Print findings only: no summary in the text report.
     #[arg(long, short = 'q')]
     pub quiet: bool,
+    /// No progress line on stderr (it is shown only on a terminal anyway).
+    #[arg(long)]
+    pub no_progress: bool,
     /// Scan hidden files and directories.
     #[arg(long)]
     pub hidden: bool,
@@ -97,6 +102,9 @@ pub struct ScanArgs {
     /// Skip files larger than SIZE (bytes; K, M and G suffixes allowed).
     #[arg(long, value_name = "SIZE", default_value = "2M", value_parser = parse_size)]
     pub max_file_size: u64,
+    /// Report at most N findings per file; the overflow is counted in the summary.
+    #[arg(long, value_name = "N", default_value_t = crate::scan::DEFAULT_MAX_FINDINGS_PER_FILE)]
+    pub max_findings_per_file: usize,
     /// When to use colour in the text report.
     #[arg(long, value_enum, default_value = "auto")]
     pub color: ColorChoice,
@@ -150,6 +158,10 @@ pub enum FormatArg {
     Sarif,
     /// GitHub Actions workflow annotations (`::warning file=…`).
     Github,
+    /// A compact summary for a pull-request comment or $GITHUB_STEP_SUMMARY.
+    Markdown,
+    /// One self-contained HTML page with charts (write it with -o report.html).
+    Html,
 }
 
 impl From<FormatArg> for Format {
@@ -159,6 +171,8 @@ impl From<FormatArg> for Format {
             FormatArg::Json => Format::Json,
             FormatArg::Sarif => Format::Sarif,
             FormatArg::Github => Format::Github,
+            FormatArg::Markdown => Format::Markdown,
+            FormatArg::Html => Format::Html,
         }
     }
 }
@@ -241,6 +255,7 @@ pub fn run(cli: Cli) -> Result<ExitStatus> {
         Some(Command::Explain(args)) => run_explain(args),
         Some(Command::Baseline(args)) => run_baseline(args),
         Some(Command::Init(args)) => run_init(args),
+        Some(Command::Compare(args)) => crate::compare::run(args),
     }
 }
 
@@ -251,8 +266,13 @@ struct Prepared {
 }
 
 fn prepare(args: &ScanArgs) -> Result<Prepared> {
-    let cwd = std::env::current_dir().map_err(|e| Error::io("cannot read the current directory", e))?;
-    let paths = if args.paths.is_empty() { vec![PathBuf::from(".")] } else { args.paths.clone() };
+    let cwd =
+        std::env::current_dir().map_err(|e| Error::io("cannot read the current directory", e))?;
+    let paths = if args.paths.is_empty() {
+        vec![PathBuf::from(".")]
+    } else {
+        args.paths.clone()
+    };
     let root = scan_root(&cwd, &paths);
     let config = match (&args.config, args.no_config) {
         (_, true) => Config::default(),
@@ -277,13 +297,21 @@ fn prepare(args: &ScanArgs) -> Result<Prepared> {
             no_ignore: args.no_ignore || config.no_ignore.unwrap_or(false),
             excludes,
             includes: config.include.clone(),
-            max_file_size: if args.max_file_size_given() { args.max_file_size } else { config.max_file_size.unwrap_or(args.max_file_size) },
+            max_file_size: if args.max_file_size_given() {
+                args.max_file_size
+            } else {
+                config.max_file_size.unwrap_or(args.max_file_size)
+            },
             threads: args.jobs.unwrap_or(0),
         },
         targets,
         rules,
-        filter: RuleFilter { select: config.select.clone(), ignore: config.ignore.clone() },
+        filter: RuleFilter {
+            select: config.select.clone(),
+            ignore: config.ignore.clone(),
+        },
         require_suppression_reason: config.require_suppression_reason,
+        max_findings_per_file: args.max_findings_per_file,
     };
     Ok(Prepared { settings, config })
 }
@@ -299,7 +327,10 @@ const DEFAULT_MAX_FILE_SIZE: u64 = 2 * 1024 * 1024;
 
 fn run_scan(args: ScanArgs) -> Result<ExitStatus> {
     let Prepared { settings, config } = prepare(&args)?;
+    let progress =
+        crate::progress::Progress::start(crate::progress::wanted(args.quiet || args.no_progress));
     let mut audit = audit(&settings)?;
+    progress.phase("writing the report");
 
     let baseline_path = args.baseline.clone().or_else(|| config.baseline.clone());
     let mut gated = false;
@@ -310,7 +341,11 @@ fn run_scan(args: ScanArgs) -> Result<ExitStatus> {
     }
     if let Some(path) = &baseline_path {
         if args.update_baseline {
-            let old = if path.exists() { Baseline::load(path)?.entries().to_vec() } else { Vec::new() };
+            let old = if path.exists() {
+                Baseline::load(path)?.entries().to_vec()
+            } else {
+                Vec::new()
+            };
             let new = Baseline::from_findings(&audit.findings);
             write_atomically(path, &new.to_bytes())?;
             report_baseline_update(path, &old, new.entries());
@@ -320,12 +355,21 @@ fn run_scan(args: ScanArgs) -> Result<ExitStatus> {
             gated = true;
         }
     } else if args.update_baseline {
-        return Err(Error::Usage("--update-baseline needs --baseline FILE (or `baseline` in the configuration)".into()));
+        return Err(Error::Usage(
+            "--update-baseline needs --baseline FILE (or `baseline` in the configuration)".into(),
+        ));
     }
 
     let policy = Policy {
-        fail_on: args.fail_on.or(config.fail_on).unwrap_or(if gated { FailOn::New } else { FailOn::Any }),
-        min_effort: args.fail_on_effort.map(Effort::from).or(config.fail_on_effort),
+        fail_on: args.fail_on.or(config.fail_on).unwrap_or(if gated {
+            FailOn::New
+        } else {
+            FailOn::Any
+        }),
+        min_effort: args
+            .fail_on_effort
+            .map(Effort::from)
+            .or(config.fail_on_effort),
         targets: audit.targets.clone(),
     };
     let format: Format = args.format.into();
@@ -333,7 +377,9 @@ fn run_scan(args: ScanArgs) -> Result<ExitStatus> {
         ColorChoice::Always => true,
         ColorChoice::Never => false,
         ColorChoice::Auto => {
-            args.output.is_none() && std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+            args.output.is_none()
+                && std::io::stdout().is_terminal()
+                && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
         }
     };
     let mut bytes = Vec::new();
@@ -343,6 +389,7 @@ fn run_scan(args: ScanArgs) -> Result<ExitStatus> {
         report::reporter(format, color).write(&audit, &mut bytes)
     };
     rendered.map_err(|e| Error::io("cannot render the report", e))?;
+    progress.finish();
     emit(args.output.as_deref(), &bytes)?;
     Ok(crate::gate::exit_status(&audit, &policy))
 }
@@ -354,7 +401,9 @@ fn emit(output: Option<&Path>, bytes: &[u8]) -> Result<()> {
         None => {
             let mut stdout = std::io::stdout().lock();
             match stdout.write_all(bytes).and_then(|_| stdout.flush()) {
-                Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(Error::io("cannot write to standard output", e)),
+                Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
+                    Err(Error::io("cannot write to standard output", e))
+                }
                 _ => Ok(()),
             }
         }
@@ -362,14 +411,27 @@ fn emit(output: Option<&Path>, bytes: &[u8]) -> Result<()> {
 }
 
 /// Says on stderr what `--update-baseline` changed: an entry is never dropped silently.
-fn report_baseline_update(path: &Path, old: &[crate::baseline::Entry], new: &[crate::baseline::Entry]) {
+fn report_baseline_update(
+    path: &Path,
+    old: &[crate::baseline::Entry],
+    new: &[crate::baseline::Entry],
+) {
     let new_set: std::collections::BTreeSet<&crate::baseline::Entry> = new.iter().collect();
     let old_set: std::collections::BTreeSet<&crate::baseline::Entry> = old.iter().collect();
     let dropped: Vec<_> = old.iter().filter(|e| !new_set.contains(e)).collect();
     let added = new.iter().filter(|e| !old_set.contains(e)).count();
-    eprintln!("cuda-audit: wrote {} ({} entries: {} added, {} dropped)", path.display(), new.len(), added, dropped.len());
+    eprintln!(
+        "cuda-audit: wrote {} ({} entries: {} added, {} dropped)",
+        path.display(),
+        new.len(),
+        added,
+        dropped.len()
+    );
     for e in dropped {
-        eprintln!("  dropped: {} {} `{}` ({})", e.path, e.rule, e.symbol, e.fingerprint);
+        eprintln!(
+            "  dropped: {} {} `{}` ({})",
+            e.path, e.rule, e.symbol, e.fingerprint
+        );
     }
 }
 
@@ -383,7 +445,13 @@ fn run_baseline(args: BaselineArgs) -> Result<ExitStatus> {
         .or(scan.baseline.clone())
         .or(config.baseline.clone())
         .unwrap_or_else(|| PathBuf::from(".cuda-audit-baseline.json"));
-    let old = if path.exists() { Baseline::load(&path).map(|b| b.entries().to_vec()).unwrap_or_default() } else { Vec::new() };
+    let old = if path.exists() {
+        Baseline::load(&path)
+            .map(|b| b.entries().to_vec())
+            .unwrap_or_default()
+    } else {
+        Vec::new()
+    };
     let baseline = Baseline::from_findings(&audit.findings);
     write_atomically(&path, &baseline.to_bytes())?;
     report_baseline_update(&path, &old, baseline.entries());
@@ -392,7 +460,10 @@ fn run_baseline(args: BaselineArgs) -> Result<ExitStatus> {
 
 fn run_init(args: InitArgs) -> Result<ExitStatus> {
     if args.path.exists() && !args.force {
-        return Err(Error::Usage(format!("{} exists; pass --force to overwrite it", args.path.display())));
+        return Err(Error::Usage(format!(
+            "{} exists; pass --force to overwrite it",
+            args.path.display()
+        )));
     }
     write_atomically(&args.path, crate::config::STARTER.as_bytes())?;
     eprintln!("cuda-audit: wrote {}", args.path.display());

@@ -100,14 +100,16 @@ pub fn discover(start: &Path) -> Result<Config> {
 
 /// Loads a `cuda-audit.toml`.
 pub fn load(path: &Path) -> Result<Config> {
-    let text = std::fs::read_to_string(path).map_err(|e| Error::io(format!("cannot read {}", path.display()), e))?;
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| Error::io(format!("cannot read {}", path.display()), e))?;
     let name = path.display().to_string();
     let raw: RawConfig = toml::from_str(&text).map_err(|e| toml_error(&name, &text, &e))?;
     validate(raw, path, &name, &text)
 }
 
 fn load_pyproject(path: &Path) -> Result<Option<Config>> {
-    let text = std::fs::read_to_string(path).map_err(|e| Error::io(format!("cannot read {}", path.display()), e))?;
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| Error::io(format!("cannot read {}", path.display()), e))?;
     let name = path.display().to_string();
     match toml::from_str::<Pyproject>(&text) {
         Ok(doc) => match doc.tool.and_then(|t| t.cuda_audit) {
@@ -122,9 +124,15 @@ fn load_pyproject(path: &Path) -> Result<Option<Config>> {
 }
 
 fn toml_error(name: &str, text: &str, e: &toml::de::Error) -> Error {
-    DataFileError::new(name, text, e.span().unwrap_or(0..0), format!("invalid configuration in {name}"), e.message().trim())
-        .with_help("see README.md, section \"Configuration\", for the keys cuda-audit.toml takes")
-        .into()
+    DataFileError::new(
+        name,
+        text,
+        e.span().unwrap_or(0..0),
+        format!("invalid configuration in {name}"),
+        e.message().trim(),
+    )
+    .with_help("see README.md, section \"Configuration\", for the keys cuda-audit.toml takes")
+    .into()
 }
 
 fn validate(raw: RawConfig, path: &Path, name: &str, text: &str) -> Result<Config> {
@@ -135,7 +143,13 @@ fn validate(raw: RawConfig, path: &Path, name: &str, text: &str) -> Result<Confi
             list.iter()
                 .map(|t| {
                     t.get_ref().parse::<Target>().map_err(|msg| {
-                        Error::from(DataFileError::new(name, text, t.span(), format!("invalid configuration in {name}"), msg))
+                        Error::from(DataFileError::new(
+                            name,
+                            text,
+                            t.span(),
+                            format!("invalid configuration in {name}"),
+                            msg,
+                        ))
                     })
                 })
                 .collect::<Result<Vec<_>>>()?,
@@ -144,7 +158,13 @@ fn validate(raw: RawConfig, path: &Path, name: &str, text: &str) -> Result<Confi
     let max_file_size = match raw.max_file_size {
         None => None,
         Some(s) => Some(crate::cli::parse_size(s.get_ref()).map_err(|msg| {
-            Error::from(DataFileError::new(name, text, s.span(), format!("invalid configuration in {name}"), msg))
+            Error::from(DataFileError::new(
+                name,
+                text,
+                s.span(),
+                format!("invalid configuration in {name}"),
+                msg,
+            ))
         })?),
     };
     Ok(Config {
@@ -154,7 +174,12 @@ fn validate(raw: RawConfig, path: &Path, name: &str, text: &str) -> Result<Confi
         exclude: raw.exclude.unwrap_or_default(),
         select: raw.select.unwrap_or_default(),
         ignore: raw.ignore.unwrap_or_default(),
-        rule_dirs: raw.rules.unwrap_or_default().iter().map(|d| base.join(d)).collect(),
+        rule_dirs: raw
+            .rules
+            .unwrap_or_default()
+            .iter()
+            .map(|d| base.join(d))
+            .collect(),
         fail_on: raw.fail_on,
         fail_on_effort: raw.fail_on_effort,
         baseline: raw.baseline.map(|b| base.join(b)),
@@ -175,7 +200,10 @@ pub struct RuleFilter {
 
 impl RuleFilter {
     pub fn allows(&self, rule_id: &str, category: Category, library: &str) -> bool {
-        let hit = |list: &[String]| list.iter().any(|s| s == rule_id || s == category.as_str() || s == library);
+        let hit = |list: &[String]| {
+            list.iter()
+                .any(|s| s == rule_id || s == category.as_str() || s == library)
+        };
         (self.select.is_empty() || hit(&self.select)) && !hit(&self.ignore)
     }
 }
@@ -237,7 +265,10 @@ mod tests {
 
     #[test]
     fn filters_by_id_category_or_library() {
-        let f = RuleFilter { select: vec!["kernel".into()], ignore: vec!["warp-size".into()] };
+        let f = RuleFilter {
+            select: vec!["kernel".into()],
+            ignore: vec!["warp-size".into()],
+        };
         assert!(f.allows("kernel-launch", Category::Kernel, "cuda"));
         assert!(!f.allows("warp-size", Category::Kernel, "cuda"));
         assert!(!f.allows("nccl-api", Category::Library, "nccl"));

@@ -38,7 +38,13 @@ fn git(dir: &Path, args: &[&str]) -> std::result::Result<String, String> {
     let out = Command::new("git")
         .arg("-C")
         .arg(dir)
-        .args(["-c", "core.fsmonitor=false", "-c", "core.hooksPath=/dev/null", "--no-pager"])
+        .args([
+            "-c",
+            "core.fsmonitor=false",
+            "-c",
+            "core.hooksPath=/dev/null",
+            "--no-pager",
+        ])
         .args(args)
         .env("GIT_TERMINAL_PROMPT", "0")
         .output()
@@ -69,16 +75,32 @@ pub fn changed_lines(dir: &Path, rev: &str) -> Result<ChangedLines> {
     let base = base.trim().to_string();
     let diff = git(
         &toplevel,
-        &["diff", "--no-ext-diff", "--no-textconv", "--no-color", "--no-renames", "--unified=0", &base, "--"],
+        &[
+            "diff",
+            "--no-ext-diff",
+            "--no-textconv",
+            "--no-color",
+            "--no-renames",
+            "--unified=0",
+            &base,
+            "--",
+        ],
     )
     .map_err(|e| Error::Usage(format!("git diff failed: {e}")))?;
     let mut files = parse_unified_diff(&diff);
-    let untracked = git(&toplevel, &["ls-files", "--others", "--exclude-standard", "-z"])
-        .map_err(|e| Error::Usage(format!("git ls-files failed: {e}")))?;
+    let untracked = git(
+        &toplevel,
+        &["ls-files", "--others", "--exclude-standard", "-z"],
+    )
+    .map_err(|e| Error::Usage(format!("git ls-files failed: {e}")))?;
     for path in untracked.split('\0').filter(|p| !p.is_empty()) {
         files.insert(path.to_string(), LineSet::All);
     }
-    Ok(ChangedLines { toplevel, base, files })
+    Ok(ChangedLines {
+        toplevel,
+        base,
+        files,
+    })
 }
 
 /// Added lines per new-side path from `git diff --unified=0` output.
@@ -99,11 +121,16 @@ fn parse_unified_diff(diff: &str) -> BTreeMap<String, LineSet> {
             }
         } else if let (Some(hunk), Some(path)) = (line.strip_prefix("@@ "), &current) {
             // @@ -a[,b] +c[,d] @@
-            let Some(plus) = hunk.split_whitespace().find(|t| t.starts_with('+')) else { continue };
+            let Some(plus) = hunk.split_whitespace().find(|t| t.starts_with('+')) else {
+                continue;
+            };
             let mut parts = plus[1..].split(',');
             let start: usize = parts.next().and_then(|s| s.parse().ok()).unwrap_or(0);
             let count: usize = parts.next().and_then(|s| s.parse().ok()).unwrap_or(1);
-            if let LineSet::Lines(lines) = files.entry(path.clone()).or_insert_with(|| LineSet::Lines(BTreeSet::new())) {
+            if let LineSet::Lines(lines) = files
+                .entry(path.clone())
+                .or_insert_with(|| LineSet::Lines(BTreeSet::new()))
+            {
                 lines.extend(start..start + count);
             }
         }
@@ -113,7 +140,9 @@ fn parse_unified_diff(diff: &str) -> BTreeMap<String, LineSet> {
 
 /// git quotes unusual paths C-style ("a\tb"); undo the common escapes.
 fn unquote(path: &str) -> String {
-    let Some(inner) = path.strip_prefix('"').and_then(|p| p.strip_suffix('"')) else { return path.to_string() };
+    let Some(inner) = path.strip_prefix('"').and_then(|p| p.strip_suffix('"')) else {
+        return path.to_string();
+    };
     let mut bytes = Vec::new();
     let mut chars = inner.bytes().peekable();
     while let Some(b) = chars.next() {
@@ -151,7 +180,11 @@ mod tests {
                     diff --git a/n.py b/n.py\nnew file mode 100644\n--- /dev/null\n+++ b/n.py\n@@ -0,0 +1 @@\n+x\n\
                     diff --git a/gone.cu b/gone.cu\ndeleted file mode 100644\n--- a/gone.cu\n+++ /dev/null\n@@ -1 +0,0 @@\n-x\n";
         let files = parse_unified_diff(diff);
-        let c = ChangedLines { toplevel: PathBuf::new(), base: String::new(), files };
+        let c = ChangedLines {
+            toplevel: PathBuf::new(),
+            base: String::new(),
+            files,
+        };
         assert!(c.contains("x.cu", 4) && c.contains("x.cu", 5) && c.contains("x.cu", 12));
         assert!(!c.contains("x.cu", 3) && !c.contains("x.cu", 6));
         assert!(c.contains("n.py", 99));

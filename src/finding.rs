@@ -91,8 +91,16 @@ pub(crate) mod tests_support {
 
     /// A minimal finding for unit tests.
     pub fn finding(path: &str, line: usize) -> Finding {
-        let port = Port { effort: Effort::Manual, replacement: None, note: None };
-        let at = Location { line, column: 1, column_utf16: 1 };
+        let port = Port {
+            effort: Effort::Manual,
+            replacement: None,
+            note: None,
+        };
+        let at = Location {
+            line,
+            column: 1,
+            column_utf16: 1,
+        };
         Finding {
             rule_id: "rule".into(),
             category: Category::RuntimeApi,

@@ -32,10 +32,20 @@ pub fn compare_baseline(audit: &mut Audit, baseline: &Baseline) {
 /// `root` is the scan root (finding paths are relative to it).
 pub fn restrict_to_changes(audit: &mut Audit, root: &Path, changes: &ChangedLines) {
     let root = root.canonicalize().unwrap_or_else(|_| root.to_path_buf());
-    let toplevel = changes.toplevel.canonicalize().unwrap_or_else(|_| changes.toplevel.clone());
-    let prefix = root.strip_prefix(&toplevel).map(|p| p.to_string_lossy().replace('\\', "/")).unwrap_or_default();
+    let toplevel = changes
+        .toplevel
+        .canonicalize()
+        .unwrap_or_else(|_| changes.toplevel.clone());
+    let prefix = root
+        .strip_prefix(&toplevel)
+        .map(|p| p.to_string_lossy().replace('\\', "/"))
+        .unwrap_or_default();
     audit.findings.retain(|f| {
-        let path = if prefix.is_empty() { f.path.clone() } else { format!("{prefix}/{}", f.path) };
+        let path = if prefix.is_empty() {
+            f.path.clone()
+        } else {
+            format!("{prefix}/{}", f.path)
+        };
         changes.contains(&path, f.start.line)
     });
     for f in &mut audit.findings {
@@ -62,5 +72,9 @@ pub fn failing<'a>(audit: &'a Audit, policy: &Policy) -> Vec<&'a Finding> {
 }
 
 pub fn exit_status(audit: &Audit, policy: &Policy) -> ExitStatus {
-    if failing(audit, policy).is_empty() { ExitStatus::Clean } else { ExitStatus::Findings }
+    if failing(audit, policy).is_empty() {
+        ExitStatus::Clean
+    } else {
+        ExitStatus::Findings
+    }
 }

@@ -10,21 +10,23 @@
 pub mod baseline;
 pub mod breakdown;
 pub mod cli;
+pub mod compare;
 pub mod config;
 pub mod diff;
-pub mod gate;
 pub mod error;
 pub mod finding;
+pub mod gate;
 pub mod lang;
 pub mod matcher;
 pub mod portability;
+pub mod progress;
 pub mod report;
 pub mod rule;
 pub mod scan;
 pub mod score;
 pub mod source;
-pub mod suppress;
 pub mod summary;
+pub mod suppress;
 pub mod walk;
 
 pub use error::{Error, ExitStatus, Result};

@@ -39,8 +39,8 @@ fn match_fact<'a>(
     usings: &[Vec<String>],
     lang: Lang,
 ) -> Option<Hit<'a>> {
-    let hit = |rule: RuleIdx, symbol, from_pattern: bool| {
-        let weak = from_pattern || rules.rule(rule).weak;
+    let hit = |rule: RuleIdx, symbol: Option<&'a crate::rule::Symbol>, from_pattern: bool| {
+        let weak = from_pattern || rules.rule(rule).weak || symbol.is_some_and(|s| s.weak);
         let weak_name = weak.then(|| match &fact.kind {
             FactKind::Qualified(segments) | FactKind::Namespace(segments) => segments[0].clone(),
             _ => fact.text.clone(),
@@ -63,6 +63,14 @@ fn match_fact<'a>(
                 .lookup_pattern(&fact.text, lang)
                 .map(|rule| hit(rule, None, true))
         }
+        FactKind::Keys(keys) => keys.iter().find_map(|key| {
+            if let Some(sym) = rules.lookup_name(key, lang) {
+                return Some(hit(sym.rule, Some(sym), false));
+            }
+            rules
+                .lookup_pattern(key, lang)
+                .map(|rule| hit(rule, None, false))
+        }),
         FactKind::Include => rules
             .lookup_include(&fact.text, lang)
             .map(|rule| hit(rule, None, false)),

@@ -1,6 +1,7 @@
 //! Running a scan: walk the paths, scan each file on the walker's threads (each thread keeps its
 //! own parser), then put the results in a deterministic order. [`audit`] is the whole pipeline.
 
+use crate::config::RuleFilter;
 use crate::error::{Error, Result};
 use crate::finding::{Finding, Location, assign_fingerprints};
 use crate::lang::FrontEnds;
@@ -9,7 +10,6 @@ use crate::matcher::match_facts;
 use crate::portability::Target;
 use crate::rule::RuleSet;
 use crate::source::{LineIndex, Undecodable, decode};
-use crate::config::RuleFilter;
 use crate::walk::{self, Entry, SkipReason, WalkOptions};
 use std::collections::{BTreeMap, HashSet};
 use std::path::{Path, PathBuf};
@@ -30,7 +30,12 @@ pub struct Settings {
     pub filter: RuleFilter,
     /// Suppression comments without a reason do not suppress (and are reported).
     pub require_suppression_reason: bool,
+    /// At most this many findings per file; the overflow is counted as a warning.
+    pub max_findings_per_file: usize,
 }
+
+/// The default cap on findings per file (a minified or generated file can hold thousands).
+pub const DEFAULT_MAX_FINDINGS_PER_FILE: usize = 5000;
 
 impl Settings {
     /// Settings for scanning `paths` with the default options, paths shown relative to `root`.
@@ -43,6 +48,7 @@ impl Settings {
             rules,
             filter: RuleFilter::default(),
             require_suppression_reason: false,
+            max_findings_per_file: DEFAULT_MAX_FINDINGS_PER_FILE,
         }
     }
 }
@@ -96,6 +102,41 @@ enum Outcome {
     Skipped(FileNote),
 }
 
+/// Stack size of the analysis threads.
+const ANALYSIS_STACK: usize = 64 * 1024 * 1024;
+
+/// One walked entry to its outcome. A panic while analysing a file becomes that file's skip
+/// (`internal-error`), and the thread continues with fresh parsers.
+fn analyse(entry: Entry, front_ends: &mut FrontEnds, settings: &Settings, root: &Path) -> Outcome {
+    match entry {
+        Entry::File { path, lang, size } => {
+            let scanned = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                scan_file(front_ends, settings, root, &path, lang, size)
+            }));
+            scanned.unwrap_or_else(|panic| {
+                *front_ends = FrontEnds::new();
+                Outcome::Skipped(FileNote {
+                    path: relative(root, &path),
+                    reason: "internal-error",
+                    message: format!(
+                        "the analysis of this file failed: {}",
+                        panic_message(&panic)
+                    ),
+                })
+            })
+        }
+        Entry::Skip {
+            path,
+            reason,
+            message,
+        } => Outcome::Skipped(FileNote {
+            path: relative(root, &path),
+            reason: reason.as_str(),
+            message,
+        }),
+    }
+}
+
 /// Runs the whole pipeline.
 pub fn audit(settings: &Settings) -> Result<Audit> {
     for p in &settings.paths {
@@ -117,32 +158,49 @@ pub fn audit(settings: &Settings) -> Result<Audit> {
     let rules = &settings.rules;
     let targets = RuleSet::targets_or_all(&settings.targets);
 
-    walk::walk(&paths, &root, &settings.walk, || {
-        let mut front_ends = FrontEnds::new();
-        let root = root.clone();
-        let outcomes = &outcomes;
-        move |entry: Entry| {
-            let outcome = match entry {
-                Entry::File { path, lang, size } => {
-                    scan_file(&mut front_ends, settings, &root, &path, lang, size)
-                }
-                Entry::Skip {
-                    path,
-                    reason,
-                    message,
-                } => Outcome::Skipped(FileNote {
-                    path: relative(&root, &path),
-                    reason: reason.as_str(),
-                    message,
-                }),
-            };
-            outcomes
-                .lock()
-                .expect("no worker panics while holding the lock")
-                .push(outcome);
+    // The walker's threads only classify entries; analysis runs on threads of our own with a
+    // large stack, because parsers (syn, serde) recurse on nested input and a stack overflow
+    // aborts the process instead of unwinding into `catch_unwind`.
+    let threads = match settings.walk.threads {
+        0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
+        n => n,
+    };
+    let (sender, receiver) = std::sync::mpsc::sync_channel::<Entry>(4 * 1024);
+    let receiver = Mutex::new(receiver);
+    let walked = std::thread::scope(|scope| {
+        for _ in 0..threads {
+            std::thread::Builder::new()
+                .name("cuda-audit-scan".into())
+                .stack_size(ANALYSIS_STACK)
+                .spawn_scoped(scope, || {
+                    let mut front_ends = FrontEnds::new();
+                    loop {
+                        let next = receiver
+                            .lock()
+                            .expect("the queue lock is never poisoned")
+                            .recv();
+                        let Ok(entry) = next else { break };
+                        let outcome = analyse(entry, &mut front_ends, settings, &root);
+                        outcomes
+                            .lock()
+                            .expect("no worker panics while holding the lock")
+                            .push(outcome);
+                        crate::progress::file_done();
+                    }
+                })
+                .expect("the scan threads start");
         }
-    })
-    .map_err(Error::Usage)?;
+        let walked = walk::walk(&paths, &root, &settings.walk, || {
+            let sender = sender.clone();
+            move |entry: Entry| {
+                // The receiving side lives until every entry is taken.
+                let _ = sender.send(entry);
+            }
+        });
+        drop(sender);
+        walked
+    });
+    walked.map_err(Error::Usage)?;
 
     let mut report = FileReport::default();
     let mut findings = Vec::new();
@@ -231,9 +289,34 @@ fn scan_file(
     let text = decoded.text.as_ref();
     let rules = &*settings.rules;
     let mut scanned = scan_text(front_ends, rules, &rel, path, text, lang);
-    scanned.findings.retain(|f| settings.filter.allows(&f.rule_id, f.category, &f.library));
-    let (suppressed, notes) =
-        crate::suppress::apply(text, &rel, &mut scanned.findings, settings.require_suppression_reason);
+    if let Some(skip) = scanned.skip {
+        return Outcome::Skipped(FileNote {
+            path: rel,
+            reason: skip.reason,
+            message: skip.message,
+        });
+    }
+    if scanned.findings.len() > settings.max_findings_per_file {
+        let dropped = scanned.findings.len() - settings.max_findings_per_file;
+        scanned.findings.truncate(settings.max_findings_per_file);
+        warnings.push(FileNote {
+            path: rel.clone(),
+            reason: "findings-capped",
+            message: format!(
+                "{dropped} more findings not reported (cap of {} per file, --max-findings-per-file)",
+                settings.max_findings_per_file
+            ),
+        });
+    }
+    scanned
+        .findings
+        .retain(|f| settings.filter.allows(&f.rule_id, f.category, &f.library));
+    let (suppressed, notes) = crate::suppress::apply(
+        text,
+        &rel,
+        &mut scanned.findings,
+        settings.require_suppression_reason,
+    );
     warnings.extend(notes);
     let lines = LineIndex::new(text);
     for w in scanned.warnings {
@@ -265,6 +348,8 @@ pub struct ScannedText {
     /// Names the file defines.
     pub defined: Vec<String>,
     pub warnings: Vec<crate::lang::ExtractWarning>,
+    /// Why the file could not be analysed at all (e.g. its parse ran out of time).
+    pub skip: Option<crate::lang::ExtractWarning>,
 }
 
 /// Scans one file's text. `rel` is the path as reported, `path` the path on disk (its name tells
@@ -277,7 +362,10 @@ pub fn scan_text(
     text: &str,
     lang: Lang,
 ) -> ScannedText {
-    let extraction = front_ends.extract(text, lang, path);
+    // Parsers end lines at `\n` only; a classic-Mac file ending lines with a lone `\r` would
+    // parse as one line (one `//` comment hiding the rest). Same length, so offsets hold.
+    let parse_text = crate::source::normalize_lone_cr(text);
+    let extraction = front_ends.extract(&parse_text, lang, path);
     let lines = LineIndex::new(text);
     let findings = match_facts(rules, &extraction, lang)
         .into_iter()
@@ -316,6 +404,7 @@ pub fn scan_text(
         findings,
         defined: extraction.defined,
         warnings: extraction.warnings,
+        skip: extraction.skip,
     }
 }
 
@@ -334,6 +423,14 @@ pub fn scan_snippet(rules: &RuleSet, text: &str, lang: Lang) -> Vec<Finding> {
             .is_some_and(|name| defined.contains(name))
     });
     findings
+}
+
+fn panic_message(payload: &Box<dyn std::any::Any + Send>) -> String {
+    payload
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| payload.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "panic".to_string())
 }
 
 fn absolute(p: &Path) -> PathBuf {

@@ -42,23 +42,24 @@ pub struct ScoreWeights {
 }
 
 impl Default for ScoreWeights {
-    /// Each class costs five times the one below per call site (1, 5, 25), and a decision weighs
-    /// as much as four call sites of its class (4, 20, 100). docs/scoring.md justifies the numbers.
+    /// Per call site: 1 for a tool's edit a person reviews, 10 for a hand port, 50 for a
+    /// re-implementation. A decision weighs ten automatic sites, five manual or rewrite ones.
+    /// docs/scoring.md justifies the numbers.
     fn default() -> Self {
         ScoreWeights {
             automatic: ClassWeights {
-                decision: 4,
+                decision: 10,
                 edit: 1,
             },
             manual: ClassWeights {
-                decision: 20,
-                edit: 5,
+                decision: 50,
+                edit: 10,
             },
             rewrite: ClassWeights {
-                decision: 100,
-                edit: 25,
+                decision: 250,
+                edit: 50,
             },
-            scale: 2000,
+            scale: 10_000,
         }
     }
 }
@@ -125,7 +126,11 @@ impl<'a> Tally<'a> {
         let mut decision_points = 0u64;
         let mut edit_points = 0u64;
         for effort in Effort::ALL {
-            let (d, e) = weights.cost(effort, distinct[effort.index()], self.counts[effort.index()]);
+            let (d, e) = weights.cost(
+                effort,
+                distinct[effort.index()],
+                self.counts[effort.index()],
+            );
             decision_points = decision_points.saturating_add(d);
             edit_points = edit_points.saturating_add(e);
         }
@@ -196,10 +201,10 @@ pub fn score_findings<'a>(
         .collect()
 }
 
-/// Formats a score for people: `100`, `47.3`, `0.4`.
+/// Formats a score for people: `100` (nothing to port), otherwise one decimal: `91.0`, `0.4`.
 pub fn format_score(score: f64) -> String {
-    if score.fract() == 0.0 {
-        format!("{score:.0}")
+    if score >= 100.0 {
+        "100".into()
     } else {
         format!("{score:.1}")
     }
@@ -256,7 +261,7 @@ mod tests {
         }
         let c = t.cost(&w);
         assert_eq!(c.distinct[Effort::Automatic.index()], 1);
-        assert_eq!(c.decision_points, 4);
+        assert_eq!(c.decision_points, 10);
         assert_eq!(c.edit_points, 300);
     }
 
@@ -273,6 +278,7 @@ mod tests {
     #[test]
     fn formats_scores() {
         assert_eq!(format_score(100.0), "100");
-        assert_eq!(format_score(47.25_f64.min(47.3)), "47.3");
+        assert_eq!(format_score(47.3), "47.3");
+        assert_eq!(format_score(91.0), "91.0");
     }
 }

@@ -23,7 +23,10 @@ impl Directive {
     fn covers(&self, f: &Finding) -> bool {
         (self.file_wide || f.start.line == self.line || f.start.line == self.line + 1)
             && (self.names.is_empty()
-                || self.names.iter().any(|n| *n == f.rule_id || n == f.category.as_str() || *n == f.library))
+                || self
+                    .names
+                    .iter()
+                    .any(|n| *n == f.rule_id || n == f.category.as_str() || *n == f.library))
     }
 }
 
@@ -35,9 +38,14 @@ fn parse(text: &str) -> Vec<Directive> {
         return out;
     }
     for (i, line) in text.lines().enumerate() {
-        let Some(at) = line.find(MARKER) else { continue };
+        let Some(at) = line.find(MARKER) else {
+            continue;
+        };
         let before = &line[..at];
-        let in_comment = before.contains("//") || before.contains("/*") || before.contains('#') || before.trim_start().starts_with('*');
+        let in_comment = before.contains("//")
+            || before.contains("/*")
+            || before.contains('#')
+            || before.trim_start().starts_with('*');
         if !in_comment {
             continue;
         }
@@ -52,7 +60,11 @@ fn parse(text: &str) -> Vec<Directive> {
         let (names, rest) = match rest.strip_prefix('[') {
             Some(r) => match r.find(']') {
                 Some(close) => (
-                    r[..close].split(',').map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect(),
+                    r[..close]
+                        .split(',')
+                        .map(|s| s.trim().to_string())
+                        .filter(|s| !s.is_empty())
+                        .collect(),
                     &r[close + 1..],
                 ),
                 None => continue,
@@ -60,15 +72,31 @@ fn parse(text: &str) -> Vec<Directive> {
             None if rest.is_empty() || rest.starts_with(char::is_whitespace) => (Vec::new(), rest),
             None => continue,
         };
-        let reason = rest.trim().trim_end_matches("*/").trim().trim_start_matches(['-', ':']).trim().to_string();
-        out.push(Directive { line: i + 1, file_wide, names, reason });
+        let reason = rest
+            .trim()
+            .trim_end_matches("*/")
+            .trim()
+            .trim_start_matches(['-', ':'])
+            .trim()
+            .to_string();
+        out.push(Directive {
+            line: i + 1,
+            file_wide,
+            names,
+            reason,
+        });
     }
     out
 }
 
 /// Removes suppressed findings from one file's findings. Returns how many were suppressed, and
 /// notes for directives that silenced nothing or lack a required reason.
-pub fn apply(text: &str, path: &str, findings: &mut Vec<Finding>, require_reason: bool) -> (usize, Vec<FileNote>) {
+pub fn apply(
+    text: &str,
+    path: &str,
+    findings: &mut Vec<Finding>,
+    require_reason: bool,
+) -> (usize, Vec<FileNote>) {
     let directives = parse(text);
     if directives.is_empty() {
         return (0, Vec::new());
@@ -102,11 +130,18 @@ pub fn apply(text: &str, path: &str, findings: &mut Vec<Finding>, require_reason
     });
     for (d, used) in active.iter().zip(used) {
         if !used {
-            let what = if d.names.is_empty() { "any rule".to_string() } else { d.names.join(", ") };
+            let what = if d.names.is_empty() {
+                "any rule".to_string()
+            } else {
+                d.names.join(", ")
+            };
             notes.push(FileNote {
                 path: path.to_string(),
                 reason: "unused-suppression",
-                message: format!("line {}: the suppression of {what} matches no finding", d.line),
+                message: format!(
+                    "line {}: the suppression of {what} matches no finding",
+                    d.line
+                ),
             });
         }
     }
@@ -129,12 +164,16 @@ mod tests {
         assert_eq!(d[0].names, ["cudart-memory", "nccl"]);
         assert_eq!(d[0].reason, "ported next quarter");
         assert!(d[1].file_wide && d[1].reason.is_empty());
-        assert_eq!((d[2].line, d[2].names.len(), d[2].reason.as_str()), (4, 0, "legacy"));
+        assert_eq!(
+            (d[2].line, d[2].names.len(), d[2].reason.as_str()),
+            (4, 0, "legacy")
+        );
     }
 
     #[test]
     fn suppresses_same_line_and_line_below_and_reports_unused() {
-        let text = "// cuda-audit: ignore[rule] reason\nx\ny\n// cuda-audit: ignore[other] reason\n";
+        let text =
+            "// cuda-audit: ignore[rule] reason\nx\ny\n// cuda-audit: ignore[other] reason\n";
         let mut findings = vec![finding("a.cu", 2), finding("a.cu", 3)];
         let (n, notes) = apply(text, "a.cu", &mut findings, false);
         assert_eq!(n, 1);

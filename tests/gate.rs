@@ -9,12 +9,25 @@ use std::process::Command;
 
 fn git(dir: &Path, args: &[&str]) {
     let out = Command::new("git")
-        .args(["-c", "user.name=t", "-c", "user.email=t@example.com", "-c", "init.defaultBranch=main", "-c", "commit.gpgsign=false"])
+        .args([
+            "-c",
+            "user.name=t",
+            "-c",
+            "user.email=t@example.com",
+            "-c",
+            "init.defaultBranch=main",
+            "-c",
+            "commit.gpgsign=false",
+        ])
         .args(args)
         .current_dir(dir)
         .output()
         .expect("git runs");
-    assert!(out.status.success(), "git {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "git {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 fn repo() -> tempfile::TempDir {
@@ -23,10 +36,12 @@ fn repo() -> tempfile::TempDir {
     dir
 }
 
-const KERNEL: &str = "#include <cuda_runtime.h>\n\nvoid setup(float** p, size_t n) {\n  cudaMalloc(p, n);\n}\n";
+const KERNEL: &str =
+    "#include <cuda_runtime.h>\n\nvoid setup(float** p, size_t n) {\n  cudaMalloc(p, n);\n}\n";
 
 fn json(out: &std::process::Output) -> Value {
-    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}{}", stdout(out), stderr(out)))
+    serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}{}", stdout(out), stderr(out)))
 }
 
 #[test]
@@ -39,7 +54,14 @@ fn moving_code_keeps_the_baseline_clean() {
     let text = fs::read_to_string(root.join(".cuda-audit-baseline.json")).unwrap();
     assert!(text.contains("\"cudaMalloc\""), "{text}");
     // Code moves down the file and is re-indented: still known.
-    fs::write(root.join("a.cu"), format!("// license header\n// more\n\n{}", KERNEL.replace("  cudaMalloc", "    cudaMalloc"))).unwrap();
+    fs::write(
+        root.join("a.cu"),
+        format!(
+            "// license header\n// more\n\n{}",
+            KERNEL.replace("  cudaMalloc", "    cudaMalloc")
+        ),
+    )
+    .unwrap();
     let out = run_in(root, &["--baseline", ".cuda-audit-baseline.json"]);
     assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
 }
@@ -50,11 +72,23 @@ fn a_new_call_fails_the_gate_naming_exactly_that_finding() {
     let root = dir.path();
     fs::write(root.join("a.cu"), KERNEL).unwrap();
     run_in(root, &["baseline", "-o", "base.json"]);
-    fs::write(root.join("a.cu"), KERNEL.replace("  cudaMalloc(p, n);\n", "  cudaMalloc(p, n);\n  cudaMalloc(p, 2 * n);\n")).unwrap();
+    fs::write(
+        root.join("a.cu"),
+        KERNEL.replace(
+            "  cudaMalloc(p, n);\n",
+            "  cudaMalloc(p, n);\n  cudaMalloc(p, 2 * n);\n",
+        ),
+    )
+    .unwrap();
     let out = run_in(root, &["--baseline", "base.json", "--format", "json"]);
     assert_eq!(out.status.code(), Some(1));
     let v = json(&out);
-    let new: Vec<&Value> = v["findings"].as_array().unwrap().iter().filter(|f| f["baseline_state"] == "new").collect();
+    let new: Vec<&Value> = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["baseline_state"] == "new")
+        .collect();
     assert_eq!(new.len(), 1, "{new:?}");
     assert_eq!(new[0]["symbol"], "cudaMalloc");
     assert_eq!(new[0]["line"], 5);
@@ -63,7 +97,12 @@ fn a_new_call_fails_the_gate_naming_exactly_that_finding() {
     let text = stdout(&run_in(root, &["--baseline", "base.json"]));
     assert_eq!(text.matches("[new]").count(), 1, "{text}");
     let sarif: Value = json(&run_in(root, &["--baseline", "base.json", "-f", "sarif"]));
-    let states: Vec<&str> = sarif["runs"][0]["results"].as_array().unwrap().iter().map(|r| r["baselineState"].as_str().unwrap()).collect();
+    let states: Vec<&str> = sarif["runs"][0]["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["baselineState"].as_str().unwrap())
+        .collect();
     assert_eq!(states.iter().filter(|s| **s == "new").count(), 1);
     assert!(states.iter().all(|s| *s == "new" || *s == "unchanged"));
     assert!(crate::sarif::schema_errors(&sarif).is_empty());
@@ -89,12 +128,23 @@ fn a_suppression_with_a_reason_passes() {
 fn reasonless_suppressions_can_be_refused_by_config() {
     let dir = repo();
     let root = dir.path();
-    fs::write(root.join("cuda-audit.toml"), "require-suppression-reason = true\n").unwrap();
-    fs::write(root.join("a.cu"), "void f(float** p) { cudaMalloc(p, 4); } // cuda-audit: ignore\n").unwrap();
+    fs::write(
+        root.join("cuda-audit.toml"),
+        "require-suppression-reason = true\n",
+    )
+    .unwrap();
+    fs::write(
+        root.join("a.cu"),
+        "void f(float** p) { cudaMalloc(p, 4); } // cuda-audit: ignore\n",
+    )
+    .unwrap();
     let out = run_in(root, &["--format", "json"]);
     assert_eq!(out.status.code(), Some(1));
     let v = json(&out);
-    assert_eq!(v["summary"]["files"]["warnings_by_reason"]["suppression-without-reason"], 1);
+    assert_eq!(
+        v["summary"]["files"]["warnings_by_reason"]["suppression-without-reason"],
+        1
+    );
 }
 
 #[test]
@@ -105,7 +155,14 @@ fn diff_base_reports_only_what_the_branch_adds() {
     git(root, &["add", "."]);
     git(root, &["commit", "-qm", "base"]);
     git(root, &["checkout", "-qb", "feature"]);
-    fs::write(root.join("a.cu"), KERNEL.replace("  cudaMalloc(p, n);\n", "  cudaMalloc(p, n);\n  cudaFree(*p);\n")).unwrap();
+    fs::write(
+        root.join("a.cu"),
+        KERNEL.replace(
+            "  cudaMalloc(p, n);\n",
+            "  cudaMalloc(p, n);\n  cudaFree(*p);\n",
+        ),
+    )
+    .unwrap();
     git(root, &["commit", "-qam", "free"]);
     let out = run_in(root, &["--diff-base", "main", "--format", "json"]);
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
@@ -120,11 +177,19 @@ fn diff_base_reports_only_what_the_branch_adds() {
 fn diff_base_on_a_python_branch_adding_one_cuda_call() {
     let dir = repo();
     let root = dir.path();
-    fs::write(root.join("train.py"), "import torch\n\nmodel = torch.nn.Linear(2, 2)\n").unwrap();
+    fs::write(
+        root.join("train.py"),
+        "import torch\n\nmodel = torch.nn.Linear(2, 2)\n",
+    )
+    .unwrap();
     git(root, &["add", "."]);
     git(root, &["commit", "-qm", "base"]);
     git(root, &["checkout", "-qb", "feature"]);
-    fs::write(root.join("train.py"), "import torch\n\nmodel = torch.nn.Linear(2, 2)\nmodel = model.cuda()\n").unwrap();
+    fs::write(
+        root.join("train.py"),
+        "import torch\n\nmodel = torch.nn.Linear(2, 2)\nmodel = model.cuda()\n",
+    )
+    .unwrap();
     git(root, &["commit", "-qam", "gpu"]);
     let out = run_in(root, &["--diff-base", "main", "--format", "json"]);
     let v = json(&out);
@@ -159,10 +224,16 @@ fn a_corrupted_baseline_exits_2_with_a_pointed_message() {
     let out = run_in(root, &["--baseline", "base.json"]);
     assert_eq!(out.status.code(), Some(2));
     let err = stderr(&out);
-    assert!(err.contains("malformed baseline") && err.contains("base.json"), "{err}");
+    assert!(
+        err.contains("malformed baseline") && err.contains("base.json"),
+        "{err}"
+    );
     // An empty file is not an empty baseline either.
     fs::write(root.join("base.json"), "").unwrap();
-    assert_eq!(run_in(root, &["--baseline", "base.json"]).status.code(), Some(2));
+    assert_eq!(
+        run_in(root, &["--baseline", "base.json"]).status.code(),
+        Some(2)
+    );
 }
 
 #[test]
@@ -180,7 +251,11 @@ fn stale_baseline_entries_are_reported_and_update_says_what_it_drops() {
     assert_eq!(stale[0]["symbol"], "cudaMalloc");
     let out = run_in(root, &["--baseline", "base.json", "--update-baseline"]);
     assert!(stderr(&out).contains("dropped: a.cu"), "{}", stderr(&out));
-    assert!(!fs::read_to_string(root.join("base.json")).unwrap().contains("cudaMalloc"));
+    assert!(
+        !fs::read_to_string(root.join("base.json"))
+            .unwrap()
+            .contains("cudaMalloc")
+    );
 }
 
 #[test]
@@ -188,12 +263,31 @@ fn fail_on_and_effort_threshold() {
     let dir = repo();
     let root = dir.path();
     // `__device__` is `none` for ROCm, `cudaMalloc` is automatic.
-    fs::write(root.join("a.cu"), "__device__ int x;\nvoid f(void** p) { cudaMalloc(p, 4); }\n").unwrap();
+    fs::write(
+        root.join("a.cu"),
+        "__device__ int x;\nvoid f(void** p) { cudaMalloc(p, 4); }\n",
+    )
+    .unwrap();
     assert_eq!(run_in(root, &["--fail-on", "none"]).status.code(), Some(0));
     assert_eq!(run_in(root, &["--fail-on", "any"]).status.code(), Some(1));
-    assert_eq!(run_in(root, &["--fail-on-effort", "manual", "--target", "rocm"]).status.code(), Some(0));
-    assert_eq!(run_in(root, &["--fail-on-effort", "automatic", "--target", "rocm"]).status.code(), Some(1));
-    assert_eq!(run_in(root, &["--fail-on-effort", "rewrite", "--target", "neuron"]).status.code(), Some(1));
+    assert_eq!(
+        run_in(root, &["--fail-on-effort", "manual", "--target", "rocm"])
+            .status
+            .code(),
+        Some(0)
+    );
+    assert_eq!(
+        run_in(root, &["--fail-on-effort", "automatic", "--target", "rocm"])
+            .status
+            .code(),
+        Some(1)
+    );
+    assert_eq!(
+        run_in(root, &["--fail-on-effort", "rewrite", "--target", "neuron"])
+            .status
+            .code(),
+        Some(1)
+    );
 }
 
 #[test]
@@ -203,15 +297,28 @@ fn config_is_discovered_and_typos_are_errors() {
     fs::create_dir_all(root.join("src/third_party")).unwrap();
     fs::write(root.join("src/a.cu"), KERNEL).unwrap();
     fs::write(root.join("src/third_party/b.cu"), KERNEL).unwrap();
-    fs::write(root.join("cuda-audit.toml"), "targets = [\"rocm\"]\nexclude = [\"src/third_party/**\"]\nignore = [\"include\"]\n").unwrap();
+    fs::write(
+        root.join("cuda-audit.toml"),
+        "targets = [\"rocm\"]\nexclude = [\"src/third_party/**\"]\nignore = [\"include\"]\n",
+    )
+    .unwrap();
     let v = json(&run_in(root, &["--format", "json"]));
     assert_eq!(v["targets"], serde_json::json!(["rocm"]));
     let findings = v["findings"].as_array().unwrap();
-    assert!(findings.iter().all(|f| f["path"] == "src/a.cu" && f["category"] != "include"), "{findings:?}");
+    assert!(
+        findings
+            .iter()
+            .all(|f| f["path"] == "src/a.cu" && f["category"] != "include"),
+        "{findings:?}"
+    );
     // Discovered from a subdirectory too.
     let v = json(&run_in(&root.join("src"), &["--format", "json"]));
     assert_eq!(v["targets"], serde_json::json!(["rocm"]));
-    fs::write(root.join("cuda-audit.toml"), "targets = [\"rocm\"]\nfail-onn = \"new\"\n").unwrap();
+    fs::write(
+        root.join("cuda-audit.toml"),
+        "targets = [\"rocm\"]\nfail-onn = \"new\"\n",
+    )
+    .unwrap();
     let out = run_in(root, &[]);
     assert_eq!(out.status.code(), Some(2));
     assert!(stderr(&out).contains("fail-onn"), "{}", stderr(&out));
@@ -222,7 +329,11 @@ fn pyproject_tool_table_is_read() {
     let dir = repo();
     let root = dir.path();
     fs::write(root.join("a.cu"), KERNEL).unwrap();
-    fs::write(root.join("pyproject.toml"), "[project]\nname = \"x\"\n\n[tool.cuda-audit]\ntargets = [\"tpu\"]\n").unwrap();
+    fs::write(
+        root.join("pyproject.toml"),
+        "[project]\nname = \"x\"\n\n[tool.cuda-audit]\ntargets = [\"tpu\"]\n",
+    )
+    .unwrap();
     let v = json(&run_in(root, &["--format", "json"]));
     assert_eq!(v["targets"], serde_json::json!(["tpu"]));
 }
@@ -244,5 +355,8 @@ fn github_annotations() {
     fs::write(root.join("a,b.cu"), KERNEL).unwrap();
     let out = run_in(root, &["--format", "github"]);
     let text = stdout(&out);
-    assert!(text.contains("::warning file=a%2Cb.cu,line=4,col=3"), "{text}");
+    assert!(
+        text.contains("::warning file=a%2Cb.cu,line=4,col=3"),
+        "{text}"
+    );
 }

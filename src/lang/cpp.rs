@@ -18,6 +18,8 @@ use tree_sitter::{Node, Parser, Tree};
 /// A reusable parser for C-family files (one per thread).
 pub struct CppFrontEnd {
     parser: Parser,
+    /// How long one parse may take before the file is skipped.
+    pub budget: std::time::Duration,
 }
 
 impl Default for CppFrontEnd {
@@ -32,27 +34,28 @@ impl CppFrontEnd {
         parser
             .set_language(&tree_sitter_cuda::LANGUAGE.into())
             .expect("the bundled tree-sitter-cuda grammar matches the tree-sitter runtime");
-        CppFrontEnd { parser }
+        CppFrontEnd {
+            parser,
+            budget: super::DEFAULT_PARSE_BUDGET,
+        }
     }
 
     /// Parses `text` and returns its facts. `lang` decides whether inline assembly outside
     /// device functions counts as PTX (it does in `.cu` files).
     pub fn extract(&mut self, text: &str, lang: Lang) -> Extraction {
-        let Some(tree) = self.parse(text) else {
-            return Extraction {
-                has_parse_errors: true,
-                ..Extraction::default()
-            };
+        let tree = match super::parse_within(&mut self.parser, text, self.budget) {
+            Ok(tree) => tree,
+            Err(skip) => {
+                return Extraction {
+                    skip: Some(skip),
+                    ..Extraction::default()
+                };
+            }
         };
         let mut walker = Walker::new(text, lang == Lang::Cuda);
         walker.walk(&tree);
         walker.out.has_parse_errors = tree.root_node().has_error();
         walker.out
-    }
-
-    fn parse(&mut self, text: &str) -> Option<Tree> {
-        self.parser.reset();
-        self.parser.parse(text, None)
     }
 }
 
@@ -498,51 +501,70 @@ fn chain<'t>(
     segments: &mut Vec<&'t str>,
     ranges: &mut Vec<Range<usize>>,
 ) -> bool {
-    match node.kind() {
-        "qualified_identifier" => {
-            ranges.push(node.byte_range());
-            if let Some(scope) = node.child_by_field_name("scope") {
-                if !chain(scope, text, segments, ranges) {
+    /// Longer chains are not C++ anyone writes; giving up keeps adversarial input cheap.
+    const MAX_SEGMENTS: usize = 64;
+    // Iterative (a qualified name nests to the right, one level per `::`), scope before name.
+    let mut stack = vec![node];
+    while let Some(node) = stack.pop() {
+        if segments.len() > MAX_SEGMENTS {
+            return false;
+        }
+        match node.kind() {
+            "qualified_identifier" => {
+                ranges.push(node.byte_range());
+                let Some(name) = node.child_by_field_name("name") else {
                     return false;
+                };
+                stack.push(name);
+                if let Some(scope) = node.child_by_field_name("scope") {
+                    stack.push(scope);
                 }
             }
-            match node.child_by_field_name("name") {
-                Some(name) => chain(name, text, segments, ranges),
-                None => false,
+            "namespace_identifier"
+            | "identifier"
+            | "type_identifier"
+            | "field_identifier"
+            | "destructor_name"
+            | "operator_name" => {
+                segments.push(&text[node.byte_range()]);
+                ranges.push(node.byte_range());
             }
-        }
-        "namespace_identifier"
-        | "identifier"
-        | "type_identifier"
-        | "field_identifier"
-        | "destructor_name"
-        | "operator_name" => {
-            segments.push(&text[node.byte_range()]);
-            ranges.push(node.byte_range());
-            true
-        }
-        "template_type" | "template_function" | "template_method" => {
-            match node.child_by_field_name("name") {
-                Some(name) => chain(name, text, segments, ranges),
-                None => false,
+            "template_type" | "template_function" | "template_method" => {
+                match node.child_by_field_name("name") {
+                    Some(name) => stack.push(name),
+                    None => return false,
+                }
             }
+            "dependent_name" | "dependent_type" => match node.named_child(0) {
+                Some(inner) => stack.push(inner),
+                None => return false,
+            },
+            _ => return false,
         }
-        "dependent_name" | "dependent_type" => match node.named_child(0) {
-            Some(inner) => chain(inner, text, segments, ranges),
-            None => false,
-        },
-        _ => false,
     }
+    true
 }
 
 /// The segments of a namespace named in `using namespace` or a namespace alias.
 fn namespace_segments(node: Node, text: &str) -> Vec<String> {
     match node.kind() {
         "nested_namespace_specifier" => {
-            let mut cursor = node.walk();
-            node.named_children(&mut cursor)
-                .flat_map(|c| namespace_segments(c, text))
-                .collect()
+            // Flatten iteratively: the specifier may nest (`a::b::c`).
+            let mut out = Vec::new();
+            let mut stack = vec![node];
+            while let Some(n) = stack.pop() {
+                if out.len() > 64 {
+                    return Vec::new();
+                }
+                if n.kind() == "nested_namespace_specifier" {
+                    let mut cursor = n.walk();
+                    let children: Vec<Node> = n.named_children(&mut cursor).collect();
+                    stack.extend(children.into_iter().rev());
+                } else if matches!(n.kind(), "namespace_identifier" | "identifier") {
+                    out.push(text[n.byte_range()].to_string());
+                }
+            }
+            out
         }
         "qualified_identifier" => {
             let mut segments = Vec::new();

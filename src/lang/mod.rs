@@ -10,7 +10,7 @@ pub mod manifest;
 pub mod python;
 pub mod rust;
 
-use globset::{Glob, GlobSet, GlobSetBuilder};
+use globset::{GlobSet, GlobSetBuilder};
 use serde::{Deserialize, Serialize};
 use std::ops::Range;
 use std::path::Path;
@@ -200,7 +200,12 @@ fn file_table() -> &'static FileTable {
         let mut builder = GlobSetBuilder::new();
         for (pattern, _) in FILES {
             let full = format!("**/{pattern}");
-            let glob = Glob::new(&full).expect("the file table holds valid globs");
+            // `*` stays within one path component: `conda*.yaml` must not match
+            // `conda/recipes/x/recipe.yaml`.
+            let glob = globset::GlobBuilder::new(&full)
+                .literal_separator(true)
+                .build()
+                .expect("the file table holds valid globs");
             builder.add(glob);
         }
         FileTable {
@@ -262,6 +267,11 @@ pub enum FactKind {
     Launch,
     /// Inline assembly in device code.
     InlineAsm,
+    /// A build-file, manifest, container or cluster entry (a package, an image, a directive),
+    /// matched by candidate keys in order (`pip:torch+cu121`, then `pip:torch`): each key is
+    /// looked up as an exact name, then against the name patterns, and the first key a rule
+    /// claims wins. Keys are `kind:value` (docs/manifests.md); `text` is the entry as written.
+    Keys(Vec<String>),
 }
 
 /// One candidate token for the matcher.
@@ -291,6 +301,44 @@ pub struct Extraction {
     pub has_parse_errors: bool,
     /// Problems worth a counted warning (a malformed manifest): the scan of the file goes on.
     pub warnings: Vec<ExtractWarning>,
+    /// Set when the file could not be analysed at all (its parse ran out of time): the file is
+    /// reported as skipped with this reason, and its facts are ignored.
+    pub skip: Option<ExtractWarning>,
+}
+
+/// How long one file's parse may take before it is abandoned and the file reported as skipped.
+pub const DEFAULT_PARSE_BUDGET: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// Parses `text` with `parser`, giving up after `budget`. `Err` carries the skip to report.
+pub fn parse_within(
+    parser: &mut tree_sitter::Parser,
+    text: &str,
+    budget: std::time::Duration,
+) -> Result<tree_sitter::Tree, ExtractWarning> {
+    let started = std::time::Instant::now();
+    let mut out_of_time = |_: &tree_sitter::ParseState| started.elapsed() > budget;
+    let options = tree_sitter::ParseOptions::new().progress_callback(&mut out_of_time);
+    let bytes = text.as_bytes();
+    let tree = parser.parse_with_options(
+        &mut |offset, _| {
+            if offset < bytes.len() {
+                &bytes[offset..]
+            } else {
+                &[]
+            }
+        },
+        None,
+        Some(options),
+    );
+    parser.reset();
+    tree.ok_or_else(|| ExtractWarning {
+        reason: "parse-timeout",
+        message: format!(
+            "parsing took longer than {} s; the file was not analysed",
+            budget.as_secs_f32()
+        ),
+        offset: None,
+    })
 }
 
 /// A problem a front end met in one file, reported as a counted warning.

@@ -22,11 +22,17 @@ pub fn explain(rules: &RuleSet, name: &str) -> Option<String> {
     }
     let _ = writeln!(out, "  category: {}", rule.category);
     let _ = writeln!(out, "  rule:     {} ({})", rule.id, rule.title);
+    // The tables give cuDNN versions for cuDNN names, CUDA versions for the rest.
+    let product = if rule.library == "cudnn" {
+        "cuDNN"
+    } else {
+        "CUDA"
+    };
     if let Some(v) = &symbol.deprecated {
-        let _ = writeln!(out, "  deprecated in CUDA {v}");
+        let _ = writeln!(out, "  deprecated in {product} {v}");
     }
     if let Some(v) = &symbol.removed {
-        let _ = writeln!(out, "  removed in CUDA {v}");
+        let _ = writeln!(out, "  removed in {product} {v}");
     }
     let _ = writeln!(out, "  porting effort:");
     let portability = rules.portability_of(symbol.rule, Some(symbol));

@@ -44,13 +44,23 @@ impl Reporter for GithubReporter {
                 data(&format!("{} ({})", f.message, efforts.join("; ")))
             )?;
         }
-        writeln!(out, "{}", data(&format!("cuda-audit: {} findings; {}", audit.findings.len(), Summary::of(audit).files_line())))
+        writeln!(
+            out,
+            "{}",
+            data(&format!(
+                "cuda-audit: {} findings; {}",
+                audit.findings.len(),
+                Summary::of(audit).files_line()
+            ))
+        )
     }
 }
 
 /// Escaping for the message part of a workflow command.
 fn data(s: &str) -> String {
-    s.replace('%', "%25").replace('\r', "%0D").replace('\n', "%0A")
+    s.replace('%', "%25")
+        .replace('\r', "%0D")
+        .replace('\n', "%0A")
 }
 
 /// Escaping for property values (`file=`, `title=`).

@@ -44,11 +44,19 @@ pub fn to_value(audit: &Audit) -> Value {
 /// Present only when the scan compared against a baseline or a diff base.
 fn gate_value(audit: &Audit) -> Option<Value> {
     use crate::baseline::BaselineState;
-    let compared = audit.findings.iter().any(|f| f.baseline_state.is_some()) || !audit.stale_baseline.is_empty() || audit.diff_base.is_some();
+    let compared = audit.findings.iter().any(|f| f.baseline_state.is_some())
+        || !audit.stale_baseline.is_empty()
+        || audit.diff_base.is_some();
     if !compared {
         return None;
     }
-    let count = |s: BaselineState| audit.findings.iter().filter(|f| f.baseline_state == Some(s)).count();
+    let count = |s: BaselineState| {
+        audit
+            .findings
+            .iter()
+            .filter(|f| f.baseline_state == Some(s))
+            .count()
+    };
     let mut v = json!({
         "new": count(BaselineState::New),
         "unchanged": count(BaselineState::Unchanged),

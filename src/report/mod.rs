@@ -3,7 +3,9 @@
 
 pub mod explain;
 pub mod github;
+pub mod html;
 pub mod json;
+pub mod markdown;
 pub mod sarif;
 pub mod text;
 
@@ -20,6 +22,10 @@ pub enum Format {
     Sarif,
     /// GitHub Actions workflow annotations.
     Github,
+    /// A compact summary for a pull-request comment or $GITHUB_STEP_SUMMARY.
+    Markdown,
+    /// One self-contained HTML page with charts and a filterable findings list.
+    Html,
 }
 
 pub trait Reporter {
@@ -33,6 +39,8 @@ pub fn reporter(format: Format, color: bool) -> Box<dyn Reporter> {
         Format::Json => Box::new(json::JsonReporter),
         Format::Sarif => Box::new(sarif::SarifReporter),
         Format::Github => Box::new(github::GithubReporter),
+        Format::Markdown => Box::new(markdown::MarkdownReporter),
+        Format::Html => Box::new(html::HtmlReporter),
     }
 }
 

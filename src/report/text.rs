@@ -212,7 +212,11 @@ fn write_summary(p: &Paint, audit: &Audit, out: &mut dyn Write) -> io::Result<()
     )?;
     writeln!(out, "  {}", s.files_line())?;
     if s.suppressed > 0 {
-        writeln!(out, "  {} suppressed by `cuda-audit: ignore` comments", s.suppressed)?;
+        writeln!(
+            out,
+            "  {} suppressed by `cuda-audit: ignore` comments",
+            s.suppressed
+        )?;
     }
     write_gate(p, audit, out)?;
     if s.findings > 0 {
@@ -282,12 +286,23 @@ fn write_summary(p: &Paint, audit: &Audit, out: &mut dyn Write) -> io::Result<()
 /// Baseline and diff-mode results: new and known findings, stale baseline entries.
 fn write_gate(p: &Paint, audit: &Audit, out: &mut dyn Write) -> io::Result<()> {
     use crate::baseline::BaselineState;
-    let compared = audit.findings.iter().any(|f| f.baseline_state.is_some()) || !audit.stale_baseline.is_empty();
+    let compared = audit.findings.iter().any(|f| f.baseline_state.is_some())
+        || !audit.stale_baseline.is_empty();
     if !compared {
         return Ok(());
     }
-    let count = |s: BaselineState| audit.findings.iter().filter(|f| f.baseline_state == Some(s)).count();
-    let base = audit.diff_base.as_ref().map(|b| format!(" (diff base {})", &b[..b.len().min(12)])).unwrap_or_default();
+    let count = |s: BaselineState| {
+        audit
+            .findings
+            .iter()
+            .filter(|f| f.baseline_state == Some(s))
+            .count()
+    };
+    let base = audit
+        .diff_base
+        .as_ref()
+        .map(|b| format!(" (diff base {})", &b[..b.len().min(12)]))
+        .unwrap_or_default();
     writeln!(
         out,
         "  {} {} new, {} known, {} stale baseline entries{base}",
@@ -297,7 +312,14 @@ fn write_gate(p: &Paint, audit: &Audit, out: &mut dyn Write) -> io::Result<()> {
         audit.stale_baseline.len()
     )?;
     for e in audit.stale_baseline.iter().take(20) {
-        writeln!(out, "  {} {} {} `{}` no longer found", p.dim("stale:"), e.path, e.rule, e.symbol)?;
+        writeln!(
+            out,
+            "  {} {} {} `{}` no longer found",
+            p.dim("stale:"),
+            e.path,
+            e.rule,
+            e.symbol
+        )?;
     }
     Ok(())
 }
@@ -325,7 +347,7 @@ fn write_scores(p: &Paint, s: &Summary, out: &mut dyn Write) -> io::Result<()> {
             c[2],
             c[3],
             ts.points(),
-            p.bold(&format!("{:>8}", format_score(ts.score))).trim_start()
+            format_score(ts.score)
         )?;
     }
     Ok(())
@@ -389,7 +411,10 @@ fn write_blockers(p: &Paint, s: &Summary, out: &mut dyn Write) -> io::Result<()>
                 out,
                 "    {:<7} {}",
                 "",
-                p.dim(&format!("… and {} more libraries", libraries.len() - LIBRARIES))
+                p.dim(&format!(
+                    "… and {} more libraries",
+                    libraries.len() - LIBRARIES
+                ))
             )?;
         }
     }

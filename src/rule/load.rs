@@ -216,6 +216,7 @@ impl Builder {
                 section: sym.section.clone(),
                 deprecated: sym.deprecated.clone(),
                 removed: sym.removed.clone(),
+                weak: sym.weak,
             };
             self.add_name(ctx, name, idx, &languages, origin, Some(symbol))?;
         }
@@ -324,6 +325,7 @@ impl Builder {
             section: None,
             deprecated: None,
             removed: None,
+            weak: false,
         });
         // A name may belong to several rules only if their languages do not overlap.
         let clash = self.set.names.get(text).and_then(|slots| {

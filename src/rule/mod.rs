@@ -159,6 +159,8 @@ pub struct Symbol {
     pub section: Option<String>,
     pub deprecated: Option<String>,
     pub removed: Option<String>,
+    /// Findings are dropped when the scanned tree defines this name.
+    pub weak: bool,
 }
 
 /// A glob-based matcher: the compiled set and, per glob, its rule and the literal it starts with.

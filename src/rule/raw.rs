@@ -107,6 +107,10 @@ pub struct RawSymbol {
     pub deprecated: Option<String>,
     /// CUDA version that removed the name.
     pub removed: Option<String>,
+    /// Drop findings of this name when the scanned tree defines it (a plain word such as
+    /// `saturate` that a project may define for itself).
+    #[serde(default)]
+    pub weak: bool,
     pub rocm: Option<RawPortPatch>,
     pub neuron: Option<RawPortPatch>,
     pub tpu: Option<RawPortPatch>,

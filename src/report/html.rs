@@ -1,0 +1,706 @@
+//! The HTML report: one self-contained file (inline CSS, JS and SVG; no network) that a person
+//! would rather look at than read: score gauges, per-target effort bars, the directory tree as
+//! sorted bars, the blockers, a library table, and a filterable, sortable findings list with
+//! source snippets and replacements.
+//!
+//! Everything from the scanned repository (paths, snippets, names) goes through [`esc`], and the
+//! charts are drawn here as SVG rather than by script from embedded data, so there is no JSON in
+//! a `<script>` to break out of. A Content-Security-Policy with the hashes of the one style and
+//! the one script blocks anything else, should escaping ever be wrong. The page is a pure
+//! function of the audit: no clock, no randomness, fixed orders.
+
+use super::Reporter;
+use crate::breakdown::{Group, dir_depth, parent_dir};
+use crate::finding::Finding;
+use crate::portability::{Effort, Target};
+use crate::report::markdown::target_name;
+use crate::scan::Audit;
+use crate::score::{TargetScore, format_score};
+use crate::summary::Summary;
+use sha2::{Digest, Sha256};
+use std::collections::BTreeSet;
+use std::fmt::Write as _;
+use std::io::{self, Write};
+
+pub struct HtmlReporter;
+
+const STYLE: &str = include_str!("html/style.css");
+const SCRIPT: &str = include_str!("html/script.js");
+
+/// Findings rows in the table; beyond this the page gets slow, and JSON has them all.
+const MAX_ROWS: usize = 20_000;
+/// Rows in the directory chart and how deep it goes.
+const MAX_DIR_ROWS: usize = 40;
+const MAX_DIR_DEPTH: usize = 4;
+/// Longest snippet shown; longer lines are windowed around the finding.
+const MAX_SNIPPET: usize = 200;
+/// Blocking libraries and names per library listed per target.
+const BLOCKER_LIBRARIES: usize = 8;
+const BLOCKER_NAMES: usize = 4;
+
+impl Reporter for HtmlReporter {
+    fn write(&self, audit: &Audit, out: &mut dyn Write) -> io::Result<()> {
+        out.write_all(render(audit, &Summary::of(audit)).as_bytes())
+    }
+}
+
+/// The whole page.
+pub fn render(audit: &Audit, s: &Summary) -> String {
+    let mut h = String::with_capacity(64 * 1024 + audit.findings.len() * 900);
+    head(&mut h);
+    h.push_str("<body>\n<main>\n");
+    header(&mut h, s);
+    cards(&mut h, s);
+    effort_chart(&mut h, s);
+    directory_chart(&mut h, s);
+    blockers(&mut h, s);
+    libraries(&mut h, s);
+    findings(&mut h, audit);
+    let _ = writeln!(
+        h,
+        "<footer>cuda-audit {} · scores: <code>cuda-audit explain --scoring</code></footer>",
+        env!("CARGO_PKG_VERSION")
+    );
+    let _ = writeln!(h, "</main>\n<script>{SCRIPT}</script>\n</body>\n</html>");
+    h
+}
+
+/// Escapes text for HTML element content and double- or single-quoted attribute values.
+pub fn esc(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            // NUL and other C0 controls (but tab and newline) are not allowed in HTML text.
+            c if c.is_control() && c != '\t' && c != '\n' => out.push('\u{FFFD}'),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// `sha256-…` of a text, for the Content-Security-Policy.
+fn csp_hash(text: &str) -> String {
+    format!("'sha256-{}'", base64(&Sha256::digest(text.as_bytes())))
+}
+
+fn base64(bytes: &[u8]) -> String {
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::new();
+    for chunk in bytes.chunks(3) {
+        let b = [
+            chunk[0],
+            *chunk.get(1).unwrap_or(&0),
+            *chunk.get(2).unwrap_or(&0),
+        ];
+        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
+        for i in 0..4 {
+            if i <= chunk.len() {
+                out.push(ALPHABET[(n >> (18 - 6 * i) & 63) as usize] as char);
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
+
+fn head(h: &mut String) {
+    let _ = write!(
+        h,
+        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
+<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src {}; script-src {}; img-src data:\">\n\
+<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
+<meta name=\"generator\" content=\"cuda-audit {}\">\n\
+<title>cuda-audit: CUDA coupling report</title>\n<style>{STYLE}</style>\n</head>\n",
+        csp_hash(STYLE),
+        csp_hash(SCRIPT),
+        env!("CARGO_PKG_VERSION")
+    );
+}
+
+fn plural(n: usize, word: &str) -> String {
+    format!("{n} {word}{}", if n == 1 { "" } else { "s" })
+}
+
+fn header(h: &mut String, s: &Summary) {
+    h.push_str("<header>\n<h1>CUDA coupling report</h1>\n");
+    let _ = writeln!(
+        h,
+        "<p class=\"meta\">{} in {} · {}</p>",
+        plural(s.findings, "finding"),
+        plural(s.files_with_findings, "file"),
+        esc(&s.files_line())
+    );
+    h.push_str(
+        "<p class=\"hint\">Per target, the porting effort of every CUDA coupling: <b>none</b> (runs unchanged), \
+<b>automatic</b> (a mechanical translation exists), <b>manual</b> (an equivalent exists; a person ports it), \
+<b>rewrite</b> (no equivalent). The score is 100 when there is nothing to port and falls as effort points grow.</p>\n</header>\n",
+    );
+}
+
+fn band(score: f64) -> &'static str {
+    if score >= 80.0 {
+        "band-high"
+    } else if score >= 40.0 {
+        "band-mid"
+    } else {
+        "band-low"
+    }
+}
+
+/// One gauge and the numbers behind it per target.
+fn cards(h: &mut String, s: &Summary) {
+    h.push_str("<section id=\"scores\">\n<h2>Portability score</h2>\n<div class=\"cards\">\n");
+    for ts in &s.scores {
+        let t = ts.target.as_str();
+        // A ring of radius 34: circumference 213.6; the arc is the score's share of it.
+        let circumference = 2.0 * std::f64::consts::PI * 34.0;
+        let arc = circumference * ts.score / 100.0;
+        let c = ts.cost;
+        let _ = writeln!(
+            h,
+            "<div class=\"card\" id=\"card-{t}\">\
+<svg class=\"gauge {band}\" id=\"gauge-{t}\" width=\"88\" height=\"88\" viewBox=\"0 0 88 88\" role=\"img\" aria-label=\"{name} score {score}\">\
+<circle class=\"track\" cx=\"44\" cy=\"44\" r=\"34\"/>\
+<circle class=\"value\" cx=\"44\" cy=\"44\" r=\"34\" stroke-dasharray=\"{arc:.1} {circumference:.1}\" transform=\"rotate(-90 44 44)\"/>\
+<text x=\"44\" y=\"52\" text-anchor=\"middle\">{score}</text></svg>\
+<div><h3>{name}</h3><div class=\"points\">{points} effort points<br>{decisions} decisions · {edits} edits<br>{rewrite} rewrite · {manual} manual · {automatic} automatic</div></div></div>",
+            band = band(ts.score),
+            name = target_name(ts.target),
+            score = format_score(ts.score),
+            points = ts.points(),
+            decisions = c.decision_points,
+            edits = c.edit_points,
+            rewrite = c.counts[Effort::Rewrite.index()],
+            manual = c.counts[Effort::Manual.index()],
+            automatic = c.counts[Effort::Automatic.index()],
+        );
+    }
+    h.push_str("</div>\n</section>\n");
+}
+
+fn legend(h: &mut String) {
+    h.push_str("<div class=\"legend\">");
+    for e in Effort::ALL {
+        let _ = write!(h, "<span class=\"l-{e}\">{e}</span>");
+    }
+    h.push_str("</div>\n");
+}
+
+/// Appends the rectangles of one stacked bar: `counts` per effort class over `x..x+width`,
+/// scaled so that `total` fills the width. Segments wide enough get their count written in.
+fn stacked_bar(
+    h: &mut String,
+    counts: &[usize; 4],
+    total: usize,
+    x: f64,
+    y: f64,
+    width: f64,
+    height: f64,
+) {
+    let _ = write!(
+        h,
+        "<rect class=\"empty\" x=\"{x:.1}\" y=\"{y:.1}\" width=\"{width:.1}\" height=\"{height:.1}\" rx=\"3\"/>"
+    );
+    if total == 0 {
+        return;
+    }
+    let mut at = x;
+    for e in Effort::ALL {
+        let n = counts[e.index()];
+        if n == 0 {
+            continue;
+        }
+        let w = width * n as f64 / total as f64;
+        let _ = write!(
+            h,
+            "<rect class=\"e-{e}\" x=\"{at:.1}\" y=\"{y:.1}\" width=\"{w:.1}\" height=\"{height:.1}\"><title>{e}: {n}</title></rect>"
+        );
+        if w >= 28.0 && height >= 14.0 {
+            let _ = write!(
+                h,
+                "<text class=\"inbar\" x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"middle\">{n}</text>",
+                at + w / 2.0,
+                y + height / 2.0 + 4.0
+            );
+        }
+        at += w;
+    }
+}
+
+/// Per target, its findings split by effort class.
+fn effort_chart(h: &mut String, s: &Summary) {
+    const ROW: f64 = 40.0;
+    const LABEL: f64 = 90.0;
+    const BAR: f64 = 760.0;
+    let height = ROW * s.scores.len() as f64 + 10.0;
+    h.push_str("<section>\n<h2>Porting effort per target</h2>\n");
+    h.push_str("<p class=\"hint\">Findings per effort class; the figure on the right is the target's effort points.</p>\n");
+    let _ = write!(
+        h,
+        "<svg id=\"chart-effort\" viewBox=\"0 0 1000 {height:.0}\" width=\"100%\" role=\"img\" aria-label=\"findings per effort class and target\">"
+    );
+    for (i, ts) in s.scores.iter().enumerate() {
+        let y = 10.0 + ROW * i as f64;
+        let _ = write!(
+            h,
+            "<g id=\"effort-{}\"><text x=\"0\" y=\"{:.1}\">{}</text>",
+            ts.target.as_str(),
+            y + 19.0,
+            target_name(ts.target)
+        );
+        stacked_bar(h, &ts.cost.counts, s.findings, LABEL, y, BAR, 26.0);
+        let _ = write!(
+            h,
+            "<text x=\"{:.1}\" y=\"{:.1}\">{} pts</text></g>",
+            LABEL + BAR + 12.0,
+            y + 19.0,
+            ts.points()
+        );
+    }
+    h.push_str("</svg>\n");
+    legend(h);
+    h.push_str("</section>\n");
+}
+
+/// The directory tree in depth-first order, children costliest first on `target`, as far as
+/// [`MAX_DIR_DEPTH`] and [`MAX_DIR_ROWS`] allow.
+fn directory_rows(dirs: &[Group], index: usize) -> Vec<&Group> {
+    let points = |g: &Group| g.targets.get(index).map_or(0, TargetScore::points);
+    let mut rows = Vec::new();
+    let mut stack: Vec<&Group> = dirs.iter().filter(|g| g.key == ".").collect();
+    while let Some(g) = stack.pop() {
+        if rows.len() >= MAX_DIR_ROWS {
+            break;
+        }
+        rows.push(g);
+        if dir_depth(&g.key) >= MAX_DIR_DEPTH {
+            continue;
+        }
+        let mut children: Vec<&Group> = dirs
+            .iter()
+            .filter(|c| parent_dir(&c.key) == Some(g.key.as_str()))
+            .collect();
+        // Reversed, so the costliest child is popped first.
+        children.sort_by(|a, b| points(a).cmp(&points(b)).then_with(|| b.key.cmp(&a.key)));
+        stack.extend(children);
+    }
+    rows
+}
+
+fn short_label(dir: &str) -> String {
+    let name = if dir == "." {
+        "(root)".to_string()
+    } else {
+        format!("{}/", dir.rsplit('/').next().unwrap_or(dir))
+    };
+    if name.chars().count() > 34 {
+        name.chars().take(33).collect::<String>() + "…"
+    } else {
+        name
+    }
+}
+
+/// One panel per target: the directory tree as indented, sorted, stacked bars.
+fn directory_chart(h: &mut String, s: &Summary) {
+    const ROW: f64 = 24.0;
+    const LABEL: f64 = 280.0;
+    const BAR: f64 = 540.0;
+    h.push_str("<section>\n<h2>Where the coupling is</h2>\n");
+    h.push_str("<p class=\"hint\">Directories (each including its subdirectories), costliest first within their parent. Bars: findings per effort class; right: effort points and the score of that directory alone.</p>\n");
+    h.push_str("<div class=\"tabs\" id=\"directory-tabs\">");
+    for (i, ts) in s.scores.iter().enumerate() {
+        let _ = write!(
+            h,
+            "<button type=\"button\" data-tab=\"directories-{}\"{}>{}</button>",
+            ts.target.as_str(),
+            if i == 0 { " class=\"active\"" } else { "" },
+            target_name(ts.target)
+        );
+    }
+    h.push_str("</div>\n<div id=\"chart-directories\">\n");
+    let total = s
+        .breakdown
+        .directories
+        .iter()
+        .find(|g| g.key == ".")
+        .map_or(0, |g| g.findings);
+    for (i, ts) in s.scores.iter().enumerate() {
+        let t = ts.target.as_str();
+        let rows = directory_rows(&s.breakdown.directories, i);
+        let height = ROW * rows.len().max(1) as f64 + 6.0;
+        let _ = write!(
+            h,
+            "<div class=\"panel\" id=\"directories-{t}\"{}><svg id=\"chart-directories-{t}\" viewBox=\"0 0 1000 {height:.0}\" width=\"100%\" role=\"img\" aria-label=\"coupling by directory for {}\">",
+            if i == 0 { "" } else { " hidden" },
+            target_name(ts.target)
+        );
+        if rows.is_empty() {
+            h.push_str("<text x=\"0\" y=\"18\" class=\"small\">No CUDA coupling found.</text>");
+        }
+        for (r, g) in rows.iter().enumerate() {
+            let y = 3.0 + ROW * r as f64;
+            let indent = 14.0 * dir_depth(&g.key) as f64;
+            let Some(gs) = g.targets.get(i) else { continue };
+            let _ = write!(
+                h,
+                "<g class=\"dir\"><title>{}: {} findings in {} files</title><text x=\"{indent:.1}\" y=\"{:.1}\">{}</text>",
+                esc(&g.key),
+                g.findings,
+                g.files,
+                y + 14.0,
+                esc(&short_label(&g.key))
+            );
+            let width = if total == 0 {
+                0.0
+            } else {
+                BAR * g.findings as f64 / total as f64
+            };
+            stacked_bar(
+                h,
+                &gs.cost.counts,
+                g.findings,
+                LABEL,
+                y,
+                width.max(1.0),
+                18.0,
+            );
+            let _ = write!(
+                h,
+                "<text class=\"small\" x=\"{:.1}\" y=\"{:.1}\">{} pts · {}</text></g>",
+                LABEL + BAR + 12.0,
+                y + 14.0,
+                gs.points(),
+                format_score(gs.score)
+            );
+        }
+        h.push_str("</svg></div>\n");
+    }
+    h.push_str("</div>\n");
+    legend(h);
+    h.push_str("</section>\n");
+}
+
+fn blockers(h: &mut String, s: &Summary) {
+    h.push_str("<section id=\"blockers\">\n<h2>Top blockers</h2>\n");
+    h.push_str("<p class=\"hint\"><b>rewrite</b> items: no equivalent on the target. Libraries costliest first, with their costliest names and where they are.</p>\n<div class=\"blockers\">\n");
+    for (t, libs) in &s.blockers {
+        let _ = writeln!(
+            h,
+            "<div id=\"blockers-{}\"><h3>{}</h3>",
+            t.as_str(),
+            target_name(*t)
+        );
+        if libs.is_empty() {
+            h.push_str("<p class=\"hint\">Nothing needs a rewrite.</p></div>\n");
+            continue;
+        }
+        h.push_str("<ol>");
+        for lib in libs.iter().take(BLOCKER_LIBRARIES) {
+            let _ = write!(
+                h,
+                "<li><b><code>{}</code></b> — {} pts, {}, {}, {}<br>",
+                esc(&lib.library),
+                lib.points,
+                plural(lib.symbols.len(), "name"),
+                plural(lib.occurrences, "use"),
+                plural(lib.files, "file")
+            );
+            let names: Vec<String> = lib
+                .symbols
+                .iter()
+                .take(BLOCKER_NAMES)
+                .map(|b| {
+                    let at = b
+                        .locations
+                        .first()
+                        .map(|(p, l)| format!("{p}:{l}"))
+                        .unwrap_or_default();
+                    format!(
+                        "<code>{}</code> ×{} <span class=\"where\">{}</span>",
+                        esc(&b.symbol),
+                        b.occurrences,
+                        esc(&at)
+                    )
+                })
+                .collect();
+            h.push_str(&names.join(", "));
+            if lib.symbols.len() > BLOCKER_NAMES {
+                let _ = write!(h, ", … {} more", lib.symbols.len() - BLOCKER_NAMES);
+            }
+            h.push_str("</li>");
+        }
+        h.push_str("</ol>");
+        if libs.len() > BLOCKER_LIBRARIES {
+            let _ = write!(
+                h,
+                "<p class=\"hint\">… and {} more libraries.</p>",
+                libs.len() - BLOCKER_LIBRARIES
+            );
+        }
+        h.push_str("</div>\n");
+    }
+    h.push_str("</div>\n</section>\n");
+}
+
+/// A number as a sort key: zero-padded, so string order is numeric order.
+fn key(n: u64) -> String {
+    format!("{n:020}")
+}
+
+fn libraries(h: &mut String, s: &Summary) {
+    h.push_str("<section>\n<h2>Libraries</h2>\n");
+    h.push_str("<p class=\"hint\">Per target: distinct names per effort class, then the effort points (and score) of the library alone. Click a header to sort.</p>\n");
+    h.push_str("<div class=\"scroll\"><table id=\"libraries\" class=\"sortable\"><thead><tr><th class=\"sortable\">library</th><th class=\"sortable num\">names</th><th class=\"sortable num\">uses</th><th class=\"sortable num\">files</th>");
+    for ts in &s.scores {
+        let _ = write!(h, "<th class=\"sortable\">{}</th>", target_name(ts.target));
+    }
+    h.push_str("<th>most used</th></tr></thead>\n<tbody>\n");
+    for lib in &s.libraries {
+        let Some(group) = s.breakdown.libraries.iter().find(|g| g.key == lib.library) else {
+            continue;
+        };
+        let _ = write!(
+            h,
+            "<tr><td><code>{}</code></td><td class=\"num\" data-sort=\"{}\">{}</td><td class=\"num\" data-sort=\"{}\">{}</td><td class=\"num\" data-sort=\"{}\">{}</td>",
+            esc(&lib.library),
+            key(lib.symbols.len() as u64),
+            lib.symbols.len(),
+            key(lib.occurrences as u64),
+            lib.occurrences,
+            key(lib.files as u64),
+            lib.files
+        );
+        for ((_, distinct), gs) in lib.targets.iter().zip(&group.targets) {
+            let _ = write!(
+                h,
+                "<td data-sort=\"{}\"><svg class=\"mini\" width=\"120\" height=\"10\" viewBox=\"0 0 120 10\">",
+                key(gs.points())
+            );
+            stacked_bar(h, distinct, lib.symbols.len(), 0.0, 0.0, 120.0, 10.0);
+            let _ = write!(
+                h,
+                "</svg><br><span class=\"mono\">{} pts ({})</span></td>",
+                gs.points(),
+                format_score(gs.score)
+            );
+        }
+        let top: Vec<String> = lib
+            .symbols
+            .iter()
+            .take(5)
+            .map(|u| format!("<code>{}</code> ×{}", esc(&u.symbol), u.occurrences))
+            .collect();
+        let _ = writeln!(h, "<td>{}</td></tr>", top.join(", "));
+    }
+    h.push_str("</tbody></table></div>\n");
+    legend(h);
+    h.push_str("</section>\n");
+}
+
+/// The part of a finding's source line that is shown: before the span, the span, after it, and
+/// whether text was cut at either end. Long lines (minified code) are windowed around the span,
+/// so one huge line cannot make every row huge.
+struct Window {
+    before: String,
+    span: String,
+    after: String,
+    cut_start: bool,
+    cut_end: bool,
+}
+
+fn window(f: &Finding) -> Window {
+    let chars: Vec<char> = f.snippet.chars().collect();
+    let start = f.start.column.saturating_sub(1).min(chars.len());
+    let end = if f.end.line == f.start.line {
+        f.end.column.saturating_sub(1).clamp(start, chars.len())
+    } else {
+        chars.len()
+    };
+    let (from, to) = if chars.len() > MAX_SNIPPET {
+        let from = start.saturating_sub(60);
+        (from, (from + MAX_SNIPPET).min(chars.len()))
+    } else {
+        (0, chars.len())
+    };
+    let text = |a: usize, b: usize| -> String {
+        let a = a.clamp(from, to);
+        let b = b.clamp(a, to);
+        chars[a..b].iter().collect::<String>().replace('\t', "    ")
+    };
+    Window {
+        before: text(from, start),
+        span: text(start, end),
+        after: text(end, to),
+        cut_start: from > 0,
+        cut_end: to < chars.len(),
+    }
+}
+
+/// The shown snippet as HTML, the finding's span marked.
+fn snippet(w: &Window) -> String {
+    format!(
+        "{}{}<mark>{}</mark>{}{}",
+        if w.cut_start { "…" } else { "" },
+        esc(&w.before),
+        esc(&w.span),
+        esc(&w.after),
+        if w.cut_end { "…" } else { "" }
+    )
+}
+
+fn findings(h: &mut String, audit: &Audit) {
+    let targets = &audit.targets;
+    h.push_str("<section>\n<h2>Findings</h2>\n<div class=\"filters\">");
+    h.push_str("<input id=\"filter-text\" type=\"search\" placeholder=\"Filter by path, name, library or source…\" aria-label=\"filter\">");
+    let categories: BTreeSet<&str> = audit.findings.iter().map(|f| f.category.as_str()).collect();
+    let libraries: BTreeSet<&str> = audit.findings.iter().map(|f| f.library.as_str()).collect();
+    select(h, "filter-category", "all categories", categories);
+    select(h, "filter-library", "all libraries", libraries);
+    h.push_str("<select id=\"filter-target\" aria-label=\"target\">");
+    for t in targets {
+        let _ = write!(
+            h,
+            "<option value=\"{}\">{}</option>",
+            t.as_str(),
+            target_name(*t)
+        );
+    }
+    h.push_str("</select><select id=\"filter-effort\" aria-label=\"effort\"><option value=\"\">any effort</option>");
+    for e in Effort::ALL {
+        let _ = write!(h, "<option value=\"{e}\">{e}</option>");
+    }
+    h.push_str("</select>");
+    let rows = audit.findings.len().min(MAX_ROWS);
+    let _ = writeln!(
+        h,
+        "<span class=\"hint\"><span id=\"filter-count\">{rows}</span> of {rows} shown</span></div>"
+    );
+    if audit.findings.len() > MAX_ROWS {
+        let _ = writeln!(
+            h,
+            "<p class=\"hint\">The first {MAX_ROWS} of {} findings are listed; <code>--format json</code> has them all.</p>",
+            audit.findings.len()
+        );
+    }
+    // Fixed column widths (classes, as the CSP allows no style attributes): snippets scroll
+    // inside their cell instead of pushing the effort columns off the page.
+    let _ = write!(
+        h,
+        "<div class=\"scroll\"><table id=\"findings\" class=\"sortable fixed\"><colgroup><col class=\"c-loc\"><col class=\"c-cat\"><col class=\"c-lib\"><col class=\"c-name\">{}</colgroup>",
+        "<col class=\"c-target c-target-{}\">"
+            .replace("{}", &targets.len().clamp(1, 3).to_string())
+            .repeat(targets.len())
+    );
+    h.push_str("<thead><tr><th class=\"sortable\">location and source</th><th class=\"sortable\">category</th><th class=\"sortable\">library</th><th class=\"sortable\">name</th>");
+    for t in targets {
+        let _ = write!(h, "<th class=\"sortable\">{}</th>", target_name(*t));
+    }
+    h.push_str("</tr></thead>\n<tbody>\n");
+    for f in audit.findings.iter().take(MAX_ROWS) {
+        finding_row(h, f, targets);
+    }
+    h.push_str("</tbody></table></div>\n</section>\n");
+}
+
+fn select<'a>(h: &mut String, id: &str, all: &str, values: impl IntoIterator<Item = &'a str>) {
+    let _ = write!(
+        h,
+        "<select id=\"{id}\" aria-label=\"{all}\"><option value=\"\">{all}</option>"
+    );
+    for v in values {
+        let v = esc(v);
+        let _ = write!(h, "<option value=\"{v}\">{v}</option>");
+    }
+    h.push_str("</select>");
+}
+
+fn finding_row(h: &mut String, f: &Finding, targets: &[Target]) {
+    let shown = window(f);
+    let search = format!(
+        "{} {} {} {}{}{}",
+        f.path, f.symbol, f.library, shown.before, shown.span, shown.after
+    );
+    let _ = write!(
+        h,
+        "<tr class=\"finding\" data-category=\"{}\" data-library=\"{}\" data-search=\"{}\"",
+        f.category.as_str(),
+        esc(&f.library),
+        esc(&search)
+    );
+    for &t in targets {
+        let _ = write!(h, " data-effort-{}=\"{}\"", t.as_str(), f.effort(t));
+    }
+    let detail = f
+        .detail
+        .as_ref()
+        .map(|d| format!("<span class=\"repl\">{}</span>", esc(d)))
+        .unwrap_or_default();
+    let _ = write!(
+        h,
+        "><td class=\"loc\" data-sort=\"{}\"><span class=\"mono\">{}:{}</span><code class=\"snip\">{}</code></td><td>{}</td><td><code>{}</code></td><td><code>{}</code>{}</td>",
+        esc(&format!("{}\u{1}{:010}", f.path, f.start.line)),
+        esc(&f.path),
+        f.start.line,
+        snippet(&shown),
+        f.category.as_str(),
+        esc(&f.library),
+        esc(&f.symbol),
+        detail
+    );
+    for &t in targets {
+        let port = f.portability.get(t);
+        let replacement = port
+            .replacement
+            .as_ref()
+            .map(|r| format!("<span class=\"repl\">→ {}</span>", esc(r)))
+            .unwrap_or_default();
+        let _ = write!(
+            h,
+            "<td class=\"target\" data-sort=\"{}\"><span class=\"effort {e}\">{e}</span>{replacement}</td>",
+            port.effort.index(),
+            e = port.effort
+        );
+    }
+    h.push_str("</tr>\n");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escapes_markup_and_quotes() {
+        assert_eq!(
+            esc("<script>alert('x')</script>&\""),
+            "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;&amp;&quot;"
+        );
+        assert_eq!(esc("a\u{0}b"), "a\u{FFFD}b");
+    }
+
+    #[test]
+    fn base64_matches_the_standard() {
+        assert_eq!(base64(b""), "");
+        assert_eq!(base64(b"f"), "Zg==");
+        assert_eq!(base64(b"fo"), "Zm8=");
+        assert_eq!(base64(b"foo"), "Zm9v");
+        assert_eq!(base64(b"foobar"), "Zm9vYmFy");
+    }
+
+    #[test]
+    fn long_lines_are_windowed_around_the_span() {
+        let mut f = crate::finding::tests_support::finding("a.cu", 1);
+        f.snippet = format!("{}cudaMalloc(p, n);{}", "x".repeat(5000), "y".repeat(5000));
+        f.start.column = 5001;
+        f.end.column = 5011;
+        let w = window(&f);
+        assert_eq!(w.span, "cudaMalloc");
+        assert!(w.cut_start && w.cut_end);
+        assert!(w.before.len() + w.span.len() + w.after.len() <= MAX_SNIPPET);
+    }
+}
