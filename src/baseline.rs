@@ -76,19 +76,24 @@ impl Baseline {
     pub fn load(path: &Path) -> Result<Baseline> {
         let text = std::fs::read_to_string(path)
             .map_err(|e| Error::io(format!("cannot read the baseline {}", path.display()), e))?;
-        let name = path.display().to_string();
-        let file: File = serde_json::from_str(&text).map_err(|e| {
-            let offset = offset_of(&text, e.line(), e.column());
+        Baseline::parse(&path.display().to_string(), &text)
+    }
+
+    /// Parses a baseline's text; `name` is what errors call the file. Used by [`Baseline::load`],
+    /// and by the fuzz targets.
+    pub fn parse(name: &str, text: &str) -> Result<Baseline> {
+        let file: File = serde_json::from_str(text).map_err(|e| {
+            let offset = offset_of(text, e.line(), e.column());
             Error::from(
-                DataFileError::new(&name, &text, offset..offset, format!("malformed baseline {name}"), e.to_string())
+                DataFileError::new(name, text, offset..offset, format!("malformed baseline {name}"), e.to_string())
                     .with_help("regenerate it with `cuda-audit baseline -o FILE`, or restore it from version control"),
             )
         })?;
         if file.version != FORMAT_VERSION {
             let at = text.find("\"version\"").unwrap_or(0);
             return Err(DataFileError::new(
-                &name,
-                &text,
+                name,
+                text,
                 at..at + 9,
                 format!("baseline {name} has format version {}, this cuda-audit reads version {FORMAT_VERSION}", file.version),
                 "unsupported version",

@@ -312,6 +312,7 @@ fn prepare(args: &ScanArgs) -> Result<Prepared> {
         },
         require_suppression_reason: config.require_suppression_reason,
         max_findings_per_file: args.max_findings_per_file,
+        weights: config.score.unwrap_or_default(),
     };
     Ok(Prepared { settings, config })
 }
@@ -503,6 +504,26 @@ fn scan_root(cwd: &Path, paths: &[PathBuf]) -> PathBuf {
     common
 }
 
+#[cfg(unix)]
+fn set_permissions(
+    file: &std::fs::File,
+    existing: Option<std::fs::Permissions>,
+) -> std::io::Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    file.set_permissions(existing.unwrap_or_else(|| std::fs::Permissions::from_mode(0o644)))
+}
+
+#[cfg(not(unix))]
+fn set_permissions(
+    file: &std::fs::File,
+    existing: Option<std::fs::Permissions>,
+) -> std::io::Result<()> {
+    match existing {
+        Some(p) => file.set_permissions(p),
+        None => Ok(()),
+    }
+}
+
 /// Writes `bytes` to a temporary file next to `path`, then renames it over `path`, so readers
 /// never see a half-written report.
 pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
@@ -518,6 +539,11 @@ pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
     })?;
     tmp.write_all(bytes)
         .and_then(|_| tmp.as_file().sync_all())
+        .map_err(|e| Error::io(format!("cannot write {}", path.display()), e))?;
+    // A temporary file is private (0600); a report or baseline is meant to be shared. Keep the
+    // permissions of the file being replaced, or use the usual 0644.
+    let permissions = std::fs::metadata(path).map(|m| m.permissions()).ok();
+    set_permissions(tmp.as_file(), permissions)
         .map_err(|e| Error::io(format!("cannot write {}", path.display()), e))?;
     tmp.persist(path)
         .map_err(|e| Error::io(format!("cannot write {}", path.display()), e.error))?;

@@ -6,6 +6,7 @@
 use crate::error::{DataFileError, Error, Result};
 use crate::portability::{Effort, Target};
 use crate::rule::Category;
+use crate::score::ScoreWeights;
 use serde::Deserialize;
 use std::path::{Path, PathBuf};
 use toml::Spanned;
@@ -40,7 +41,7 @@ struct RawConfig {
     max_file_size: Option<Spanned<String>>,
     hidden: Option<bool>,
     no_ignore: Option<bool>,
-    score: Option<toml::Table>,
+    score: Option<Spanned<ScoreWeights>>,
 }
 
 /// The `[tool]` table of a pyproject.toml, for `[tool.cuda-audit]`. Other tools' tables are
@@ -74,8 +75,8 @@ pub struct Config {
     pub max_file_size: Option<u64>,
     pub hidden: Option<bool>,
     pub no_ignore: Option<bool>,
-    /// Score weights, validated by the scoring model.
-    pub score: Option<toml::Table>,
+    /// Score weights (docs/scoring.md); `None` means the defaults.
+    pub score: Option<ScoreWeights>,
 }
 
 /// Finds the configuration for `start`: the first directory from `start` upwards that holds a
@@ -102,23 +103,34 @@ pub fn discover(start: &Path) -> Result<Config> {
 pub fn load(path: &Path) -> Result<Config> {
     let text = std::fs::read_to_string(path)
         .map_err(|e| Error::io(format!("cannot read {}", path.display()), e))?;
+    parse(path, &text)
+}
+
+/// Parses the text of a `cuda-audit.toml` found at `path` (relative paths in it are resolved
+/// against `path`'s directory). Used by [`load`], and by the fuzz targets.
+pub fn parse(path: &Path, text: &str) -> Result<Config> {
     let name = path.display().to_string();
-    let raw: RawConfig = toml::from_str(&text).map_err(|e| toml_error(&name, &text, &e))?;
-    validate(raw, path, &name, &text)
+    let raw: RawConfig = toml::from_str(text).map_err(|e| toml_error(&name, text, &e))?;
+    validate(raw, path, &name, text)
 }
 
 fn load_pyproject(path: &Path) -> Result<Option<Config>> {
     let text = std::fs::read_to_string(path)
         .map_err(|e| Error::io(format!("cannot read {}", path.display()), e))?;
+    parse_pyproject(path, &text)
+}
+
+/// The `[tool.cuda-audit]` table of a `pyproject.toml`'s text, if it has one.
+pub fn parse_pyproject(path: &Path, text: &str) -> Result<Option<Config>> {
     let name = path.display().to_string();
-    match toml::from_str::<Pyproject>(&text) {
+    match toml::from_str::<Pyproject>(text) {
         Ok(doc) => match doc.tool.and_then(|t| t.cuda_audit) {
-            Some(raw) => validate(raw, path, &name, &text).map(Some),
+            Some(raw) => validate(raw, path, &name, text).map(Some),
             None => Ok(None),
         },
         // A pyproject.toml that does not parse is the Python tooling's problem, unless it has
         // our table: then a typo in it must not go unnoticed.
-        Err(e) if text.contains("tool.cuda-audit") => Err(toml_error(&name, &text, &e)),
+        Err(e) if text.contains("tool.cuda-audit") => Err(toml_error(&name, text, &e)),
         Err(_) => Ok(None),
     }
 }
@@ -167,6 +179,20 @@ fn validate(raw: RawConfig, path: &Path, name: &str, text: &str) -> Result<Confi
             ))
         })?),
     };
+    let score = match raw.score {
+        Some(s) if s.get_ref().scale == 0 => {
+            return Err(DataFileError::new(
+                name,
+                text,
+                s.span(),
+                format!("invalid configuration in {name}"),
+                "`scale` must be greater than 0",
+            )
+            .into());
+        }
+        Some(s) => Some(s.into_inner()),
+        None => None,
+    };
     Ok(Config {
         path: Some(path.to_path_buf()),
         targets,
@@ -187,7 +213,7 @@ fn validate(raw: RawConfig, path: &Path, name: &str, text: &str) -> Result<Confi
         max_file_size,
         hidden: raw.hidden,
         no_ignore: raw.no_ignore,
-        score: raw.score,
+        score,
     })
 }
 
@@ -238,6 +264,13 @@ require-suppression-reason = true
 
 # Files larger than this are skipped (and counted).
 # max-file-size = "2M"
+
+# Score weights (docs/scoring.md): points per distinct API ("decision") and per call site ("edit").
+# [score]
+# automatic = { decision = 10, edit = 1 }
+# manual = { decision = 50, edit = 10 }
+# rewrite = { decision = 250, edit = 50 }
+# scale = 10000
 "#;
 
 #[cfg(test)]

@@ -32,6 +32,8 @@ pub struct Settings {
     pub require_suppression_reason: bool,
     /// At most this many findings per file; the overflow is counted as a warning.
     pub max_findings_per_file: usize,
+    /// Score weights for the summary.
+    pub weights: crate::score::ScoreWeights,
 }
 
 /// The default cap on findings per file (a minified or generated file can hold thousands).
@@ -49,6 +51,7 @@ impl Settings {
             filter: RuleFilter::default(),
             require_suppression_reason: false,
             max_findings_per_file: DEFAULT_MAX_FINDINGS_PER_FILE,
+            weights: crate::score::ScoreWeights::default(),
         }
     }
 }
@@ -67,6 +70,35 @@ pub struct Audit {
     pub stale_baseline: Vec<crate::baseline::Entry>,
     /// The merge base in diff mode.
     pub diff_base: Option<String>,
+    /// The weights the summary scores with.
+    pub weights: crate::score::ScoreWeights,
+}
+
+impl Audit {
+    /// An audit holding `findings` and `files` as a scan would leave them (findings sorted and
+    /// fingerprinted, notes sorted), with no baseline, no diff base and the default weights.
+    /// For building reports without a scan: tests and the fuzz targets.
+    pub fn new(
+        mut findings: Vec<Finding>,
+        mut files: FileReport,
+        targets: &[Target],
+        rules: Arc<RuleSet>,
+    ) -> Audit {
+        findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+        assign_fingerprints(&mut findings);
+        files.skipped.sort();
+        files.warnings.sort();
+        Audit {
+            findings,
+            files,
+            targets: RuleSet::targets_or_all(targets),
+            rules,
+            suppressed: 0,
+            stale_baseline: Vec::new(),
+            diff_base: None,
+            weights: crate::score::ScoreWeights::default(),
+        }
+    }
 }
 
 /// What happened to the files: how many were scanned, and what was skipped or scanned with a warning.
@@ -246,6 +278,7 @@ pub fn audit(settings: &Settings) -> Result<Audit> {
         suppressed,
         stale_baseline: Vec::new(),
         diff_base: None,
+        weights: settings.weights,
     })
 }
 

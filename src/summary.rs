@@ -58,9 +58,9 @@ pub struct SymbolUse {
 }
 
 impl Summary {
-    /// The summary with the default score weights.
+    /// The summary with the audit's score weights.
     pub fn of(audit: &Audit) -> Summary {
-        Summary::with_weights(audit, &ScoreWeights::default())
+        Summary::with_weights(audit, &audit.weights)
     }
 
     /// The summary with the given score weights (a configuration may override the defaults).

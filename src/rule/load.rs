@@ -44,6 +44,14 @@ impl RuleSet {
         }
         builder.finish()
     }
+
+    /// The rules of one rule file's text alone, without the built-in rules; `name` is what
+    /// errors call the file. For the fuzz targets and tests.
+    pub fn from_text(name: &str, text: &str) -> Result<RuleSet> {
+        let mut builder = Builder::default();
+        builder.add_file(name, text, Origin::User)?;
+        builder.finish()
+    }
 }
 
 fn user_rule_files(dir: &Path) -> Result<Vec<PathBuf>> {
