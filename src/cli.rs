@@ -129,6 +129,9 @@ pub struct ScanArgs {
     /// Ignore configuration files.
     #[arg(long)]
     pub no_config: bool,
+    /// Report the raw coupling, as if no HIP shim, ROCm branch or device abstraction existed.
+    #[arg(long)]
+    pub ignore_existing_ports: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -313,6 +316,7 @@ fn prepare(args: &ScanArgs) -> Result<Prepared> {
         require_suppression_reason: config.require_suppression_reason,
         max_findings_per_file: args.max_findings_per_file,
         weights: config.score.unwrap_or_default(),
+        ignore_existing_ports: args.ignore_existing_ports,
     };
     Ok(Prepared { settings, config })
 }

@@ -29,6 +29,8 @@ pub struct Finding {
     pub weak_name: Option<String>,
     /// New or known, when the scan compares against a baseline or a diff base.
     pub baseline_state: Option<crate::baseline::BaselineState>,
+    /// The portability layer the code base already has for this finding (a HIP shim, a ROCm branch).
+    pub existing_port: Option<crate::ports::ExistingPort>,
 }
 
 /// A 1-based position: line, column in characters, column in UTF-16 code units.
@@ -117,6 +119,7 @@ pub(crate) mod tests_support {
             fingerprint: String::new(),
             weak_name: None,
             baseline_state: None,
+            existing_port: None,
         }
     }
 }

@@ -19,6 +19,7 @@ pub mod gate;
 pub mod lang;
 pub mod matcher;
 pub mod portability;
+pub mod ports;
 pub mod progress;
 pub mod report;
 pub mod rule;

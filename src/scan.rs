@@ -34,6 +34,8 @@ pub struct Settings {
     pub max_findings_per_file: usize,
     /// Score weights for the summary.
     pub weights: crate::score::ScoreWeights,
+    /// Report the raw coupling, as if no shim or ROCm branch existed.
+    pub ignore_existing_ports: bool,
 }
 
 /// The default cap on findings per file (a minified or generated file can hold thousands).
@@ -52,6 +54,7 @@ impl Settings {
             require_suppression_reason: false,
             max_findings_per_file: DEFAULT_MAX_FINDINGS_PER_FILE,
             weights: crate::score::ScoreWeights::default(),
+            ignore_existing_ports: false,
         }
     }
 }
@@ -72,6 +75,8 @@ pub struct Audit {
     pub diff_base: Option<String>,
     /// The weights the summary scores with.
     pub weights: crate::score::ScoreWeights,
+    /// What existing portability layers (shims, ROCm branches) cover.
+    pub existing_ports: crate::ports::ExistingPortsReport,
 }
 
 impl Audit {
@@ -97,6 +102,7 @@ impl Audit {
             stale_baseline: Vec::new(),
             diff_base: None,
             weights: crate::score::ScoreWeights::default(),
+            existing_ports: crate::ports::ExistingPortsReport::default(),
         }
     }
 }
@@ -130,6 +136,8 @@ enum Outcome {
         findings: Vec<Finding>,
         defined: Vec<String>,
         warnings: Vec<FileNote>,
+        ports: crate::ports::FilePorts,
+        path: String,
     },
     Skipped(FileNote),
 }
@@ -238,6 +246,7 @@ pub fn audit(settings: &Settings) -> Result<Audit> {
     let mut findings = Vec::new();
     let mut defined = HashSet::new();
     let mut suppressed = 0;
+    let mut file_ports = std::collections::BTreeMap::new();
     for outcome in outcomes.into_inner().expect("workers are done") {
         match outcome {
             Outcome::Scanned {
@@ -247,7 +256,10 @@ pub fn audit(settings: &Settings) -> Result<Audit> {
                 findings: f,
                 defined: d,
                 warnings,
+                ports,
+                path,
             } => {
+                file_ports.insert(path, ports);
                 suppressed += s;
                 report.scanned += 1;
                 report.bytes += bytes;
@@ -266,6 +278,11 @@ pub fn audit(settings: &Settings) -> Result<Audit> {
             .as_ref()
             .is_some_and(|name| defined.contains(name))
     });
+    let existing_ports = if settings.ignore_existing_ports {
+        crate::ports::ExistingPortsReport::default()
+    } else {
+        crate::ports::apply(&mut findings, &file_ports, rules)
+    };
     findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     assign_fingerprints(&mut findings);
     report.skipped.sort();
@@ -279,6 +296,7 @@ pub fn audit(settings: &Settings) -> Result<Audit> {
         stale_baseline: Vec::new(),
         diff_base: None,
         weights: settings.weights,
+        existing_ports,
     })
 }
 
@@ -370,6 +388,8 @@ fn scan_file(
         findings: scanned.findings,
         defined: scanned.defined,
         warnings,
+        ports: scanned.ports,
+        path: rel,
     }
 }
 
@@ -383,6 +403,8 @@ pub struct ScannedText {
     pub warnings: Vec<crate::lang::ExtractWarning>,
     /// Why the file could not be analysed at all (e.g. its parse ran out of time).
     pub skip: Option<crate::lang::ExtractWarning>,
+    /// Shims and ROCm branches the file holds.
+    pub ports: crate::ports::FilePorts,
 }
 
 /// Scans one file's text. `rel` is the path as reported, `path` the path on disk (its name tells
@@ -430,14 +452,17 @@ pub fn scan_text(
                 fingerprint: String::new(),
                 weak_name: hit.weak_name,
                 baseline_state: None,
+                existing_port: None,
             }
         })
         .collect();
+    let ports = crate::ports::FilePorts::of(&extraction, rules, rel, text, &lines, lang);
     ScannedText {
         findings,
         defined: extraction.defined,
         warnings: extraction.warnings,
         skip: extraction.skip,
+        ports,
     }
 }
 

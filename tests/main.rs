@@ -9,6 +9,7 @@ mod gate;
 mod hardening;
 mod hipify;
 mod manifests;
+mod ports;
 mod python;
 mod reports;
 mod rule_examples;

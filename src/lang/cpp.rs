@@ -10,7 +10,7 @@
 //! `#define` bodies, which tree-sitter keeps as raw text, go through [`super::lexer`].
 
 use super::lexer::{self, TokenKind};
-use super::{Extraction, Fact, FactKind, Lang};
+use super::{Branch, Extraction, Fact, FactKind, Lang, ShimCandidate, ShimForm};
 use std::collections::{HashMap, HashSet};
 use std::ops::Range;
 use tree_sitter::{Node, Parser, Tree};
@@ -54,6 +54,7 @@ impl CppFrontEnd {
         };
         let mut walker = Walker::new(text, lang == Lang::Cuda);
         walker.walk(&tree);
+        walker.wrapper_shims();
         walker.out.has_parse_errors = tree.root_node().has_error();
         walker.out
     }
@@ -67,6 +68,8 @@ struct Walker<'t> {
     skip: HashSet<(usize, usize)>,
     /// `namespace cg = cooperative_groups;` → "cg" → ["cooperative_groups"].
     aliases: HashMap<String, Vec<String>>,
+    /// Function definitions: name, body span, start (wrapper-shim candidates once the walk is done).
+    functions: Vec<(String, Range<usize>, usize)>,
 }
 
 impl<'t> Walker<'t> {
@@ -77,6 +80,7 @@ impl<'t> Walker<'t> {
             out: Extraction::default(),
             skip: HashSet::new(),
             aliases: HashMap::new(),
+            functions: Vec::new(),
         }
     }
 
@@ -132,6 +136,10 @@ impl<'t> Walker<'t> {
                 self.include(node);
                 false
             }
+            "preproc_if" | "preproc_ifdef" => {
+                self.branch_chain(node);
+                true
+            }
             "preproc_def" | "preproc_function_def" => {
                 self.macro_definition(node);
                 false
@@ -171,18 +179,42 @@ impl<'t> Walker<'t> {
                 }
                 false
             }
-            "function_definition"
-            | "declaration"
+            "alias_declaration" | "type_definition" => {
+                self.type_shim(node);
+                if node.kind() == "alias_declaration" {
+                    if let Some(name) = node.child_by_field_name("name") {
+                        self.define(name);
+                    }
+                } else {
+                    for declarator in children_by_field(node, "declarator") {
+                        self.define(declarator);
+                    }
+                }
+                true
+            }
+            "function_definition" => {
+                if let (Some(name), Some(body)) = (
+                    self.declared_function(node),
+                    node.child_by_field_name("body"),
+                ) {
+                    self.functions
+                        .push((name, body.byte_range(), node.start_byte()));
+                }
+                for declarator in children_by_field(node, "declarator") {
+                    self.define(declarator);
+                }
+                true
+            }
+            "declaration"
             | "parameter_declaration"
             | "field_declaration"
-            | "type_definition"
             | "optional_parameter_declaration" => {
                 for declarator in children_by_field(node, "declarator") {
                     self.define(declarator);
                 }
                 true
             }
-            "enumerator" | "alias_declaration" | "namespace_definition" | "concept_definition" => {
+            "enumerator" | "namespace_definition" | "concept_definition" => {
                 if let Some(name) = node.child_by_field_name("name") {
                     self.define(name);
                 }
@@ -222,6 +254,93 @@ impl<'t> Walker<'t> {
                 false
             }
             _ => true,
+        }
+    }
+
+    /// Records a preprocessor conditional as its chain of branches, from the top `#if`/`#ifdef`.
+    fn branch_chain(&mut self, top: Node) {
+        let mut chain = Vec::new();
+        let mut node = Some(top);
+        while let Some(n) = node {
+            let alternative = n.child_by_field_name("alternative");
+            let end = alternative.map_or(n.end_byte(), |a| a.start_byte());
+            let (idents, negated, is_else) = match n.kind() {
+                "preproc_if" | "preproc_elif" => match n.child_by_field_name("condition") {
+                    Some(cond) => (
+                        condition_idents(cond, self.text),
+                        is_negation(cond, self.text),
+                        false,
+                    ),
+                    None => (Vec::new(), false, false),
+                },
+                "preproc_ifdef" | "preproc_elifdef" => {
+                    let name = n
+                        .child_by_field_name("name")
+                        .map(|x| self.text_of(x).to_string());
+                    let directive = n.child(0).map(|d| self.text_of(d)).unwrap_or("");
+                    (
+                        name.into_iter().collect(),
+                        directive.ends_with("ndef"),
+                        false,
+                    )
+                }
+                _ => (Vec::new(), false, true),
+            };
+            chain.push(Branch {
+                span: n.start_byte()..end,
+                idents,
+                negated,
+                is_else,
+            });
+            node = alternative;
+        }
+        self.out.branches.push(chain);
+    }
+
+    /// `using cudaStream_t = hipStream_t;` and `typedef hipStream_t cudaStream_t;`.
+    fn type_shim(&mut self, node: Node) {
+        let (name, target, form) = if node.kind() == "alias_declaration" {
+            let name = node.child_by_field_name("name");
+            let target = node
+                .child_by_field_name("type")
+                .and_then(|t| t.child_by_field_name("type").or(Some(t)));
+            (name, target, ShimForm::Alias)
+        } else {
+            let name = node.child_by_field_name("declarator");
+            (name, node.child_by_field_name("type"), ShimForm::Typedef)
+        };
+        if let (Some(name), Some(target)) = (name, target) {
+            if matches!(name.kind(), "type_identifier" | "identifier") {
+                self.out.shim_candidates.push(ShimCandidate {
+                    name: self.text_of(name).to_string(),
+                    target: self.text_of(target).to_string(),
+                    offset: node.start_byte(),
+                    form,
+                });
+            }
+        }
+    }
+
+    /// A function whose body calls a name is a wrapper candidate for each HIP-looking callee;
+    /// the post-pass keeps those whose name is CUDA and whose callee is HIP.
+    fn wrapper_shims(&mut self) {
+        let facts = &self.out.facts;
+        for (name, body, start) in &self.functions {
+            let first = facts.partition_point(|f| f.span.start < body.start);
+            let callee = facts[first..]
+                .iter()
+                .take_while(|f| f.span.start < body.end)
+                .find(|f| {
+                    f.kind == FactKind::Name && f.text.to_ascii_lowercase().starts_with("hip")
+                });
+            if let Some(callee) = callee {
+                self.out.shim_candidates.push(ShimCandidate {
+                    name: name.clone(),
+                    target: callee.text.clone(),
+                    offset: *start,
+                    form: ShimForm::Wrapper,
+                });
+            }
         }
     }
 
@@ -269,6 +388,23 @@ impl<'t> Walker<'t> {
     fn macro_definition(&mut self, node: Node) {
         if let Some(name) = node.child_by_field_name("name") {
             self.out.defined.push(self.text_of(name).to_string());
+            // `#define cudaMalloc hipMalloc`: a candidate shim entry (the matcher's post-pass
+            // decides whether the name is CUDA and the file a shim).
+            let target = node.child_by_field_name("value").and_then(|value| {
+                let body = self.text_of(value);
+                lexer::tokenize(body)
+                    .into_iter()
+                    .find(|t| t.kind == TokenKind::Ident)
+                    .map(|t| body[t.start..t.end].to_string())
+            });
+            if let Some(target) = target {
+                self.out.shim_candidates.push(ShimCandidate {
+                    name: self.text_of(name).to_string(),
+                    target,
+                    offset: node.start_byte(),
+                    form: ShimForm::Define,
+                });
+            }
         }
         let mut params = HashSet::new();
         if let Some(list) = node.child_by_field_name("parameters") {
@@ -594,6 +730,35 @@ fn string_contents(node: Node, text: &str) -> String {
         stack.extend(children.into_iter().rev());
     }
     out
+}
+
+/// The identifiers a preprocessor condition names (iteratively; conditions can nest deeply).
+fn condition_idents(cond: Node, text: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut stack = vec![cond];
+    while let Some(n) = stack.pop() {
+        if n.kind() == "identifier" {
+            if out.len() < 32 {
+                out.push(text[n.byte_range()].to_string());
+            }
+            continue;
+        }
+        let mut cursor = n.walk();
+        stack.extend(n.named_children(&mut cursor));
+    }
+    out
+}
+
+/// `#if !defined(X)` or `#if !X`: the branch is taken when X is absent.
+fn is_negation(cond: Node, text: &str) -> bool {
+    let mut n = cond;
+    while n.kind() == "parenthesized_expression" {
+        match n.named_child(0) {
+            Some(inner) => n = inner,
+            None => return false,
+        }
+    }
+    n.kind() == "unary_expression" && text[n.byte_range()].starts_with('!')
 }
 
 /// Whether `node` sits inside a function marked `__device__` or `__global__`.

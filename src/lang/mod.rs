@@ -304,6 +304,52 @@ pub struct Extraction {
     /// Set when the file could not be analysed at all (its parse ran out of time): the file is
     /// reported as skipped with this reason, and its facts are ignored.
     pub skip: Option<ExtractWarning>,
+    /// Preprocessor conditionals, each as its chain of branches (`#if`, `#elif`…, `#else`).
+    pub branches: Vec<Vec<Branch>>,
+    /// Definitions that may map a CUDA name to a HIP one (`#define cudaMalloc hipMalloc`).
+    pub shim_candidates: Vec<ShimCandidate>,
+}
+
+/// One branch of a preprocessor conditional.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Branch {
+    /// From the directive to the next directive of the chain (or the `#endif`).
+    pub span: Range<usize>,
+    /// The identifiers the condition names (`#if defined(USE_ROCM) && X` → USE_ROCM, X).
+    pub idents: Vec<String>,
+    /// `#ifndef X` or `#if !…`: the branch is taken when the condition's macros are absent.
+    pub negated: bool,
+    pub is_else: bool,
+}
+
+/// How a definition maps a name.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum ShimForm {
+    Define,
+    Alias,
+    Typedef,
+    Wrapper,
+}
+
+impl ShimForm {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ShimForm::Define => "#define",
+            ShimForm::Alias => "using",
+            ShimForm::Typedef => "typedef",
+            ShimForm::Wrapper => "wrapper",
+        }
+    }
+}
+
+/// A definition of `name` in terms of `target` (the first identifier of a macro body, the aliased
+/// type, or for a wrapper function the first HIP-looking name it calls).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ShimCandidate {
+    pub name: String,
+    pub target: String,
+    pub offset: usize,
+    pub form: ShimForm,
 }
 
 /// How long one file's parse may take before it is abandoned and the file reported as skipped.

@@ -37,7 +37,45 @@ pub fn to_value(audit: &Audit) -> Value {
     if let Some(gate) = gate_value(audit) {
         report["gate"] = gate;
     }
+    report["summary"]["existing_ports"] = existing_ports_value(audit);
     report
+}
+
+/// What existing portability layers cover: findings per target and layer, the shim files, the
+/// shims' gaps, and the macros recognised as ROCm switches.
+fn existing_ports_value(audit: &Audit) -> Value {
+    let r = &audit.existing_ports;
+    let mut covered: Map<String, Value> = Map::new();
+    for &t in &audit.targets {
+        let mut by_layer: Map<String, Value> = Map::new();
+        let mut total = 0;
+        for f in audit.findings.iter().filter(|f| {
+            f.existing_port
+                .as_ref()
+                .is_some_and(|p| p.targets.contains(&t))
+        }) {
+            let layer = f.existing_port.as_ref().expect("filtered").layer.as_str();
+            total += 1;
+            let n = by_layer.entry(layer.to_string()).or_insert(json!(0));
+            *n = json!(n.as_u64().unwrap_or(0) + 1);
+        }
+        covered.insert(
+            t.as_str().to_string(),
+            json!({ "findings": total, "by_layer": by_layer }),
+        );
+    }
+    json!({
+        "covered": covered,
+        "shim_files": r.shim_files.iter().map(|s| {
+            let mut v = json!({ "path": s.path, "entries": s.entries });
+            if let Some(sel) = &s.selected_by {
+                v["selected_by"] = json!(sel);
+            }
+            v
+        }).collect::<Vec<_>>(),
+        "shim_gaps": r.shim_gaps.iter().map(|(s, n)| json!({ "symbol": s, "occurrences": n })).collect::<Vec<_>>(),
+        "rocm_macros": r.rocm_macros,
+    })
 }
 
 /// Baseline and diff-mode results: counts of new and known findings, and stale baseline entries.
@@ -111,6 +149,13 @@ fn finding(f: &Finding, targets: &[Target]) -> Value {
     }
     if let Some(state) = f.baseline_state {
         v["baseline_state"] = json!(state.as_str());
+    }
+    if let Some(port) = &f.existing_port {
+        v["existing_port"] = json!({
+            "layer": port.layer.as_str(),
+            "evidence": port.evidence,
+            "targets": port.targets.iter().map(|t| t.as_str()).collect::<Vec<_>>(),
+        });
     }
     v
 }

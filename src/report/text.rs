@@ -219,6 +219,7 @@ fn write_summary(p: &Paint, audit: &Audit, out: &mut dyn Write) -> io::Result<()
         )?;
     }
     write_gate(p, audit, out)?;
+    write_existing_ports(p, audit, out)?;
     if s.findings > 0 {
         let mut cats: Vec<(&Category, &usize)> = s.by_category.iter().collect();
         cats.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
@@ -279,6 +280,58 @@ fn write_summary(p: &Paint, audit: &Audit, out: &mut dyn Write) -> io::Result<()
                 notes.len() - LISTED
             )?;
         }
+    }
+    Ok(())
+}
+
+/// Findings existing layers (HIP shims, ROCm branches) already cover, and the shims' gaps.
+fn write_existing_ports(p: &Paint, audit: &Audit, out: &mut dyn Write) -> io::Result<()> {
+    let r = &audit.existing_ports;
+    if r.covered.is_empty() && r.shim_files.is_empty() {
+        return Ok(());
+    }
+    let covered: Vec<String> = r
+        .covered
+        .iter()
+        .map(|(layer, n)| format!("{n} by {}", layer.as_str()))
+        .collect();
+    writeln!(
+        out,
+        "  {} rocm: {} findings already ported ({}); --ignore-existing-ports shows the raw coupling",
+        p.bold("existing ports:"),
+        r.covered.values().sum::<usize>(),
+        if covered.is_empty() {
+            "none".to_string()
+        } else {
+            covered.join(", ")
+        }
+    )?;
+    for s in &r.shim_files {
+        let selected = s
+            .selected_by
+            .as_ref()
+            .map(|x| format!(", selected by {x}"))
+            .unwrap_or_default();
+        writeln!(out, "    shim {} ({} names{selected})", s.path, s.entries)?;
+    }
+    if !r.shim_gaps.is_empty() {
+        let gaps: Vec<String> = r
+            .shim_gaps
+            .iter()
+            .take(12)
+            .map(|(s, n)| format!("{s} ×{n}"))
+            .collect();
+        let more = if r.shim_gaps.len() > 12 {
+            format!(", … {} more", r.shim_gaps.len() - 12)
+        } else {
+            String::new()
+        };
+        writeln!(
+            out,
+            "    shim gaps ({} names the shims do not map): {}{more}",
+            r.shim_gaps.len(),
+            gaps.join(", ")
+        )?;
     }
     Ok(())
 }

@@ -102,6 +102,7 @@ struct Builder {
     include_builder: GlobSetBuilder,
     pattern_entries: Vec<GlobEntry>,
     include_entries: Vec<GlobEntry>,
+    rocm_macro_builder: GlobSetBuilder,
 }
 
 impl Default for Builder {
@@ -116,6 +117,7 @@ impl Default for Builder {
             include_builder: GlobSetBuilder::new(),
             pattern_entries: Vec::new(),
             include_entries: Vec::new(),
+            rocm_macro_builder: GlobSetBuilder::new(),
         }
     }
 }
@@ -153,7 +155,23 @@ impl Builder {
                 .with_help("see README.md, section \"Rule format\", for the fields a rule takes"),
             )
         })?;
-        if file.rule.is_empty() {
+        if let Some(ports) = &file.existing_ports {
+            for glob in &ports.rocm_macros {
+                let compiled = GlobBuilder::new(glob.get_ref()).build().map_err(|e| {
+                    ctx.error(
+                        glob.span(),
+                        format!("invalid glob `{}`", glob.get_ref()),
+                        &e.kind().to_string(),
+                    )
+                })?;
+                self.rocm_macro_builder.add(compiled);
+            }
+            self.set
+                .ports
+                .hip_prefixes
+                .extend(ports.hip_prefixes.iter().cloned());
+        }
+        if file.rule.is_empty() && file.existing_ports.is_none() {
             return Err(ctx.error(
                 0..0,
                 format!("rule file {name} defines no rules"),
@@ -384,6 +402,7 @@ impl Builder {
             set: build(self.pattern_builder)?,
             entries: self.pattern_entries,
         };
+        self.set.ports.rocm_macros = build(self.rocm_macro_builder)?;
         self.set.includes = GlobIndex {
             set: build(self.include_builder)?,
             entries: self.include_entries,

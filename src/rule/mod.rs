@@ -190,6 +190,29 @@ pub struct RuleSet {
     namespaces: HashMap<String, RuleIdx>,
     launch: Vec<RuleIdx>,
     inline_asm: Vec<RuleIdx>,
+    /// What marks existing portability work (`[existing-ports]` in rule files).
+    pub ports: PortsData,
+}
+
+/// Data for recognising portability layers a code base already has.
+#[derive(Debug, Default)]
+pub struct PortsData {
+    /// Macro names that select a ROCm/HIP build.
+    pub rocm_macros: GlobSet,
+    /// Prefixes of HIP/ROCm identifiers.
+    pub hip_prefixes: Vec<String>,
+}
+
+impl PortsData {
+    pub fn is_rocm_macro(&self, name: &str) -> bool {
+        self.rocm_macros.is_match(name)
+    }
+
+    pub fn is_hip_name(&self, name: &str) -> bool {
+        self.hip_prefixes
+            .iter()
+            .any(|p| name.starts_with(p.as_str()))
+    }
 }
 
 impl RuleSet {

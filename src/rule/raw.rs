@@ -11,9 +11,23 @@ use toml::Spanned;
 /// A whole rule file: one or more `[[rule]]` tables.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[serde(rename_all = "kebab-case")]
 pub struct RawRuleFile {
     #[serde(default)]
     pub rule: Vec<RawRule>,
+    /// What marks portability work a code base has already done (docs/existing-ports.md).
+    pub existing_ports: Option<RawExistingPorts>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct RawExistingPorts {
+    /// Globs over preprocessor macro names that select a ROCm/HIP build (`USE_ROCM`, `__HIP*`).
+    #[serde(default)]
+    pub rocm_macros: Vec<Spanned<String>>,
+    /// Prefixes of HIP/ROCm names (`hip`, `rocblas_`): a `#define cudaX hipX` is a shim entry.
+    #[serde(default)]
+    pub hip_prefixes: Vec<String>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -209,8 +209,13 @@ impl<'t> Parser<'t> {
     }
 
     fn fail<T>(&self, message: &str) -> Result<T, Malformed> {
+        let message = if self.pos >= self.bytes.len() {
+            "unexpected end of file (truncated?)".to_string()
+        } else {
+            message.to_string()
+        };
         Err(Malformed {
-            message: message.to_string(),
+            message,
             offset: self.pos.min(self.text.len()),
         })
     }

@@ -1,0 +1,26 @@
+//! The baseline loader: arbitrary text → a baseline or an error that renders, never a panic (a
+//! truncated or malformed baseline must stop the run with a pointed error). A baseline that loads
+//! writes back to bytes that load to the same entries. `cargo fuzz run baseline_loader`
+//! (CONTRIBUTING.md).
+#![no_main]
+
+use cuda_audit::baseline::Baseline;
+use cuda_audit_fuzz::render_error;
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| {
+    let text = String::from_utf8_lossy(data);
+    match Baseline::parse("fuzz-baseline.json", &text) {
+        Ok(baseline) => {
+            let bytes = baseline.to_bytes();
+            let again = Baseline::parse("again.json", std::str::from_utf8(&bytes).unwrap())
+                .expect("a written baseline loads");
+            assert_eq!(again.entries(), baseline.entries());
+            let (states, stale) = baseline.compare(&[]);
+            assert!(states.is_empty());
+            assert_eq!(stale.len(), baseline.entries().len());
+        }
+        Err(e) => {
+            render_error(&e);
+        }
+    }
+});

@@ -1,0 +1,10 @@
+//! conda environment files:
+//! arbitrary bytes in, findings out, no panic. `cargo fuzz run conda` (CONTRIBUTING.md).
+#![no_main]
+
+use cuda_audit::lang::Lang;
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| {
+    let (lang, name) = cuda_audit_fuzz::pick(data, &[(Lang::Conda, "environment.yml")]);
+    cuda_audit_fuzz::scan(data, lang, name);
+});

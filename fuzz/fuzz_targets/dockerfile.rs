@@ -1,0 +1,10 @@
+//! Dockerfiles and Containerfiles:
+//! arbitrary bytes in, findings out, no panic. `cargo fuzz run dockerfile` (CONTRIBUTING.md).
+#![no_main]
+
+use cuda_audit::lang::Lang;
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| {
+    let (lang, name) = cuda_audit_fuzz::pick(data, &[(Lang::Dockerfile, "Dockerfile"), (Lang::Dockerfile, "Containerfile.cuda")]);
+    cuda_audit_fuzz::scan(data, lang, name);
+});

@@ -1,0 +1,343 @@
+//! Existing portability layers: HIP shim headers (`#define cudaMalloc hipMalloc`, `using`,
+//! `typedef`, wrapper functions), preprocessor branches with a ROCm sibling
+//! (`#if defined(USE_ROCM) … #else … #endif`), and the build switches that select a shim. Code that
+//! already has a ROCm path costs nothing to port to ROCm: such findings get ROCm effort `none`
+//! with the evidence in the note, and the summary says how many findings each layer covers and
+//! which CUDA names the shims miss (their gaps). `--ignore-existing-ports` turns this off.
+//!
+//! Front ends only report what they saw ([`crate::lang::Branch`], [`crate::lang::ShimCandidate`]);
+//! this module decides, first per file ([`FilePorts::of`]), then across the tree ([`apply`]),
+//! because a shim defined in one header covers calls in every file.
+
+use crate::finding::Finding;
+use crate::lang::{Extraction, FactKind, Lang, ShimForm};
+use crate::portability::{Effort, Target};
+use crate::rule::Category;
+use crate::rule::RuleSet;
+use crate::source::LineIndex;
+use std::collections::{BTreeMap, BTreeSet, HashSet};
+
+/// How a finding is already ported.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ExistingPort {
+    pub layer: Layer,
+    /// Where the layer is (`file:line`) and what it is.
+    pub evidence: String,
+    pub targets: Vec<Target>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Layer {
+    /// A header mapping CUDA names to HIP names.
+    Shim,
+    /// A preprocessor branch with a ROCm sibling.
+    Guard,
+}
+
+impl Layer {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Layer::Shim => "shim",
+            Layer::Guard => "guarded-branch",
+        }
+    }
+}
+
+/// One branch of a conditional, in lines (1-based, end exclusive), with its ROCm sense.
+#[derive(Clone, Debug)]
+struct BranchLines {
+    start: usize,
+    end: usize,
+    idents: Vec<String>,
+    negated: bool,
+    is_else: bool,
+}
+
+/// A CUDA name a file maps to a HIP name.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Shim {
+    pub cuda: String,
+    pub hip: String,
+    pub path: String,
+    pub line: usize,
+    pub form: ShimForm,
+}
+
+/// An `#include` inside a conditional: the branch's macros may select a shim.
+#[derive(Clone, Debug)]
+struct IncludeSwitch {
+    include: String,
+    idents: Vec<String>,
+    negated: bool,
+    path: String,
+    line: usize,
+}
+
+/// What one file contributes.
+#[derive(Clone, Debug, Default)]
+pub struct FilePorts {
+    chains: Vec<Vec<BranchLines>>,
+    shims: Vec<Shim>,
+    switches: Vec<IncludeSwitch>,
+}
+
+impl FilePorts {
+    pub fn of(
+        extraction: &Extraction,
+        rules: &RuleSet,
+        rel: &str,
+        text: &str,
+        lines: &LineIndex,
+        lang: Lang,
+    ) -> FilePorts {
+        if !lang.is_c_family() {
+            return FilePorts::default();
+        }
+        let line_of = |offset: usize| lines.position(text, offset).line;
+        let chains: Vec<Vec<BranchLines>> = extraction
+            .branches
+            .iter()
+            .map(|chain| {
+                chain
+                    .iter()
+                    .map(|b| BranchLines {
+                        start: line_of(b.span.start),
+                        end: line_of(b.span.end.saturating_sub(1).max(b.span.start)) + 1,
+                        idents: b.idents.clone(),
+                        negated: b.negated,
+                        is_else: b.is_else,
+                    })
+                    .collect()
+            })
+            .collect();
+        let ports = &rules.ports;
+        let includes_hip = extraction
+            .facts
+            .iter()
+            .any(|f| f.kind == FactKind::Include && f.text.to_ascii_lowercase().contains("hip"));
+        let hip_defines = extraction
+            .shim_candidates
+            .iter()
+            .any(|c| c.form == ShimForm::Define && ports.is_hip_name(&c.target));
+        let shim_file = includes_hip || hip_defines;
+        let shims = extraction
+            .shim_candidates
+            .iter()
+            .filter(|c| rules.lookup_name(&c.name, Lang::Cuda).is_some())
+            .filter(|c| {
+                let target = c.target.trim_start_matches("const ").trim();
+                ports.is_hip_name(target) || (c.form == ShimForm::Define && shim_file)
+            })
+            .map(|c| Shim {
+                cuda: c.name.clone(),
+                hip: c.target.clone(),
+                path: rel.to_string(),
+                line: line_of(c.offset),
+                form: c.form,
+            })
+            .collect();
+        let mut switches = Vec::new();
+        for f in extraction
+            .facts
+            .iter()
+            .filter(|f| f.kind == FactKind::Include)
+        {
+            let line = line_of(f.span.start);
+            for chain in &chains {
+                for b in chain.iter().filter(|b| {
+                    !b.is_else && b.start < line && line < b.end && !b.idents.is_empty()
+                }) {
+                    switches.push(IncludeSwitch {
+                        include: f.text.clone(),
+                        idents: b.idents.clone(),
+                        negated: b.negated,
+                        path: rel.to_string(),
+                        line: b.start,
+                    });
+                }
+            }
+        }
+        FilePorts {
+            chains,
+            shims,
+            switches,
+        }
+    }
+}
+
+/// What the existing layers cover, for the summary.
+#[derive(Clone, Debug, Default)]
+pub struct ExistingPortsReport {
+    /// Files that map CUDA names to HIP names, with how many names and what selects them.
+    pub shim_files: Vec<ShimFile>,
+    /// Findings whose ROCm effort an existing layer set to `none`, per layer.
+    pub covered: BTreeMap<Layer, usize>,
+    /// CUDA names found in C-family code that no shim maps, with occurrences (only when the tree
+    /// has a shim): what the shim still has to cover.
+    pub shim_gaps: Vec<(String, usize)>,
+    /// Macros found to select a ROCm build (built-in patterns and shim switches), sorted.
+    pub rocm_macros: Vec<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ShimFile {
+    pub path: String,
+    pub entries: usize,
+    /// `#ifdef GGML_USE_HIP (ggml-cuda/common.cuh:12)` when an include of the shim is conditional.
+    pub selected_by: Option<String>,
+}
+
+/// Applies the layers to every finding (ROCm effort → `none`, with the evidence in the note).
+pub fn apply(
+    findings: &mut [Finding],
+    files: &BTreeMap<String, FilePorts>,
+    rules: &RuleSet,
+) -> ExistingPortsReport {
+    // Shims, first definition of a name wins (files and lines are in order).
+    let mut shims: BTreeMap<&str, &Shim> = BTreeMap::new();
+    for file in files.values() {
+        for s in &file.shims {
+            shims.entry(s.cuda.as_str()).or_insert(s);
+        }
+    }
+    let shim_paths: BTreeSet<&str> = shims.values().map(|s| s.path.as_str()).collect();
+    // A conditional include of a shim makes its macros ROCm switches.
+    let mut project_macros: HashSet<String> = HashSet::new();
+    let mut shim_files: Vec<ShimFile> = Vec::new();
+    for path in &shim_paths {
+        let name = path.rsplit('/').next().unwrap_or(path);
+        let switch = files.values().flat_map(|f| &f.switches).find(|s| {
+            !s.negated
+                && (s.include == *path
+                    || path.ends_with(&format!("/{}", s.include))
+                    || s.include.ends_with(&format!("/{name}"))
+                    || s.include == name)
+        });
+        if let Some(s) = switch {
+            project_macros.extend(s.idents.iter().cloned());
+        }
+        shim_files.push(ShimFile {
+            path: path.to_string(),
+            entries: shims.values().filter(|s| s.path == *path).count(),
+            selected_by: switch
+                .map(|s| format!("#if {} ({}:{})", s.idents.join(" "), s.path, s.line)),
+        });
+    }
+    let is_rocm = |m: &str| rules.ports.is_rocm_macro(m) || project_macros.contains(m);
+
+    let mut report = ExistingPortsReport {
+        shim_files,
+        ..Default::default()
+    };
+    let mut macros: BTreeSet<String> = project_macros.iter().cloned().collect();
+    let mut gaps: BTreeMap<String, usize> = BTreeMap::new();
+    for f in findings.iter_mut() {
+        let c_family = rules
+            .find_rule(&f.rule_id)
+            .is_some_and(|r| r.languages.iter().any(|l| l.is_c_family()));
+        if !c_family || f.portability.get(Target::Rocm).effort == Effort::None {
+            continue;
+        }
+        let guard = files
+            .get(&f.path)
+            .and_then(|file| guard_for(file, f.start.line, &is_rocm, &mut macros));
+        let port = match guard {
+            Some(evidence) => Some((Layer::Guard, format!("{evidence} in {}", f.path))),
+            // The shim header is the HIP side: it is only compiled for ROCm.
+            None if shim_paths.contains(f.path.as_str()) => {
+                Some((Layer::Shim, format!("inside the HIP shim {}", f.path)))
+            }
+            None => shims
+                .get(f.symbol.as_str())
+                .filter(|s| s.path != f.path)
+                .map(|s| {
+                    (
+                        Layer::Shim,
+                        format!(
+                            "HIP shim {}:{} ({} {} {})",
+                            s.path,
+                            s.line,
+                            s.form.as_str(),
+                            s.cuda,
+                            s.hip
+                        ),
+                    )
+                }),
+        };
+        match port {
+            Some((layer, evidence)) => {
+                let rocm = &mut f.portability.0[Target::Rocm.index()];
+                rocm.effort = Effort::None;
+                rocm.note = Some(format!("already ported: {evidence}"));
+                *report.covered.entry(layer).or_default() += 1;
+                f.existing_port = Some(ExistingPort {
+                    layer,
+                    evidence,
+                    targets: vec![Target::Rocm],
+                });
+            }
+            // Gaps are API names a shim could map, not language constructs or headers.
+            None if !shims.is_empty()
+                && matches!(
+                    f.category,
+                    Category::RuntimeApi
+                        | Category::DriverApi
+                        | Category::Library
+                        | Category::DeviceIntrinsic
+                ) =>
+            {
+                *gaps.entry(f.symbol.clone()).or_default() += 1
+            }
+            None => {}
+        }
+    }
+    let mut gaps: Vec<(String, usize)> = gaps.into_iter().collect();
+    gaps.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+    report.shim_gaps = gaps;
+    report.rocm_macros = macros.into_iter().collect();
+    report
+}
+
+/// The ROCm path a finding on `line` already has, if an enclosing conditional has one: the
+/// finding sits in a non-ROCm branch of a chain with a ROCm branch, or in the ROCm branch itself.
+fn guard_for(
+    file: &FilePorts,
+    line: usize,
+    is_rocm: &dyn Fn(&str) -> bool,
+    seen: &mut BTreeSet<String>,
+) -> Option<String> {
+    for chain in &file.chains {
+        let Some(at) = chain.iter().position(|b| b.start <= line && line < b.end) else {
+            continue;
+        };
+        // Each branch's sense: Some(true) taken on ROCm builds, Some(false) taken elsewhere.
+        let mut senses: Vec<Option<bool>> = Vec::with_capacity(chain.len());
+        for b in chain {
+            let rocm_idents: Vec<&String> = b.idents.iter().filter(|i| is_rocm(i)).collect();
+            let sense = if !rocm_idents.is_empty() {
+                seen.extend(rocm_idents.into_iter().cloned());
+                Some(!b.negated)
+            } else if senses.contains(&Some(true)) {
+                Some(false)
+            } else if b.is_else && senses.contains(&Some(false)) {
+                Some(true)
+            } else {
+                None
+            };
+            senses.push(sense);
+        }
+        let Some(rocm_branch) = senses.iter().position(|s| *s == Some(true)) else {
+            continue;
+        };
+        if senses[at].is_some() {
+            let b = &chain[rocm_branch];
+            let directive = if b.is_else {
+                "#else".to_string()
+            } else {
+                format!("#if {}", b.idents.join(" "))
+            };
+            return Some(format!("ROCm branch `{directive}` at line {}", b.start));
+        }
+    }
+    None
+}
