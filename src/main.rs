@@ -1,3 +1,5 @@
+#![forbid(unsafe_code)]
+
 use clap::Parser;
 use cuda_audit::cli::{Cli, run};
 use cuda_audit::error::ExitStatus;

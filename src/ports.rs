@@ -329,15 +329,16 @@ fn guard_for(
         let Some(rocm_branch) = senses.iter().position(|s| *s == Some(true)) else {
             continue;
         };
-        if senses[at].is_some() {
-            let b = &chain[rocm_branch];
-            let directive = if b.is_else {
-                "#else".to_string()
-            } else {
-                format!("#if {}", b.idents.join(" "))
-            };
-            return Some(format!("ROCm branch `{directive}` at line {}", b.start));
-        }
+        // The finding sits in the ROCm branch or in a sibling of it: either way the code has a
+        // ROCm path (`at` is a branch of this chain).
+        debug_assert!(at < chain.len());
+        let b = &chain[rocm_branch];
+        let directive = if b.is_else {
+            "#else".to_string()
+        } else {
+            format!("#if {}", b.idents.join(" "))
+        };
+        return Some(format!("ROCm branch `{directive}` at line {}", b.start));
     }
     None
 }

@@ -780,10 +780,9 @@ fn in_device_function(node: Node, text: &str) -> bool {
 /// blocks open with `{` or a `.reg` directive; x86 and Arm mnemonics do neither.
 pub fn looks_like_ptx(template: &str) -> bool {
     let t = template.trim_start_matches(|c: char| c.is_whitespace() || c == '{');
-    if t.starts_with(".reg")
-        || t.starts_with(".shared")
-        || t.starts_with(".local")
-        || t.starts_with(".pragma")
+    if [".reg", ".shared", ".local", ".pragma"]
+        .iter()
+        .any(|d| t.starts_with(d))
     {
         return true;
     }
@@ -792,7 +791,36 @@ pub fn looks_like_ptx(template: &str) -> bool {
         .next()
         .unwrap_or("");
     let word = word.trim_start_matches('@');
-    word.contains('.') && word.starts_with(|c: char| c.is_ascii_alphabetic())
+    let mut parts = word.split('.');
+    let opcode = parts.next().unwrap_or("");
+    // RISC-V (`fadd.s`, `amoadd.w.aq`, `vle32.v`) also has dotted mnemonics; PTX's suffixes are
+    // its own vocabulary of types, state spaces and qualifiers.
+    !opcode.is_empty()
+        && opcode.starts_with(|c: char| c.is_ascii_alphabetic())
+        && parts.any(is_ptx_suffix)
+}
+
+/// A suffix of a PTX instruction: a type, state space, synchronisation, rounding or cache
+/// qualifier, or an MMA shape (`m16n8k16`).
+fn is_ptx_suffix(suffix: &str) -> bool {
+    const SUFFIXES: &[&str] = &[
+        "u8", "u16", "u32", "u64", "s8", "s16", "s32", "s64", "f16", "f16x2", "bf16", "bf16x2",
+        "f32", "f64", "b8", "b16", "b32", "b64", "b128", "pred", "tf32", "e4m3", "e5m2", "e4m3x2",
+        "e5m2x2", "global", "shared", "local", "const", "param", "generic", "cta", "gpu", "sys",
+        "cluster", "sync", "aligned", "approx", "ftz", "sat", "full", "rn", "rz", "rm", "rp",
+        "rni", "rzi", "rmi", "rpi", "nc", "ca", "cg", "cs", "lu", "cv", "wb", "wt", "L1", "L2",
+        "hi", "lo", "wide", "uni", "volatile", "relaxed", "acquire", "release", "acq_rel", "async",
+        "bulk", "row", "col", "trans", "x1", "x2", "x4", "v2", "v4", "v8", "b1", "down", "up",
+        "bfly", "idx", "any", "all", "ballot",
+    ];
+    SUFFIXES.contains(&suffix) || {
+        // m16n8k16-style MMA shapes.
+        let b = suffix.as_bytes();
+        b.first() == Some(&b'm')
+            && suffix.contains('n')
+            && suffix.contains('k')
+            && b.get(1).is_some_and(u8::is_ascii_digit)
+    }
 }
 
 /// The first PTX instruction of an inline-asm template, for the finding's detail.
@@ -823,6 +851,15 @@ mod tests {
         assert!(!looks_like_ptx("movl %%eax, %0"));
         assert!(!looks_like_ptx("cpuid"));
         assert!(!looks_like_ptx("pause"));
+        // RISC-V and other dotted ISAs are not PTX.
+        assert!(!looks_like_ptx("flw.ps f0, 0(%0)"));
+        assert!(!looks_like_ptx("amoadd.w.aq %0, %1, (%2)"));
+        assert!(!looks_like_ptx("vle32.v v0, (%0)"));
+        assert!(looks_like_ptx(
+            "mma.sync.aligned.m16n8k16.row.col.f32.f16.f16.f32 {%0}, {%1}, {%2}, {%3};"
+        ));
+        assert!(looks_like_ptx("shfl.sync.bfly.b32 %0, %1, %2, %3, %4;"));
+        assert!(looks_like_ptx("cp.async.cg.shared.global [%0], [%1], 16;"));
     }
 
     #[test]

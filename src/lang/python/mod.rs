@@ -163,23 +163,17 @@ mod tests {
     }
 
     #[test]
-    fn debug_dump() {
-        let src = std::env::var("PYDUMP").unwrap_or_default();
-        if let Ok(text) = std::fs::read_to_string(&src) {
-            let mut py = PythonFrontEnd::new();
-            let mut cpp = CppFrontEnd::new();
-            let out = py.extract(&text, Path::new(&src), &mut cpp);
-            for f in &out.facts {
-                eprintln!(
-                    "{:?} {:?} {:?} {:?}",
-                    f.text,
-                    &text[f.span.clone()],
-                    f.detail,
-                    f.lang
-                );
-            }
-            eprintln!("{:?}", out.warnings);
-        }
+    fn spans_cover_the_reference() {
+        let f = facts_of("import torch as th\nth.cuda.synchronize()\n", "t.py");
+        assert!(f.contains(&(
+            "torch.cuda.synchronize".to_string(),
+            "th.cuda.synchronize".to_string()
+        )));
+        let f = facts_of("x.to(\"cuda:0\", non_blocking=True)\n", "t.py");
+        assert!(f.contains(&(
+            ".to(cuda)".to_string(),
+            ".to(\"cuda:0\", non_blocking=True)".to_string()
+        )));
     }
 
     #[test]
