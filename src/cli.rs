@@ -132,6 +132,10 @@ pub struct ScanArgs {
     /// Report the raw coupling, as if no HIP shim, ROCm branch or device abstraction existed.
     #[arg(long)]
     pub ignore_existing_ports: bool,
+    /// Parse every file: turn off the byte-level prefilter that skips files no rule can match
+    /// (the findings are the same; for checking that, and for timing).
+    #[arg(long)]
+    pub exhaustive: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -317,6 +321,7 @@ fn prepare(args: &ScanArgs) -> Result<Prepared> {
         max_findings_per_file: args.max_findings_per_file,
         weights: config.score.unwrap_or_default(),
         ignore_existing_ports: args.ignore_existing_ports,
+        exhaustive: args.exhaustive,
     };
     Ok(Prepared { settings, config })
 }

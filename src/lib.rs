@@ -20,6 +20,7 @@ pub mod lang;
 pub mod matcher;
 pub mod portability;
 pub mod ports;
+pub mod prefilter;
 pub mod progress;
 pub mod report;
 pub mod rule;

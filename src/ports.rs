@@ -1,8 +1,10 @@
 //! Existing portability layers: HIP shim headers (`#define cudaMalloc hipMalloc`, `using`,
 //! `typedef`, wrapper functions), preprocessor branches with a ROCm sibling
-//! (`#if defined(USE_ROCM) … #else … #endif`), and the build switches that select a shim. Code that
-//! already has a ROCm path costs nothing to port to ROCm: such findings get ROCm effort `none`
-//! with the evidence in the note, and the summary says how many findings each layer covers and
+//! (`#if defined(USE_ROCM) … #else … #endif`), the build switches that select a shim, and Python
+//! device paths besides CUDA (`torch_xla`, `torch_neuronx`). Code that already has a ROCm path
+//! costs nothing to port to ROCm: such findings get ROCm effort `none` with the evidence in the
+//! note (a Python device path lowers the effort for its targets to `automatic`: routing a use
+//! through the existing path), and the summary says how many findings each layer covers and
 //! which CUDA names the shims miss (their gaps). `--ignore-existing-ports` turns this off.
 //!
 //! Front ends only report what they saw ([`crate::lang::Branch`], [`crate::lang::ShimCandidate`]);
@@ -32,6 +34,10 @@ pub enum Layer {
     Shim,
     /// A preprocessor branch with a ROCm sibling.
     Guard,
+    /// A Python device path besides CUDA (`torch_xla`, `torch_neuronx`, `torch.version.hip`).
+    DevicePath,
+    /// A build that translates CUDA to HIP (`torch.utils.cpp_extension` hipifies on ROCm).
+    BuildTranslation,
 }
 
 impl Layer {
@@ -39,6 +45,8 @@ impl Layer {
         match self {
             Layer::Shim => "shim",
             Layer::Guard => "guarded-branch",
+            Layer::DevicePath => "device-path",
+            Layer::BuildTranslation => "build-translation",
         }
     }
 }
@@ -49,7 +57,8 @@ struct BranchLines {
     start: usize,
     end: usize,
     idents: Vec<String>,
-    negated: bool,
+    /// Per identifier: the branch is taken when it is absent.
+    negated: Vec<bool>,
     is_else: bool,
 }
 
@@ -79,6 +88,12 @@ pub struct FilePorts {
     chains: Vec<Vec<BranchLines>>,
     shims: Vec<Shim>,
     switches: Vec<IncludeSwitch>,
+    /// Every `#include` path of a C-family file (to follow includes to a shim).
+    includes: Vec<String>,
+    /// Python device paths besides CUDA the file reaches: (index into the rule data, line).
+    device_paths: Vec<(usize, usize)>,
+    /// Build-time translations the file sets up: (index into the rule data, line).
+    builds: Vec<(usize, usize)>,
 }
 
 impl FilePorts {
@@ -90,10 +105,37 @@ impl FilePorts {
         lines: &LineIndex,
         lang: Lang,
     ) -> FilePorts {
+        let line_of = |offset: usize| lines.position(text, offset).line;
+        if lang == Lang::Python {
+            let mut device_paths = Vec::new();
+            for (i, dp) in rules.ports.device_paths.iter().enumerate() {
+                if let Some(f) = extraction
+                    .facts
+                    .iter()
+                    .find(|f| f.lang.is_none() && f.text.starts_with(dp.prefix.as_str()))
+                {
+                    device_paths.push((i, line_of(f.span.start)));
+                }
+            }
+            let mut builds = Vec::new();
+            for (i, (prefix, _)) in rules.ports.build_translations.iter().enumerate() {
+                if let Some(f) = extraction
+                    .facts
+                    .iter()
+                    .find(|f| f.lang.is_none() && f.text.starts_with(prefix.as_str()))
+                {
+                    builds.push((i, line_of(f.span.start)));
+                }
+            }
+            return FilePorts {
+                device_paths,
+                builds,
+                ..FilePorts::default()
+            };
+        }
         if !lang.is_c_family() {
             return FilePorts::default();
         }
-        let line_of = |offset: usize| lines.position(text, offset).line;
         let chains: Vec<Vec<BranchLines>> = extraction
             .branches
             .iter()
@@ -104,7 +146,7 @@ impl FilePorts {
                         start: line_of(b.span.start),
                         end: line_of(b.span.end.saturating_sub(1).max(b.span.start)) + 1,
                         idents: b.idents.clone(),
-                        negated: b.negated,
+                        negated: b.negated.clone(),
                         is_else: b.is_else,
                     })
                     .collect()
@@ -150,17 +192,26 @@ impl FilePorts {
                     switches.push(IncludeSwitch {
                         include: f.text.clone(),
                         idents: b.idents.clone(),
-                        negated: b.negated,
+                        negated: b.negated.iter().all(|n| *n),
                         path: rel.to_string(),
                         line: b.start,
                     });
                 }
             }
         }
+        let includes = extraction
+            .facts
+            .iter()
+            .filter(|f| f.kind == FactKind::Include)
+            .map(|f| f.text.clone())
+            .collect();
         FilePorts {
             chains,
             shims,
             switches,
+            includes,
+            device_paths: Vec::new(),
+            builds: Vec::new(),
         }
     }
 }
@@ -224,6 +275,13 @@ pub fn apply(
         });
     }
     let is_rocm = |m: &str| rules.ports.is_rocm_macro(m) || project_macros.contains(m);
+    // The first build-time translation in the tree (by path), if any.
+    let build = files.iter().find_map(|(path, file)| {
+        file.builds
+            .first()
+            .map(|&(i, line)| format!("{} ({path}:{line})", rules.ports.build_translations[i].1))
+    });
+    let through_shim = include_closure(files, &shim_paths);
 
     let mut report = ExistingPortsReport {
         shim_files,
@@ -232,6 +290,9 @@ pub fn apply(
     let mut macros: BTreeSet<String> = project_macros.iter().cloned().collect();
     let mut gaps: BTreeMap<String, usize> = BTreeMap::new();
     for f in findings.iter_mut() {
+        if let Some(file) = files.get(&f.path) {
+            cover_by_device_paths(f, file, rules, &mut report);
+        }
         let c_family = rules
             .find_rule(&f.rule_id)
             .is_some_and(|r| r.languages.iter().any(|l| l.is_c_family()));
@@ -262,6 +323,33 @@ pub fn apply(
                             s.hip
                         ),
                     )
+                })
+                .or_else(|| {
+                    // A mechanical rename that the project's build already performs on ROCm (in
+                    // C/C++/CUDA files: CUDA source in a Python string is compiled by its library).
+                    let what = build.as_ref()?;
+                    if !Lang::detect(std::path::Path::new(&f.path)).is_some_and(Lang::is_c_family) {
+                        return None;
+                    }
+                    (f.portability.get(Target::Rocm).effort == Effort::Automatic).then(|| {
+                        (
+                            Layer::BuildTranslation,
+                            format!("hipified at build time by {what}"),
+                        )
+                    })
+                })
+                .or_else(|| {
+                    // Kernels, launches and qualifiers in a file compiled through the shim are
+                    // compiled by hipcc as they are.
+                    let via = through_shim.get(f.path.as_str())?;
+                    (f.category == Category::Kernel
+                        && f.portability.get(Target::Rocm).effort == Effort::Automatic)
+                        .then(|| {
+                            (
+                                Layer::Shim,
+                                format!("compiled as HIP through the shim {via}"),
+                            )
+                        })
                 }),
         };
         match port {
@@ -298,6 +386,89 @@ pub fn apply(
     report
 }
 
+/// Files that include a shim, directly or through other headers: path → the shim reached.
+/// Include paths are matched to files by suffix (`"vendors/hip.h"` → `src/ggml-cuda/vendors/hip.h`).
+fn include_closure<'a>(
+    files: &'a BTreeMap<String, FilePorts>,
+    shims: &BTreeSet<&'a str>,
+) -> BTreeMap<&'a str, String> {
+    let resolves = |include: &str, path: &str| {
+        path == include || path.ends_with(&format!("/{}", include.trim_start_matches("./")))
+    };
+    let mut reached: BTreeMap<&str, String> = shims.iter().map(|s| (*s, s.to_string())).collect();
+    loop {
+        let mut grew = false;
+        for (path, file) in files {
+            if reached.contains_key(path.as_str()) {
+                continue;
+            }
+            let hit = file.includes.iter().find_map(|inc| {
+                reached
+                    .iter()
+                    .find(|(target, _)| resolves(inc, target))
+                    .map(|(_, shim)| shim.clone())
+            });
+            if let Some(shim) = hit {
+                reached.insert(path.as_str(), shim);
+                grew = true;
+            }
+        }
+        if !grew {
+            break;
+        }
+    }
+    for s in shims {
+        reached.remove(s);
+    }
+    reached
+}
+
+/// Lowers the effort of a Python finding whose file also reaches a non-CUDA device path.
+fn cover_by_device_paths(
+    f: &mut Finding,
+    file: &FilePorts,
+    rules: &RuleSet,
+    report: &mut ExistingPortsReport,
+) {
+    for &(i, line) in &file.device_paths {
+        let dp = &rules.ports.device_paths[i];
+        if !dp.libraries.contains(&f.library) {
+            continue;
+        }
+        let evidence = format!("{} at {}:{line}", dp.what, f.path);
+        let mut covered = Vec::new();
+        for &t in &dp.targets {
+            // The project already runs on the target through that path: what is left is routing
+            // this use through it, a mechanical change.
+            let port = &mut f.portability.0[t.index()];
+            if port.effort > Effort::Automatic {
+                port.effort = Effort::Automatic;
+                port.note = Some(format!(
+                    "the project already has a {evidence}: route this use through it"
+                ));
+                covered.push(t);
+            }
+        }
+        if covered.is_empty() {
+            continue;
+        }
+        *report.covered.entry(Layer::DevicePath).or_default() += 1;
+        match &mut f.existing_port {
+            Some(p) => {
+                p.targets.extend(covered);
+                p.evidence.push_str(&format!("; {evidence}"));
+            }
+            None => {
+                f.existing_port = Some(ExistingPort {
+                    layer: Layer::DevicePath,
+                    evidence,
+                    targets: covered,
+                })
+            }
+        }
+    }
+}
+
 /// The ROCm path a finding on `line` already has, if an enclosing conditional has one: the
 /// finding sits in a non-ROCm branch of a chain with a ROCm branch, or in the ROCm branch itself.
 fn guard_for(
@@ -313,10 +484,17 @@ fn guard_for(
         // Each branch's sense: Some(true) taken on ROCm builds, Some(false) taken elsewhere.
         let mut senses: Vec<Option<bool>> = Vec::with_capacity(chain.len());
         for b in chain {
-            let rocm_idents: Vec<&String> = b.idents.iter().filter(|i| is_rocm(i)).collect();
+            let rocm_idents: Vec<(&String, bool)> = b
+                .idents
+                .iter()
+                .zip(b.negated.iter().copied())
+                .filter(|(i, _)| is_rocm(i))
+                .collect();
             let sense = if !rocm_idents.is_empty() {
-                seen.extend(rocm_idents.into_iter().cloned());
-                Some(!b.negated)
+                seen.extend(rocm_idents.iter().map(|(i, _)| (*i).clone()));
+                // Taken on ROCm builds unless every ROCm macro is negated
+                // (`#if !defined(GGML_USE_HIP) && !defined(GGML_USE_MUSA)` is the CUDA-only side).
+                Some(rocm_idents.iter().any(|(_, negated)| !negated))
             } else if senses.contains(&Some(true)) {
                 Some(false)
             } else if b.is_else && senses.contains(&Some(false)) {

@@ -8,6 +8,7 @@ use crate::lang::FrontEnds;
 use crate::lang::Lang;
 use crate::matcher::match_facts;
 use crate::portability::Target;
+use crate::prefilter::Prefilter;
 use crate::rule::RuleSet;
 use crate::source::{LineIndex, Undecodable, decode};
 use crate::walk::{self, Entry, SkipReason, WalkOptions};
@@ -36,6 +37,9 @@ pub struct Settings {
     pub weights: crate::score::ScoreWeights,
     /// Report the raw coupling, as if no shim or ROCm branch existed.
     pub ignore_existing_ports: bool,
+    /// Parse every file: no byte-level prefilter ([`crate::prefilter`]). The findings are the
+    /// same either way; this is the reference the fast path is tested against.
+    pub exhaustive: bool,
 }
 
 /// The default cap on findings per file (a minified or generated file can hold thousands).
@@ -55,6 +59,7 @@ impl Settings {
             max_findings_per_file: DEFAULT_MAX_FINDINGS_PER_FILE,
             weights: crate::score::ScoreWeights::default(),
             ignore_existing_ports: false,
+            exhaustive: false,
         }
     }
 }
@@ -138,6 +143,11 @@ enum Outcome {
         warnings: Vec<FileNote>,
         ports: crate::ports::FilePorts,
         path: String,
+        /// `#include` paths (for following includes to a HIP shim when files were deferred).
+        includes: Vec<String>,
+        /// Set when the prefilter ruled the file out: its path on disk, to parse it after all if
+        /// another file's results make its definitions or includes matter.
+        deferred: Option<PathBuf>,
     },
     Skipped(FileNote),
 }
@@ -147,11 +157,17 @@ const ANALYSIS_STACK: usize = 64 * 1024 * 1024;
 
 /// One walked entry to its outcome. A panic while analysing a file becomes that file's skip
 /// (`internal-error`), and the thread continues with fresh parsers.
-fn analyse(entry: Entry, front_ends: &mut FrontEnds, settings: &Settings, root: &Path) -> Outcome {
+fn analyse(
+    entry: Entry,
+    front_ends: &mut FrontEnds,
+    settings: &Settings,
+    root: &Path,
+    prefilter: Option<&Prefilter>,
+) -> Outcome {
     match entry {
         Entry::File { path, lang, size } => {
             let scanned = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                scan_file(front_ends, settings, root, &path, lang, size)
+                scan_file(front_ends, settings, root, &path, lang, size, prefilter)
             }));
             scanned.unwrap_or_else(|panic| {
                 *front_ends = FrontEnds::new();
@@ -197,6 +213,7 @@ pub fn audit(settings: &Settings) -> Result<Audit> {
     let outcomes: Mutex<Vec<Outcome>> = Mutex::new(Vec::new());
     let rules = &settings.rules;
     let targets = RuleSet::targets_or_all(&settings.targets);
+    let prefilter = (!settings.exhaustive).then(|| Prefilter::new(rules));
 
     // The walker's threads only classify entries; analysis runs on threads of our own with a
     // large stack, because parsers (syn, serde) recurse on nested input and a stack overflow
@@ -220,7 +237,8 @@ pub fn audit(settings: &Settings) -> Result<Audit> {
                             .expect("the queue lock is never poisoned")
                             .recv();
                         let Ok(entry) = next else { break };
-                        let outcome = analyse(entry, &mut front_ends, settings, &root);
+                        let outcome =
+                            analyse(entry, &mut front_ends, settings, &root, prefilter.as_ref());
                         outcomes
                             .lock()
                             .expect("no worker panics while holding the lock")
@@ -241,13 +259,17 @@ pub fn audit(settings: &Settings) -> Result<Audit> {
         walked
     });
     walked.map_err(Error::Usage)?;
+    let mut outcomes = outcomes.into_inner().expect("workers are done");
+    if let Some(prefilter) = &prefilter {
+        rescan_deferred(&mut outcomes, prefilter, settings, &root, threads);
+    }
 
     let mut report = FileReport::default();
     let mut findings = Vec::new();
     let mut defined = HashSet::new();
     let mut suppressed = 0;
     let mut file_ports = std::collections::BTreeMap::new();
-    for outcome in outcomes.into_inner().expect("workers are done") {
+    for outcome in outcomes {
         match outcome {
             Outcome::Scanned {
                 suppressed: s,
@@ -258,6 +280,7 @@ pub fn audit(settings: &Settings) -> Result<Audit> {
                 warnings,
                 ports,
                 path,
+                ..
             } => {
                 file_ports.insert(path, ports);
                 suppressed += s;
@@ -300,6 +323,114 @@ pub fn audit(settings: &Settings) -> Result<Audit> {
     })
 }
 
+/// Parses the files the prefilter ruled out whose definitions or includes turn out to matter
+/// ([`crate::prefilter::late_needles`]), replacing their outcomes, until none does.
+fn rescan_deferred(
+    outcomes: &mut Vec<Outcome>,
+    prefilter: &Prefilter,
+    settings: &Settings,
+    root: &Path,
+    threads: usize,
+) {
+    loop {
+        let late = crate::prefilter::late_needles(
+            outcomes.iter().filter_map(|o| match o {
+                Outcome::Scanned {
+                    findings,
+                    ports,
+                    path,
+                    includes,
+                    deferred: None,
+                    ..
+                } => Some((
+                    path.as_str(),
+                    findings.as_slice(),
+                    ports,
+                    includes.as_slice(),
+                )),
+                _ => None,
+            }),
+            prefilter,
+            &settings.rules,
+        );
+        if std::env::var_os("CA_DEBUG").is_some() {
+            let n = outcomes
+                .iter()
+                .filter(|o| {
+                    matches!(
+                        o,
+                        Outcome::Scanned {
+                            deferred: Some(_),
+                            ..
+                        }
+                    )
+                })
+                .count();
+            eprintln!("deferred: {n}; late: {late:?}");
+        }
+        let Some(late) = late else { return };
+        let mut again = Vec::new();
+        let mut i = 0;
+        while i < outcomes.len() {
+            let pick = match &outcomes[i] {
+                Outcome::Scanned {
+                    deferred: Some(disk),
+                    lang,
+                    bytes,
+                    ..
+                } => late
+                    .contained_in(disk)
+                    .then(|| (disk.clone(), *lang, *bytes)),
+                _ => None,
+            };
+            match pick {
+                Some((path, lang, size)) => {
+                    outcomes.swap_remove(i);
+                    again.push(Entry::File { path, lang, size });
+                }
+                None => i += 1,
+            }
+        }
+        if std::env::var_os("CA_DEBUG").is_some() {
+            eprintln!("rescan: {}", again.len());
+        }
+        if again.is_empty() {
+            return;
+        }
+        outcomes.extend(analyse_all(again, settings, root, threads));
+    }
+}
+
+/// Analyses `entries` without the prefilter on `threads` analysis threads.
+fn analyse_all(
+    entries: Vec<Entry>,
+    settings: &Settings,
+    root: &Path,
+    threads: usize,
+) -> Vec<Outcome> {
+    let n = threads.clamp(1, entries.len().max(1));
+    let queue = Mutex::new(entries.into_iter());
+    let done = Mutex::new(Vec::new());
+    std::thread::scope(|scope| {
+        for _ in 0..n {
+            std::thread::Builder::new()
+                .name("cuda-audit-scan".into())
+                .stack_size(ANALYSIS_STACK)
+                .spawn_scoped(scope, || {
+                    let mut front_ends = FrontEnds::new();
+                    loop {
+                        let next = queue.lock().expect("never poisoned").next();
+                        let Some(entry) = next else { break };
+                        let outcome = analyse(entry, &mut front_ends, settings, root, None);
+                        done.lock().expect("never poisoned").push(outcome);
+                    }
+                })
+                .expect("the scan threads start");
+        }
+    });
+    done.into_inner().expect("workers are done")
+}
+
 fn scan_file(
     front_ends: &mut FrontEnds,
     settings: &Settings,
@@ -307,6 +438,7 @@ fn scan_file(
     path: &Path,
     lang: Lang,
     size: u64,
+    prefilter: Option<&Prefilter>,
 ) -> Outcome {
     let rel = relative(root, path);
     let skipped = |reason: SkipReason, message: String| {
@@ -338,6 +470,33 @@ fn scan_file(
         });
     }
     let text = decoded.text.as_ref();
+    if prefilter.is_some_and(|p| !p.may_match(lang, text)) {
+        // No rule can match: what every scanned file reports, without the parse.
+        let (suppressed, notes) = crate::suppress::apply(
+            text,
+            &rel,
+            &mut Vec::new(),
+            settings.require_suppression_reason,
+        );
+        warnings.extend(notes);
+        return Outcome::Scanned {
+            suppressed,
+            lang,
+            bytes: size,
+            findings: Vec::new(),
+            defined: Vec::new(),
+            warnings,
+            ports: crate::ports::FilePorts::default(),
+            path: rel,
+            includes: Vec::new(),
+            deferred: Some(path.to_path_buf()),
+        };
+    }
+    if std::env::var_os("CA_DEBUG").is_some() {
+        if let Some(p) = prefilter {
+            eprintln!("PASS {rel} {:?}", p.debug_first(lang, text));
+        }
+    }
     let rules = &*settings.rules;
     let mut scanned = scan_text(front_ends, rules, &rel, path, text, lang);
     if let Some(skip) = scanned.skip {
@@ -390,6 +549,8 @@ fn scan_file(
         warnings,
         ports: scanned.ports,
         path: rel,
+        includes: scanned.includes,
+        deferred: None,
     }
 }
 
@@ -405,6 +566,8 @@ pub struct ScannedText {
     pub skip: Option<crate::lang::ExtractWarning>,
     /// Shims and ROCm branches the file holds.
     pub ports: crate::ports::FilePorts,
+    /// The `#include` paths the file names, as written.
+    pub includes: Vec<String>,
 }
 
 /// Scans one file's text. `rel` is the path as reported, `path` the path on disk (its name tells
@@ -457,12 +620,19 @@ pub fn scan_text(
         })
         .collect();
     let ports = crate::ports::FilePorts::of(&extraction, rules, rel, text, &lines, lang);
+    let includes = extraction
+        .facts
+        .iter()
+        .filter(|f| f.kind == crate::lang::FactKind::Include)
+        .map(|f| f.text.clone())
+        .collect();
     ScannedText {
         findings,
         defined: extraction.defined,
         warnings: extraction.warnings,
         skip: extraction.skip,
         ports,
+        includes,
     }
 }
 

@@ -11,6 +11,7 @@ mod hipify;
 mod manifests;
 mod ports;
 mod python;
+mod regressions;
 mod reports;
 mod rule_examples;
 mod sarif;

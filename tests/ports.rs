@@ -119,7 +119,7 @@ fn ignore_existing_ports_shows_the_raw_coupling() {
     );
     assert_eq!(
         with["summary"]["existing_ports"]["covered"]["rocm"]["by_layer"]["shim"],
-        9
+        11
     );
     assert_eq!(
         raw["summary"]["existing_ports"]["covered"]["rocm"]["findings"],
@@ -160,4 +160,65 @@ fn existing_ports_snapshot() {
         insta::assert_snapshot!("ports.txt", rows.join("\n"));
         insta::assert_json_snapshot!("ports-summary.json", v["summary"]["existing_ports"]);
     });
+}
+
+#[test]
+fn a_python_device_path_lowers_the_effort_it_covers() {
+    let audit = audit_fixture("ports/python");
+    let with_xla = audit
+        .findings
+        .iter()
+        .find(|f| f.path.ends_with("train_xla.py") && f.symbol == ".cuda()")
+        .unwrap();
+    assert_eq!(with_xla.effort(Target::Tpu), Effort::Automatic);
+    assert_eq!(with_xla.effort(Target::Neuron), Effort::Automatic);
+    let port = with_xla.existing_port.as_ref().unwrap();
+    assert_eq!(port.layer.as_str(), "device-path");
+    assert!(
+        port.evidence.contains("train_xla.py:2"),
+        "{}",
+        port.evidence
+    );
+    let cuda_only = audit
+        .findings
+        .iter()
+        .find(|f| f.path.ends_with("train_cuda_only.py") && f.symbol == ".cuda()")
+        .unwrap();
+    assert_eq!(cuda_only.effort(Target::Tpu), Effort::Manual);
+    assert!(cuda_only.existing_port.is_none());
+}
+
+#[test]
+fn kernels_in_files_compiled_through_the_shim_are_ported() {
+    let audit = audit_fixture("ports/shim");
+    assert_eq!(
+        rocm(&audit, "ops.cu", 3, "__global__"),
+        (Effort::None, Some("shim"))
+    );
+    assert_eq!(
+        rocm(&audit, "ops.cu", 13, "<<<>>>"),
+        (Effort::None, Some("shim"))
+    );
+}
+
+#[test]
+fn a_cpp_extension_build_hipifies_the_automatic_renames() {
+    let audit = audit_fixture("ports/extension");
+    assert_eq!(
+        rocm(&audit, "fused.cu", 7, "cudaStreamSynchronize"),
+        (Effort::None, Some("build-translation"))
+    );
+    assert_eq!(
+        rocm(&audit, "fused.cu", 5, "cudaStream_t"),
+        (Effort::None, Some("build-translation"))
+    );
+    // Inline PTX is not a rename: hipify cannot translate it.
+    assert_eq!(rocm(&audit, "fused.cu", 8, "asm"), (Effort::Rewrite, None));
+    let f = audit
+        .findings
+        .iter()
+        .find(|f| f.symbol == "cudaStreamSynchronize")
+        .unwrap();
+    let note = f.portability.get(Target::Rocm).note.as_deref().unwrap();
+    assert!(note.contains("setup.py:2"), "{note}");
 }

@@ -10,7 +10,7 @@
 //! `#define` bodies, which tree-sitter keeps as raw text, go through [`super::lexer`].
 
 use super::lexer::{self, TokenKind};
-use super::{Branch, Extraction, Fact, FactKind, Lang, ShimCandidate, ShimForm};
+use super::{Extraction, Fact, FactKind, Lang, ShimCandidate, ShimForm};
 use std::collections::{HashMap, HashSet};
 use std::ops::Range;
 use tree_sitter::{Node, Parser, Tree};
@@ -55,6 +55,7 @@ impl CppFrontEnd {
         let mut walker = Walker::new(text, lang == Lang::Cuda);
         walker.walk(&tree);
         walker.wrapper_shims();
+        walker.out.branches = super::preproc::conditionals(text);
         walker.out.has_parse_errors = tree.root_node().has_error();
         walker.out
     }
@@ -136,10 +137,7 @@ impl<'t> Walker<'t> {
                 self.include(node);
                 false
             }
-            "preproc_if" | "preproc_ifdef" => {
-                self.branch_chain(node);
-                true
-            }
+
             "preproc_def" | "preproc_function_def" => {
                 self.macro_definition(node);
                 false
@@ -255,46 +253,6 @@ impl<'t> Walker<'t> {
             }
             _ => true,
         }
-    }
-
-    /// Records a preprocessor conditional as its chain of branches, from the top `#if`/`#ifdef`.
-    fn branch_chain(&mut self, top: Node) {
-        let mut chain = Vec::new();
-        let mut node = Some(top);
-        while let Some(n) = node {
-            let alternative = n.child_by_field_name("alternative");
-            let end = alternative.map_or(n.end_byte(), |a| a.start_byte());
-            let (idents, negated, is_else) = match n.kind() {
-                "preproc_if" | "preproc_elif" => match n.child_by_field_name("condition") {
-                    Some(cond) => (
-                        condition_idents(cond, self.text),
-                        is_negation(cond, self.text),
-                        false,
-                    ),
-                    None => (Vec::new(), false, false),
-                },
-                "preproc_ifdef" | "preproc_elifdef" => {
-                    let name = n
-                        .child_by_field_name("name")
-                        .map(|x| self.text_of(x).to_string());
-                    let directive = n.child(0).map(|d| self.text_of(d)).unwrap_or("");
-                    (
-                        name.into_iter().collect(),
-                        directive.ends_with("ndef"),
-                        false,
-                    )
-                }
-                _ => (Vec::new(), false, true),
-            };
-            chain.push(Branch {
-                span: n.start_byte()..end,
-                idents,
-                negated,
-                is_else,
-            });
-            node = alternative;
-        }
-        self.out.branches.push(chain);
     }
 
     /// `using cudaStream_t = hipStream_t;` and `typedef hipStream_t cudaStream_t;`.
@@ -730,35 +688,6 @@ fn string_contents(node: Node, text: &str) -> String {
         stack.extend(children.into_iter().rev());
     }
     out
-}
-
-/// The identifiers a preprocessor condition names (iteratively; conditions can nest deeply).
-fn condition_idents(cond: Node, text: &str) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut stack = vec![cond];
-    while let Some(n) = stack.pop() {
-        if n.kind() == "identifier" {
-            if out.len() < 32 {
-                out.push(text[n.byte_range()].to_string());
-            }
-            continue;
-        }
-        let mut cursor = n.walk();
-        stack.extend(n.named_children(&mut cursor));
-    }
-    out
-}
-
-/// `#if !defined(X)` or `#if !X`: the branch is taken when X is absent.
-fn is_negation(cond: Node, text: &str) -> bool {
-    let mut n = cond;
-    while n.kind() == "parenthesized_expression" {
-        match n.named_child(0) {
-            Some(inner) => n = inner,
-            None => return false,
-        }
-    }
-    n.kind() == "unary_expression" && text[n.byte_range()].starts_with('!')
 }
 
 /// Whether `node` sits inside a function marked `__device__` or `__global__`.

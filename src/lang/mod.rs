@@ -7,6 +7,7 @@
 pub mod cpp;
 pub mod lexer;
 pub mod manifest;
+pub mod preproc;
 pub mod python;
 pub mod rust;
 
@@ -317,8 +318,8 @@ pub struct Branch {
     pub span: Range<usize>,
     /// The identifiers the condition names (`#if defined(USE_ROCM) && X` → USE_ROCM, X).
     pub idents: Vec<String>,
-    /// `#ifndef X` or `#if !…`: the branch is taken when the condition's macros are absent.
-    pub negated: bool,
+    /// Per identifier: whether the branch is taken when it is absent (`#ifndef X`, `!defined(X)`).
+    pub negated: Vec<bool>,
     pub is_else: bool,
 }
 

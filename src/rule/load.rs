@@ -170,6 +170,21 @@ impl Builder {
                 .ports
                 .hip_prefixes
                 .extend(ports.hip_prefixes.iter().cloned());
+            self.set
+                .ports
+                .device_paths
+                .extend(ports.python.iter().map(|p| super::DevicePath {
+                    prefix: p.prefix.clone(),
+                    targets: p.targets.clone(),
+                    what: p.what.clone(),
+                    libraries: p.libraries.clone(),
+                }));
+            self.set.ports.build_translations.extend(
+                ports
+                    .build
+                    .iter()
+                    .map(|b| (b.prefix.clone(), b.what.clone())),
+            );
         }
         if file.rule.is_empty() && file.existing_ports.is_none() {
             return Err(ctx.error(

@@ -194,6 +194,20 @@ pub struct RuleSet {
     pub ports: PortsData,
 }
 
+/// What the matchers of a set of rules are made of ([`RuleSet::matcher_texts`]).
+#[derive(Debug, Default)]
+pub struct MatcherTexts<'a> {
+    pub names: Vec<&'a str>,
+    /// Globs matched against names.
+    pub patterns: Vec<&'a str>,
+    /// Globs matched against `#include` paths.
+    pub includes: Vec<&'a str>,
+    /// `::`-separated namespace paths.
+    pub namespaces: Vec<&'a str>,
+    pub launch: bool,
+    pub inline_asm: bool,
+}
+
 /// Data for recognising portability layers a code base already has.
 #[derive(Debug, Default)]
 pub struct PortsData {
@@ -201,6 +215,19 @@ pub struct PortsData {
     pub rocm_macros: GlobSet,
     /// Prefixes of HIP/ROCm identifiers.
     pub hip_prefixes: Vec<String>,
+    /// Python device paths besides CUDA.
+    pub device_paths: Vec<DevicePath>,
+    /// Builds that hipify CUDA sources: (name prefix, what it is).
+    pub build_translations: Vec<(String, String)>,
+}
+
+/// A non-CUDA device path in Python code and what it covers.
+#[derive(Debug, Clone)]
+pub struct DevicePath {
+    pub prefix: String,
+    pub targets: Vec<crate::portability::Target>,
+    pub what: String,
+    pub libraries: Vec<String>,
 }
 
 impl PortsData {
@@ -330,6 +357,38 @@ impl RuleSet {
             }
         }
         best.map(|b| b.2)
+    }
+
+    /// The texts every matcher of the rules that apply to one of `langs` is built from (exact
+    /// names, name patterns, include globs, namespaces, launch and inline-asm flags), for
+    /// deriving byte-level prefilters ([`crate::prefilter`]).
+    pub fn matcher_texts(&self, langs: &[Lang]) -> MatcherTexts<'_> {
+        let applies = |rule: RuleIdx| langs.iter().any(|&l| self.rules[rule].applies_to(l));
+        fn globs<'a>(index: &'a GlobIndex, applies: &dyn Fn(RuleIdx) -> bool) -> Vec<&'a str> {
+            let entries = index.entries.iter();
+            entries
+                .filter(|e| applies(e.rule))
+                .map(|e| e.pattern.as_str())
+                .collect()
+        }
+        MatcherTexts {
+            names: self
+                .names
+                .iter()
+                .filter(|(_, slots)| slots.iter().any(|&s| applies(self.symbols[s].rule)))
+                .map(|(name, _)| name.as_str())
+                .collect(),
+            patterns: globs(&self.patterns, &applies),
+            includes: globs(&self.includes, &applies),
+            namespaces: self
+                .namespaces
+                .iter()
+                .filter(|&(_, &rule)| applies(rule))
+                .map(|(ns, _)| ns.as_str())
+                .collect(),
+            launch: self.launch.iter().any(|&r| applies(r)),
+            inline_asm: self.inline_asm.iter().any(|&r| applies(r)),
+        }
     }
 
     /// Targets a user asked for, in canonical order.

@@ -28,6 +28,34 @@ pub struct RawExistingPorts {
     /// Prefixes of HIP/ROCm names (`hip`, `rocblas_`): a `#define cudaX hipX` is a shim entry.
     #[serde(default)]
     pub hip_prefixes: Vec<String>,
+    /// Python device paths besides CUDA: a file that uses them already runs on those targets.
+    #[serde(default)]
+    pub python: Vec<RawDevicePath>,
+    /// Builds that translate CUDA sources at build time (`torch.utils.cpp_extension` hipifies
+    /// extensions on ROCm builds of PyTorch).
+    #[serde(default)]
+    pub build: Vec<RawBuildTranslation>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct RawBuildTranslation {
+    /// Resolved Python names starting with this prefix show the build (`torch.utils.cpp_extension.CUDAExtension`).
+    pub prefix: String,
+    pub what: String,
+}
+
+/// A non-CUDA device path in Python code (`torch_xla` → TPU and Neuron).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct RawDevicePath {
+    /// Resolved dotted names starting with this prefix are evidence (`torch_xla`, `torch.version.hip`).
+    pub prefix: String,
+    pub targets: Vec<crate::portability::Target>,
+    /// What the evidence is, for the note.
+    pub what: String,
+    /// The libraries whose findings in the same file the path covers (`pytorch`).
+    pub libraries: Vec<String>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -99,7 +99,8 @@ fn tokenize(text: &str) -> Vec<(Tok, Range<usize>, String)> {
                     break;
                 }
                 if triple {
-                    if text[j..].starts_with("'''") {
+                    // Bytes, not `text[j..]`: `j` steps through multi-byte characters.
+                    if b[j..].starts_with(b"'''") {
                         break;
                     }
                 } else if b[j] == b'\'' || b[j] == b'\n' {

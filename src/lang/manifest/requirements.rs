@@ -81,9 +81,10 @@ pub(crate) fn requirements_line(line: &Mapped, out: &mut Out) {
             Some((o, v)) if first.starts_with("--") => (o, Some(v)),
             _ => (first.as_str(), None),
         };
-        // `-ihttps://…`, `-fhttps://…`: a short option glued to its value.
+        // `-ihttps://…`, `-fhttps://…`: a short option glued to its value (an ASCII letter: a
+        // multi-byte character after the `-` is no option, and must not be cut in two).
         let (opt, glued) = match opt {
-            o if o.len() > 2 && !o.starts_with("--") => (&o[..2], Some(2)),
+            o if o.len() > 2 && !o.starts_with("--") && o.is_char_boundary(2) => (&o[..2], Some(2)),
             o => (o, None),
         };
         let value = if let Some(v) = inline {

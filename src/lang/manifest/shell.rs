@@ -276,6 +276,7 @@ impl Tokenizer<'_> {
             Some(open @ (b'(' | b'{')) => {
                 let close = if open == b'(' { b')' } else { b'}' };
                 let mut depth = 0usize;
+                let mut closed = false;
                 while self.i < self.b.len() {
                     let c = self.b[self.i];
                     if c == open {
@@ -284,6 +285,7 @@ impl Tokenizer<'_> {
                         depth -= 1;
                         if depth == 0 {
                             self.i += 1;
+                            closed = true;
                             break;
                         }
                     } else if c == b'\n' && open == b'{' {
@@ -291,7 +293,9 @@ impl Tokenizer<'_> {
                     }
                     self.i += 1;
                 }
-                let inner_end = self.i.saturating_sub(1).max(start + 2);
+                // Unterminated (end of line or text), the inner text runs to where the scan
+                // stopped; `self.i - 1` could be inside a multi-byte character.
+                let inner_end = if closed { self.i - 1 } else { self.i }.max(start + 2);
                 let inner = &self.src[start + 2..inner_end.min(self.b.len())];
                 let name_end = inner
                     .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
