@@ -282,7 +282,7 @@ pub fn audit(settings: &Settings) -> Result<Audit> {
                 path,
                 ..
             } => {
-                file_ports.insert(path, ports);
+                file_ports.insert(path, *ports);
                 suppressed += s;
                 report.scanned += 1;
                 report.bytes += bytes;
@@ -547,7 +547,7 @@ fn scan_file(
         findings: scanned.findings,
         defined: scanned.defined,
         warnings,
-        ports: scanned.ports,
+        ports: Box::new(scanned.ports),
         path: rel,
         includes: scanned.includes,
         deferred: None,

@@ -169,7 +169,9 @@ fn ends_in_comment(line: &str, mut in_comment: bool) -> bool {
 mod tests {
     use super::*;
 
-    fn summary(text: &str) -> Vec<Vec<(Vec<String>, Vec<bool>, bool)>> {
+    type Summary = Vec<Vec<(Vec<String>, Vec<bool>, bool)>>;
+
+    fn summary(text: &str) -> Summary {
         conditionals(text)
             .into_iter()
             .map(|c| {
