@@ -132,7 +132,9 @@ pub struct FileNote {
     pub message: String,
 }
 
-/// Per-file result sent from worker threads.
+/// Per-file result sent from worker threads. Scanned outcomes are large and skips small, but
+/// there is one outcome per file, kept until the end: boxing would only add allocations.
+#[allow(clippy::large_enum_variant)]
 enum Outcome {
     Scanned {
         suppressed: usize,
@@ -282,7 +284,7 @@ pub fn audit(settings: &Settings) -> Result<Audit> {
                 path,
                 ..
             } => {
-                file_ports.insert(path, *ports);
+                file_ports.insert(path, ports);
                 suppressed += s;
                 report.scanned += 1;
                 report.bytes += bytes;
@@ -547,7 +549,7 @@ fn scan_file(
         findings: scanned.findings,
         defined: scanned.defined,
         warnings,
-        ports: Box::new(scanned.ports),
+        ports: scanned.ports,
         path: rel,
         includes: scanned.includes,
         deferred: None,
