@@ -227,3 +227,64 @@ fn hipify_families_do_not_shadow_table_names() {
         assert_eq!(rule.priority, -1, "{id} is low priority");
     }
 }
+
+/// Replacement names as users see them in SARIF and JSON, for a sample of each table: the first
+/// three names with a HIP equivalent and the first without one. A diff here is a data change.
+#[test]
+fn replacements_per_library_snapshot() {
+    use cuda_audit::report::{Format, render};
+    let rows = table_rows();
+    let excluded = excluded();
+    let mut snippet = String::new();
+    let mut libraries: Vec<&str> = rows.iter().map(|r| r.tsv.as_str()).collect();
+    libraries.dedup();
+    for lib in libraries {
+        let usable = |r: &&Row| {
+            r.tsv == lib
+                && !excluded.contains_key(&(r.tsv.clone(), r.cuda.clone()))
+                && !r.cuda.contains(' ')
+        };
+        let mapped = rows
+            .iter()
+            .filter(usable)
+            .filter(|r| !r.hip.is_empty())
+            .take(3);
+        let unmapped = rows
+            .iter()
+            .filter(usable)
+            .filter(|r| r.hip.is_empty())
+            .take(1);
+        for r in mapped.chain(unmapped) {
+            snippet.push_str(&format!("int x_{lib}_{} = {};\n", snippet.len(), r.cuda));
+        }
+    }
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("sample.cu"), &snippet).unwrap();
+    let audit = crate::common::audit_dir(dir.path());
+    let json: serde_json::Value = serde_json::from_slice(&render(Format::Json, &audit)).unwrap();
+    let sarif: serde_json::Value = serde_json::from_slice(&render(Format::Sarif, &audit)).unwrap();
+    let mut lines = Vec::new();
+    for (f, r) in json["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .zip(sarif["runs"][0]["results"].as_array().unwrap())
+    {
+        // JSON and SARIF carry the same judgement.
+        assert_eq!(f["portability"], r["properties"]["portability"]);
+        let rocm = &f["portability"]["rocm"];
+        lines.push(format!(
+            "{:<10} {:<48} rocm={:<9} {}",
+            f["library"].as_str().unwrap(),
+            f["symbol"].as_str().unwrap(),
+            rocm["effort"].as_str().unwrap(),
+            rocm["replacement"]
+                .as_str()
+                .unwrap_or("(no HIP equivalent)")
+        ));
+    }
+    let mut settings = insta::Settings::clone_current();
+    settings.set_snapshot_path("snapshots");
+    settings.set_prepend_module_to_snapshot(false);
+    settings.bind(|| insta::assert_snapshot!("hipify-replacements.txt", lines.join("\n")));
+}
