@@ -72,3 +72,15 @@ fn unterminated_parameter_expansion_ending_in_a_multibyte_character() {
         symbols(text, lang);
     }
 }
+
+/// `dockerfile`: a backslash before a multi-byte character in an exec-form `RUN ["…"]` string
+/// was taken as a one-byte escape, cutting the character in two.
+#[test]
+fn exec_form_escape_before_a_multibyte_character() {
+    let text = "FROM ubuntu:22.04\nRUN [\"nvinstall --\\Ӝ\", \"\\é\"]\nRUN [\"sh\", \"-c\", \"echo \\日; nvcc -arch=sm_80 k.cu\"]\nFROM nvidia/cuda:12.4.1-devel-ubuntu22.04\n";
+    let found = symbols(text, Lang::Dockerfile);
+    assert!(
+        found.iter().any(|s| s.starts_with("nvidia/cuda:12.4.1")),
+        "{found:?}"
+    );
+}

@@ -5,6 +5,13 @@
 use cuda_audit::lang::Lang;
 
 libfuzzer_sys::fuzz_target!(|data: &[u8]| {
-    let (lang, name) = cuda_audit_fuzz::pick(data, &[(Lang::Bazel, "BUILD"), (Lang::Bazel, "WORKSPACE"), (Lang::Bazel, "defs.bzl")]);
+    let (lang, name) = cuda_audit_fuzz::pick(
+        data,
+        &[
+            (Lang::Bazel, "BUILD"),
+            (Lang::Bazel, "WORKSPACE"),
+            (Lang::Bazel, "defs.bzl"),
+        ],
+    );
     cuda_audit_fuzz::scan(data, lang, name);
 });

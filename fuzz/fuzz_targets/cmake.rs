@@ -5,6 +5,9 @@
 use cuda_audit::lang::Lang;
 
 libfuzzer_sys::fuzz_target!(|data: &[u8]| {
-    let (lang, name) = cuda_audit_fuzz::pick(data, &[(Lang::Cmake, "CMakeLists.txt"), (Lang::Cmake, "cuda.cmake")]);
+    let (lang, name) = cuda_audit_fuzz::pick(
+        data,
+        &[(Lang::Cmake, "CMakeLists.txt"), (Lang::Cmake, "cuda.cmake")],
+    );
     cuda_audit_fuzz::scan(data, lang, name);
 });

@@ -13,7 +13,10 @@ fn exercise(config: &Config) {
         cuda_audit::score::explain(weights);
         for points in [0, 1, weights.scale, u64::MAX] {
             let score = weights.score(points);
-            assert!((0.0..=100.0).contains(&score), "{weights:?} {points} → {score}");
+            assert!(
+                (0.0..=100.0).contains(&score),
+                "{weights:?} {points} → {score}"
+            );
         }
     }
 }

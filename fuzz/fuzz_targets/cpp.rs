@@ -5,6 +5,13 @@
 use cuda_audit::lang::Lang;
 
 libfuzzer_sys::fuzz_target!(|data: &[u8]| {
-    let (lang, name) = cuda_audit_fuzz::pick(data, &[(Lang::Cuda, "snippet.cu"), (Lang::Cpp, "snippet.cpp"), (Lang::C, "snippet.c")]);
+    let (lang, name) = cuda_audit_fuzz::pick(
+        data,
+        &[
+            (Lang::Cuda, "snippet.cu"),
+            (Lang::Cpp, "snippet.cpp"),
+            (Lang::C, "snippet.c"),
+        ],
+    );
     cuda_audit_fuzz::scan(data, lang, name);
 });

@@ -5,6 +5,12 @@
 use cuda_audit::lang::Lang;
 
 libfuzzer_sys::fuzz_target!(|data: &[u8]| {
-    let (lang, name) = cuda_audit_fuzz::pick(data, &[(Lang::Dockerfile, "Dockerfile"), (Lang::Dockerfile, "Containerfile.cuda")]);
+    let (lang, name) = cuda_audit_fuzz::pick(
+        data,
+        &[
+            (Lang::Dockerfile, "Dockerfile"),
+            (Lang::Dockerfile, "Containerfile.cuda"),
+        ],
+    );
     cuda_audit_fuzz::scan(data, lang, name);
 });

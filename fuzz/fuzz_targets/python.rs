@@ -5,6 +5,13 @@
 use cuda_audit::lang::Lang;
 
 libfuzzer_sys::fuzz_target!(|data: &[u8]| {
-    let (lang, name) = cuda_audit_fuzz::pick(data, &[(Lang::Python, "snippet.py"), (Lang::Python, "setup.py"), (Lang::Python, "snippet.pyi")]);
+    let (lang, name) = cuda_audit_fuzz::pick(
+        data,
+        &[
+            (Lang::Python, "snippet.py"),
+            (Lang::Python, "setup.py"),
+            (Lang::Python, "snippet.pyi"),
+        ],
+    );
     cuda_audit_fuzz::scan(data, lang, name);
 });

@@ -31,7 +31,10 @@ libfuzzer_sys::fuzz_target!(|data: &[u8]| {
 
     let baseline = Baseline::from_findings(&audit.findings);
     let (states, stale) = baseline.compare(&audit.findings);
-    assert!(states.iter().all(|&s| s == BaselineState::Unchanged), "{states:?}");
+    assert!(
+        states.iter().all(|&s| s == BaselineState::Unchanged),
+        "{states:?}"
+    );
     assert!(stale.is_empty(), "{stale:?}");
     let bytes = baseline.to_bytes();
     let again = Baseline::parse("baseline.json", std::str::from_utf8(&bytes).unwrap()).unwrap();

@@ -6,12 +6,13 @@
 use cuda_audit::lang::Lang;
 use cuda_audit::rule::RuleSet;
 use cuda_audit_fuzz::{FILES, render_error, scan_with};
+use std::sync::Arc;
 
 libfuzzer_sys::fuzz_target!(|data: &[u8]| {
     // The loader reads files with `read_to_string`: invalid UTF-8 never reaches the parser.
     let text = String::from_utf8_lossy(data);
     let rules = match RuleSet::from_text("fuzz-rules.toml", &text) {
-        Ok(rules) => rules,
+        Ok(rules) => Arc::new(rules),
         Err(e) => {
             render_error(&e);
             return;
@@ -26,7 +27,7 @@ libfuzzer_sys::fuzz_target!(|data: &[u8]| {
         let name = FILES
             .iter()
             .find(|(l, _)| *l == lang)
-            .map_or(lang.sample_file_name(), |(_, n)| n);
+            .map_or(lang.sample_file_name(), |&(_, n)| n);
         for snippet in examples
             .should_match
             .iter()

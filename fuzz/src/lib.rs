@@ -15,7 +15,7 @@ use cuda_audit::source::decode;
 use serde_json::Value;
 use std::borrow::Cow;
 use std::path::Path;
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock, mpsc};
 
 /// The stack size of the scanner's analysis threads (`ANALYSIS_STACK` in src/scan.rs): inputs are
 /// analysed with the stack they would have in a real scan.
@@ -43,21 +43,40 @@ pub fn pick<T: Copy>(data: &[u8], options: &[T]) -> T {
     options[data.len() % options.len()]
 }
 
-/// Runs `f` on a thread with the scanner's stack size. A panic aborts the process (libFuzzer's
-/// panic hook), which is what reports it as a crash.
-pub fn on_scanner_stack<T: Send>(f: impl FnOnce() -> T + Send) -> T {
-    std::thread::scope(|scope| {
+type Job = Box<dyn FnOnce() + Send>;
+
+/// Runs `f` on a thread with the scanner's stack size: one long-lived thread, as the scanner's
+/// analysis threads are (a thread per input would cost more than most inputs). A panic aborts the
+/// process (libFuzzer's panic hook), which is what reports it as a crash.
+pub fn on_scanner_stack<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> T {
+    static WORKER: OnceLock<Mutex<mpsc::Sender<Job>>> = OnceLock::new();
+    let worker = WORKER.get_or_init(|| {
+        let (sender, receiver) = mpsc::channel::<Job>();
         std::thread::Builder::new()
             .name("fuzz-scan".into())
             .stack_size(STACK)
-            .spawn_scoped(scope, f)
-            .expect("the fuzz thread starts")
-            .join()
-            .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
-    })
+            .spawn(move || {
+                for job in receiver {
+                    job();
+                }
+            })
+            .expect("the fuzz thread starts");
+        Mutex::new(sender)
+    });
+    let (done, result) = mpsc::sync_channel(1);
+    let job: Job = Box::new(move || {
+        let _ = done.send(f());
+    });
+    worker
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .send(job)
+        .expect("the fuzz thread is alive");
+    result.recv().expect("the fuzz thread answers")
 }
 
-/// The front ends, kept across inputs as a scan thread keeps them across files.
+/// The front ends, kept across inputs as a scan thread keeps them across files (only the worker
+/// thread uses them).
 fn with_front_ends<T>(f: impl FnOnce(&mut FrontEnds) -> T) -> T {
     static FRONT_ENDS: Mutex<Option<FrontEnds>> = Mutex::new(None);
     let mut guard = FRONT_ENDS.lock().unwrap_or_else(|e| e.into_inner());
@@ -66,16 +85,20 @@ fn with_front_ends<T>(f: impl FnOnce(&mut FrontEnds) -> T) -> T {
 
 /// Scans `text` as the file `name` (its name picks notebook mode, a Dockerfile, a recipe...) of
 /// language `lang` with `rules`, and checks every finding's invariants.
-pub fn scan_with(rules: &RuleSet, text: &str, lang: Lang, name: &str) -> ScannedText {
-    let scanned = on_scanner_stack(|| {
-        with_front_ends(|fe| scan_text(fe, rules, name, Path::new(name), text, lang))
-    });
+pub fn scan_with(rules: &Arc<RuleSet>, text: &str, lang: Lang, name: &'static str) -> ScannedText {
+    let scanned = {
+        let rules = Arc::clone(rules);
+        let text = text.to_string();
+        on_scanner_stack(move || {
+            with_front_ends(|fe| scan_text(fe, &rules, name, Path::new(name), &text, lang))
+        })
+    };
     check_findings(rules, &scanned.findings, text, name);
     scanned
 }
 
 /// Scans the bytes `data` as the file `name` of language `lang` with the built-in rules.
-pub fn scan(data: &[u8], lang: Lang, name: &str) -> Vec<Finding> {
+pub fn scan(data: &[u8], lang: Lang, name: &'static str) -> Vec<Finding> {
     let text = text_of(data);
     scan_with(rules(), &text, lang, name).findings
 }
@@ -90,8 +113,14 @@ pub fn check_findings(rules: &RuleSet, findings: &[Finding], text: &str, name: &
     for f in findings {
         assert_eq!(f.path, name, "{f:?}");
         assert!(rules.find_rule(&f.rule_id).is_some(), "unknown rule: {f:?}");
-        assert!(f.start.line >= 1 && f.start.column >= 1 && f.start.column_utf16 >= 1, "{f:?}");
-        assert!(f.end.line >= 1 && f.end.column >= 1 && f.end.column_utf16 >= 1, "{f:?}");
+        assert!(
+            f.start.line >= 1 && f.start.column >= 1 && f.start.column_utf16 >= 1,
+            "{f:?}"
+        );
+        assert!(
+            f.end.line >= 1 && f.end.column >= 1 && f.end.column_utf16 >= 1,
+            "{f:?}"
+        );
         assert!(f.end.line <= lines, "line past the end of the text: {f:?}");
         assert!(
             (f.start.line, f.start.column) <= (f.end.line, f.end.column),
@@ -119,10 +148,9 @@ pub fn render_error(error: &cuda_audit::Error) -> String {
 fn sarif_validator() -> &'static jsonschema::Validator {
     static VALIDATOR: OnceLock<jsonschema::Validator> = OnceLock::new();
     VALIDATOR.get_or_init(|| {
-        let schema: Value = serde_json::from_str(include_str!(
-            "../../tests/data/sarif-schema-2.1.0.json"
-        ))
-        .expect("the SARIF schema is JSON");
+        let schema: Value =
+            serde_json::from_str(include_str!("../../tests/data/sarif-schema-2.1.0.json"))
+                .expect("the SARIF schema is JSON");
         jsonschema::options()
             .with_draft(jsonschema::Draft::Draft4)
             .should_validate_formats(true)
@@ -136,11 +164,17 @@ fn sarif_validator() -> &'static jsonschema::Validator {
 pub fn check_reports(audit: &Audit) {
     let json = render(Format::Json, audit);
     if let Err(e) = serde_json::from_slice::<Value>(&json) {
-        panic!("the JSON report does not parse: {e}\n{}", String::from_utf8_lossy(&json));
+        panic!(
+            "the JSON report does not parse: {e}\n{}",
+            String::from_utf8_lossy(&json)
+        );
     }
     let sarif = render(Format::Sarif, audit);
     let sarif: Value = serde_json::from_slice(&sarif).unwrap_or_else(|e| {
-        panic!("the SARIF report does not parse: {e}\n{}", String::from_utf8_lossy(&sarif))
+        panic!(
+            "the SARIF report does not parse: {e}\n{}",
+            String::from_utf8_lossy(&sarif)
+        )
     });
     let errors: Vec<String> = sarif_validator()
         .iter_errors(&sarif)

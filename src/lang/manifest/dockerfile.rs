@@ -299,13 +299,15 @@ fn exec_form(src: &str, base: usize, out: &mut Out) {
             i += 1;
             while i < b.len() && b[i] != b'"' {
                 if b[i] == b'\\' && i + 1 < b.len() {
+                    // The escaped character may take several bytes.
+                    let n = src[i + 1..].chars().next().map_or(1, char::len_utf8);
                     let ch = match b[i + 1] {
                         b'n' => "\n",
                         b't' => "\t",
-                        _ => &src[i + 1..i + 2],
+                        _ => &src[i + 1..i + 1 + n],
                     };
                     m.push_at(ch, base + i);
-                    i += 2;
+                    i += 1 + n;
                 } else {
                     let n = src[i..].chars().next().map_or(1, char::len_utf8);
                     m.push_str(&src[i..i + n], base + i);
