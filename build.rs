@@ -23,8 +23,111 @@ fn main() {
         ));
     }
     out.push_str("];\n");
-    let dest = PathBuf::from(std::env::var("OUT_DIR").unwrap()).join("builtin_rules.rs");
-    std::fs::write(dest, out).unwrap();
+    let out_dir = PathBuf::from(std::env::var("OUT_DIR").unwrap());
+    std::fs::write(out_dir.join("builtin_rules.rs"), out).unwrap();
+    // The same files parsed now, so that start-up does not parse TOML (src/rule/compiled.rs).
+    std::fs::write(out_dir.join("builtin_rules.bin"), compiled::encode(&files)).unwrap();
+}
+
+/// A schema-free binary form of parsed TOML documents, with every key's and value's span: the
+/// rule loader deserialises `RawRuleFile`s from it exactly as from the TOML text. Layout
+/// (integers little-endian): per file `value`; a value is `start:u32 end:u32 tag:u8 payload`
+/// with tag 0 string (`len:u32` bytes), 1 integer (`i64`), 2 float (`f64`), 3 boolean (`u8`),
+/// 4 array (`n:u32 bytes:u32` then n values), 5 table (`n:u32 bytes:u32` then n × (`start:u32
+/// end:u32` key string, value)), `bytes` being the length of what follows it.
+/// A file that cannot be encoded (a TOML error, a datetime) is written as tag 255: the loader
+/// then parses its text.
+mod compiled {
+    use toml::Spanned;
+    use toml::de::{DeTable, DeValue};
+
+    pub fn encode(files: &[std::path::PathBuf]) -> Vec<u8> {
+        let mut out = Vec::new();
+        for path in files {
+            let text = std::fs::read_to_string(path).unwrap();
+            let mut buf = Vec::new();
+            match DeTable::parse(&text) {
+                Ok(table) => {
+                    let span = table.span();
+                    let value = Spanned::new(span, DeValue::Table(table.into_inner()));
+                    if value_into(&value, &mut buf).is_err() {
+                        buf.clear();
+                    }
+                }
+                Err(_) => buf.clear(),
+            }
+            if buf.is_empty() {
+                buf.extend_from_slice(&[0, 0, 0, 0, 0, 0, 0, 0, 255]);
+            }
+            out.extend_from_slice(&buf);
+        }
+        out
+    }
+
+    fn u32_into(n: usize, out: &mut Vec<u8>) {
+        out.extend_from_slice(&u32::try_from(n).unwrap().to_le_bytes());
+    }
+
+    /// Writes at `at` the length of what follows the 4 bytes there.
+    fn patch_len(out: &mut [u8], at: usize) {
+        let len = u32::try_from(out.len() - at - 4).unwrap().to_le_bytes();
+        out[at..at + 4].copy_from_slice(&len);
+    }
+
+    fn str_into(s: &str, out: &mut Vec<u8>) {
+        u32_into(s.len(), out);
+        out.extend_from_slice(s.as_bytes());
+    }
+
+    fn value_into(value: &Spanned<DeValue<'_>>, out: &mut Vec<u8>) -> Result<(), ()> {
+        let span = value.span();
+        u32_into(span.start, out);
+        u32_into(span.end, out);
+        match value.get_ref() {
+            DeValue::String(s) => {
+                out.push(0);
+                str_into(s, out);
+            }
+            DeValue::Integer(i) => {
+                out.push(1);
+                let digits = i.as_str().replace('_', "");
+                let n = i64::from_str_radix(&digits, i.radix()).map_err(|_| ())?;
+                out.extend_from_slice(&n.to_le_bytes());
+            }
+            DeValue::Float(f) => {
+                out.push(2);
+                let x: f64 = f.as_str().replace('_', "").parse().map_err(|_| ())?;
+                out.extend_from_slice(&x.to_le_bytes());
+            }
+            DeValue::Boolean(b) => out.extend_from_slice(&[3, u8::from(*b)]),
+            DeValue::Datetime(_) => return Err(()),
+            DeValue::Array(items) => {
+                out.push(4);
+                u32_into(items.len(), out);
+                let at = out.len();
+                u32_into(0, out);
+                for item in items.iter() {
+                    value_into(item, out)?;
+                }
+                patch_len(out, at);
+            }
+            DeValue::Table(table) => {
+                out.push(5);
+                u32_into(table.len(), out);
+                let at = out.len();
+                u32_into(0, out);
+                for (key, item) in table.iter() {
+                    let span = key.span();
+                    u32_into(span.start, out);
+                    u32_into(span.end, out);
+                    str_into(key.get_ref(), out);
+                    value_into(item, out)?;
+                }
+                patch_len(out, at);
+            }
+        }
+        Ok(())
+    }
 }
 
 fn collect(dir: &Path, out: &mut Vec<PathBuf>) {

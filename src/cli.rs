@@ -392,25 +392,28 @@ fn run_scan(args: ScanArgs) -> Result<ExitStatus> {
                 && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
         }
     };
-    let mut bytes = Vec::new();
-    let rendered = if format == Format::Text && args.quiet {
-        report::text::TextReporter { color }.write_findings(&audit, &mut bytes)
-    } else {
-        report::reporter(format, color).write(&audit, &mut bytes)
-    };
-    rendered.map_err(|e| Error::io("cannot render the report", e))?;
     progress.finish();
-    emit(args.output.as_deref(), &bytes)?;
+    // Streamed to its destination: a report of a large tree can be hundreds of megabytes.
+    emit(args.output.as_deref(), |out| {
+        if format == Format::Text && args.quiet {
+            report::text::TextReporter { color }.write_findings(&audit, out)
+        } else {
+            report::reporter(format, color).write(&audit, out)
+        }
+    })?;
     Ok(crate::gate::exit_status(&audit, &policy))
 }
 
 /// Writes a report to a file (atomically) or to standard output (a closed pipe is not an error).
-fn emit(output: Option<&Path>, bytes: &[u8]) -> Result<()> {
+fn emit(
+    output: Option<&Path>,
+    write: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
+) -> Result<()> {
     match output {
-        Some(path) => write_atomically(path, bytes),
+        Some(path) => write_atomically_with(path, write),
         None => {
-            let mut stdout = std::io::stdout().lock();
-            match stdout.write_all(bytes).and_then(|_| stdout.flush()) {
+            let mut stdout = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
+            match write(&mut stdout).and_then(|_| stdout.flush()) {
                 Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
                     Err(Error::io("cannot write to standard output", e))
                 }
@@ -536,6 +539,27 @@ fn set_permissions(
 /// Writes `bytes` to a temporary file next to `path`, then renames it over `path`, so readers
 /// never see a half-written report.
 pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
+    write_atomically_with(path, |out| out.write_all(bytes))
+}
+
+/// Like [`write_atomically`], with the contents streamed by `write` (a large report need not be
+/// held in memory). An existing special file (`-o /dev/null`, a FIFO) is written to as it is:
+/// renaming over it would replace the device with a regular file.
+pub fn write_atomically_with(
+    path: &Path,
+    write: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
+) -> Result<()> {
+    let write_error = |e| Error::io(format!("cannot write {}", path.display()), e);
+    if std::fs::metadata(path).is_ok_and(|m| !m.is_file() && !m.is_dir()) {
+        let file = std::fs::OpenOptions::new()
+            .write(true)
+            .open(path)
+            .map_err(write_error)?;
+        let mut out = std::io::BufWriter::with_capacity(1 << 16, file);
+        return write(&mut out)
+            .and_then(|_| out.flush())
+            .map_err(write_error);
+    }
     let dir = match path.parent() {
         Some(d) if !d.as_os_str().is_empty() => d,
         _ => Path::new("."),
@@ -546,16 +570,18 @@ pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
             e,
         )
     })?;
-    tmp.write_all(bytes)
-        .and_then(|_| tmp.as_file().sync_all())
-        .map_err(|e| Error::io(format!("cannot write {}", path.display()), e))?;
+    {
+        let mut out = std::io::BufWriter::with_capacity(1 << 16, tmp.as_file_mut());
+        write(&mut out)
+            .and_then(|_| out.flush())
+            .map_err(write_error)?;
+    }
+    tmp.as_file().sync_all().map_err(write_error)?;
     // A temporary file is private (0600); a report or baseline is meant to be shared. Keep the
     // permissions of the file being replaced, or use the usual 0644.
     let permissions = std::fs::metadata(path).map(|m| m.permissions()).ok();
-    set_permissions(tmp.as_file(), permissions)
-        .map_err(|e| Error::io(format!("cannot write {}", path.display()), e))?;
-    tmp.persist(path)
-        .map_err(|e| Error::io(format!("cannot write {}", path.display()), e.error))?;
+    set_permissions(tmp.as_file(), permissions).map_err(write_error)?;
+    tmp.persist(path).map_err(|e| write_error(e.error))?;
     Ok(())
 }
 
@@ -622,4 +648,29 @@ fn run_explain(args: ExplainArgs) -> Result<ExitStatus> {
         .write_all(text.as_bytes())
         .map_err(|e| Error::io("cannot write to standard output", e))?;
     Ok(ExitStatus::Clean)
+}
+
+#[cfg(all(test, unix))]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_special_file_is_written_to_not_replaced() {
+        // `-o /dev/null` as root used to rename a temporary file over the device.
+        use std::os::unix::fs::FileTypeExt;
+        let dir = tempfile::tempdir().unwrap();
+        let fifo = dir.path().join("pipe");
+        let made = std::process::Command::new("mkfifo").arg(&fifo).status();
+        if !made.is_ok_and(|s| s.success()) {
+            return; // no mkfifo here
+        }
+        let reader = {
+            let fifo = fifo.clone();
+            std::thread::spawn(move || std::fs::read(fifo).unwrap())
+        };
+        write_atomically_with(&fifo, |out| out.write_all(b"report")).unwrap();
+        assert_eq!(reader.join().unwrap(), b"report");
+        let kind = std::fs::symlink_metadata(&fifo).unwrap().file_type();
+        assert!(kind.is_fifo());
+    }
 }

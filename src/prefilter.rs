@@ -54,10 +54,38 @@ pub struct Prefilter {
     c_family: Option<Needles>,
 }
 
+/// A needle and where in the text it counts.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+struct Bounds {
+    /// Only where a token may start ([`token_may_start`]).
+    start: bool,
+    /// Only where a token may end (no ASCII identifier character follows).
+    end: bool,
+}
+
+impl Bounds {
+    const NONE: Bounds = Bounds {
+        start: false,
+        end: false,
+    };
+    const TOKEN: Bounds = Bounds {
+        start: true,
+        end: true,
+    };
+
+    /// The weaker of two requirements (a needle listed twice counts where either would).
+    fn meet(self, other: Bounds) -> Bounds {
+        Bounds {
+            start: self.start && other.start,
+            end: self.end && other.end,
+        }
+    }
+}
+
 #[derive(Debug)]
 struct Needles {
     automaton: AhoCorasick,
-    count: usize,
+    bounds: Vec<Bounds>,
 }
 
 impl Prefilter {
@@ -71,14 +99,9 @@ impl Prefilter {
     /// Whether a file of `lang` may yield a finding: `false` only when it provably cannot.
     pub fn may_match(&self, lang: Lang, text: &str) -> bool {
         match self.needles(lang) {
-            Some(n) => n.automaton.is_match(text),
+            Some(n) => n.find(text).is_some(),
             None => true,
         }
-    }
-
-    pub fn debug_first(&self, lang: Lang, text: &str) -> Option<String> {
-        let n = self.needles(lang)?;
-        n.automaton.find(text).map(|m| text[m.range()].to_string())
     }
 
     /// Whether the prefilter may rule out files of `lang` at all.
@@ -86,15 +109,15 @@ impl Prefilter {
         self.needles(lang).is_some()
     }
 
-    /// Whether any text containing `s` contains a needle of `lang` (so a file ruled out cannot
-    /// contain `s`).
-    pub fn implied_by(&self, lang: Lang, s: &str) -> bool {
-        self.needles(lang).is_some_and(|n| n.automaton.is_match(s))
+    /// Whether a file of `lang` holding `name` as a token (a definition) holds a needle, so a
+    /// file the prefilter ruled out cannot define `name`.
+    pub fn implied_by(&self, lang: Lang, name: &str) -> bool {
+        self.needles(lang).is_some_and(|n| n.find(name).is_some())
     }
 
     /// How many needles the C-family automaton holds (after minimisation).
     pub fn c_family_needles(&self) -> Option<usize> {
-        self.c_family.as_ref().map(|n| n.count)
+        self.c_family.as_ref().map(|n| n.bounds.len())
     }
 
     fn needles(&self, lang: Lang) -> Option<&Needles> {
@@ -107,17 +130,70 @@ impl Prefilter {
 }
 
 impl Needles {
-    fn build(needles: &BTreeSet<String>) -> Needles {
+    fn build(needles: &BTreeMap<String, Bounds>) -> Needles {
         let minimal = minimise(needles);
         let automaton = AhoCorasick::builder()
             .match_kind(MatchKind::Standard)
-            .build(&minimal)
+            .build(minimal.iter().map(|(n, _)| n))
             .expect("a few thousand short needles fit an automaton");
         Needles {
             automaton,
-            count: minimal.len(),
+            bounds: minimal.into_iter().map(|(_, b)| b).collect(),
         }
     }
+
+    /// The first needle occurrence that counts.
+    fn find(&self, text: &str) -> Option<std::ops::Range<usize>> {
+        let bytes = text.as_bytes();
+        self.automaton
+            .find_overlapping_iter(text)
+            .find(|m| {
+                let b = self.bounds[m.pattern().as_usize()];
+                (!b.start || token_may_start(bytes, m.start()))
+                    && (!b.end || !bytes.get(m.end()).is_some_and(|&c| is_ident_byte(c)))
+            })
+            .map(|m| m.range())
+    }
+}
+
+fn is_ident_byte(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b == b'_'
+}
+
+/// Whether a C/C++ token (of tree-sitter-cuda, or of the macro-body tokenizer) may start at byte
+/// `p`: `false` only when `p` is provably inside an identifier or keyword.
+///
+/// Identifier and keyword tokens are maximal runs of identifier characters, so a token starts
+/// after an ASCII identifier character only when the token before ends there without being an
+/// identifier: a number literal (`1cudaX`, `0x1.fp3cudaX`, `1'000u`, whose characters include
+/// digits, `.`, `'` and signs) or a preprocessor directive (`#ifdefX`). So `p` is inside an
+/// identifier when the maximal run of ASCII identifier characters before it starts with a letter
+/// or `_` that follows none of `.`, `'`, `+`, `-` and no `#` (blanks allowed between). Anything
+/// else (a byte ≥ 0x80, `$`, `\\`, a quote) counts as a possible token start.
+fn token_may_start(bytes: &[u8], p: usize) -> bool {
+    /// Longer runs are not worth walking back over: count them as a possible start.
+    const MAX_RUN: usize = 256;
+    if p == 0 || !is_ident_byte(bytes[p - 1]) {
+        return true;
+    }
+    let mut q = p;
+    while q > 0 && is_ident_byte(bytes[q - 1]) {
+        q -= 1;
+        if p - q > MAX_RUN {
+            return true;
+        }
+    }
+    if bytes[q].is_ascii_digit() {
+        return true;
+    }
+    if q > 0 && matches!(bytes[q - 1], b'.' | b'\'' | b'+' | b'-') {
+        return true;
+    }
+    let mut r = q;
+    while r > 0 && matches!(bytes[r - 1], b' ' | b'\t') {
+        r -= 1;
+    }
+    r > 0 && bytes[r - 1] == b'#'
 }
 
 /// What makes a file the prefilter ruled out matter after all: see [`late_needles`].
@@ -198,9 +274,6 @@ pub fn late_needles<'a>(
         needles.extend(reached.into_iter().map(String::from));
     }
     needles.retain(|n| !n.is_empty());
-    if std::env::var_os("CA_DEBUG").is_some() {
-        eprintln!("late needles: {needles:?}");
-    }
     if needles.is_empty() {
         return None;
     }
@@ -215,32 +288,47 @@ fn file_name(path: &str) -> &str {
 }
 
 /// The needles of the C-family rules, or `None` if some matcher has none.
-fn c_family_needles(rules: &RuleSet) -> Option<BTreeSet<String>> {
+fn c_family_needles(rules: &RuleSet) -> Option<BTreeMap<String, Bounds>> {
     let texts = rules.matcher_texts(&Lang::C_FAMILY);
-    let mut out = BTreeSet::new();
-    for name in &texts.names {
-        out.insert(longest_segment(name, "::")?.to_string());
+    let mut out: BTreeMap<String, Bounds> = BTreeMap::new();
+    let mut add = |needle: String, bounds: Bounds| {
+        let b = out.entry(needle).or_insert(bounds);
+        *b = b.meet(bounds);
+    };
+    // A name or namespace is matched as whole tokens (`::`-separated): its longest segment is one.
+    let segment = |path: &str| -> Option<(String, Bounds)> {
+        let seg = path.split("::").max_by_key(|seg| seg.len())?;
+        if seg.is_empty() {
+            return None;
+        }
+        let bounds = if crate::rule::load::is_identifier(seg) {
+            Bounds::TOKEN
+        } else {
+            Bounds::NONE
+        };
+        Some((seg.to_string(), bounds))
+    };
+    for name in texts.names.iter().chain(&texts.namespaces) {
+        let (n, b) = segment(name)?;
+        add(n, b);
     }
+    // Patterns are matched against whole tokens; include globs against an include's path, which
+    // is a token too or sits between `<>` or quotes (so it starts and ends where a token may).
     for glob in texts.patterns.iter().chain(&texts.includes) {
-        out.extend(glob_needles(glob)?);
-    }
-    for ns in &texts.namespaces {
-        out.insert(longest_segment(ns, "::")?.to_string());
+        for (n, b) in glob_needles(glob)? {
+            add(n, b);
+        }
     }
     if texts.launch {
-        out.insert("<<<".to_string());
+        add("<<<".to_string(), Bounds::NONE);
     }
     if texts.inline_asm {
-        out.insert("asm".to_string());
+        // The keywords of inline assembly in the grammar and in the macro-body tokenizer.
+        for kw in ["asm", "__asm", "__asm__"] {
+            add(kw.to_string(), Bounds::TOKEN);
+        }
     }
     Some(out)
-}
-
-/// The longest `sep`-separated segment of `s`; `None` if it is empty.
-fn longest_segment<'a>(s: &'a str, sep: &str) -> Option<&'a str> {
-    s.split(sep)
-        .max_by_key(|seg| seg.len())
-        .filter(|seg| !seg.is_empty())
 }
 
 /// One piece of a glob, as far as needles are concerned.
@@ -369,17 +457,25 @@ fn class_members(body: &[char]) -> Option<Vec<char>> {
 /// Texts one of which every string a glob (globset syntax) matches contains: the glob's most
 /// selective literal run, or a run followed (or preceded) by a small character class expanded
 /// (`cu[A-Z]*` → `cuA` … `cuZ`, far more selective than `cu`). `None` if the glob has no literal.
+/// Each needle comes with where it sits in a match: at its start when its first piece is the
+/// glob's first, at its end when its last piece is the glob's last.
 ///
-/// A `/` next to a `*` is dropped from its run, because `**/x` also matches `x`.
-pub fn glob_needles(glob: &str) -> Option<Vec<String>> {
+/// A `/` after a `*` is dropped from its run, because `**/x` also matches `x`.
+fn glob_needles(glob: &str) -> Option<Vec<(String, Bounds)>> {
     let pieces = pieces(glob);
     let star = |i: Option<usize>| i.and_then(|i| pieces.get(i)) == Some(&Piece::Star);
-    let mut best: Option<Vec<String>> = None;
-    let mut consider = |option: Vec<String>| {
-        if option.is_empty() || option.iter().any(String::is_empty) {
+    let last = pieces.len().saturating_sub(1);
+    let mut best: Option<Vec<(String, Bounds)>> = None;
+    let mut consider = |texts: Vec<String>, first: usize, end: usize| {
+        if texts.is_empty() || texts.iter().any(String::is_empty) {
             return;
         }
-        let shortest = |o: &Vec<String>| o.iter().map(String::len).min().unwrap_or(0);
+        let bounds = Bounds {
+            start: first == 0,
+            end: end == last,
+        };
+        let option: Vec<(String, Bounds)> = texts.into_iter().map(|t| (t, bounds)).collect();
+        let shortest = |o: &Vec<(String, Bounds)>| o.iter().map(|(t, _)| t.len()).min();
         if best.as_ref().is_none_or(|b| {
             (shortest(&option), std::cmp::Reverse(option.len()))
                 > (shortest(b), std::cmp::Reverse(b.len()))
@@ -390,46 +486,56 @@ pub fn glob_needles(glob: &str) -> Option<Vec<String>> {
     for (i, piece) in pieces.iter().enumerate() {
         let Piece::Literal(run) = piece else { continue };
         let mut run = run.as_str();
-        if star(i.checked_sub(1)) {
+        // `**/x` also matches `x`; `x/**` does not match `x`.
+        let trimmed_start = star(i.checked_sub(1)) && run.starts_with('/');
+        if trimmed_start {
             run = run.trim_start_matches('/');
         }
-        if star(Some(i + 1)) {
-            run = run.trim_end_matches('/');
-        }
-        consider(vec![run.to_string()]);
+        consider(vec![run.to_string()], i, i);
         if let Some(Piece::Class(members)) = pieces.get(i + 1) {
-            if !star(i.checked_sub(1)) || !run.is_empty() {
-                consider(members.iter().map(|c| format!("{run}{c}")).collect());
+            if !trimmed_start {
+                consider(
+                    members.iter().map(|c| format!("{run}{c}")).collect(),
+                    i,
+                    i + 1,
+                );
             }
         }
         if let Some(Piece::Class(members)) = i.checked_sub(1).map(|j| &pieces[j]) {
-            if !star(Some(i + 1)) || !run.is_empty() {
-                consider(members.iter().map(|c| format!("{c}{run}")).collect());
-            }
+            consider(
+                members.iter().map(|c| format!("{c}{run}")).collect(),
+                i - 1,
+                i,
+            );
         }
     }
     best
 }
 
-/// Drops every needle that contains another one: a text containing it contains the other, so the
-/// set matches the same texts.
-fn minimise(needles: &BTreeSet<String>) -> Vec<String> {
-    let all: Vec<&String> = needles.iter().collect();
+/// Drops every needle that another makes redundant: one occurring inside it, where its own
+/// bounds are implied by the other's (at the start if it must be at a token start, at the end if
+/// at a token end). A text in which the dropped needle counts has the other counting too.
+fn minimise(needles: &BTreeMap<String, Bounds>) -> Vec<(String, Bounds)> {
+    let all: Vec<(&String, Bounds)> = needles.iter().map(|(n, &b)| (n, b)).collect();
     let Ok(automaton) = AhoCorasick::builder()
         .match_kind(MatchKind::Standard)
         .kind(Some(AhoCorasickKind::NoncontiguousNFA))
-        .build(&all)
+        .build(all.iter().map(|(n, _)| n))
     else {
-        return all.into_iter().cloned().collect();
+        return all.into_iter().map(|(n, b)| (n.clone(), b)).collect();
     };
     all.iter()
         .enumerate()
-        .filter(|&(i, n)| {
-            !automaton
-                .find_overlapping_iter(n.as_str())
-                .any(|m| m.pattern().as_usize() != i)
+        .filter(|&(i, (n, b))| {
+            !automaton.find_overlapping_iter(n.as_str()).any(|m| {
+                let j = m.pattern().as_usize();
+                let other = all[j].1;
+                j != i
+                    && (!other.start || (m.start() == 0 && b.start))
+                    && (!other.end || (m.end() == n.len() && b.end))
+            })
         })
-        .map(|(_, n)| (*n).clone())
+        .map(|(_, (n, b))| ((*n).clone(), *b))
         .collect()
 }
 
@@ -438,7 +544,7 @@ mod tests {
     use super::*;
 
     fn lit(glob: &str) -> Option<Vec<String>> {
-        glob_needles(glob)
+        glob_needles(glob).map(|v| v.into_iter().map(|(n, _)| n).collect())
     }
 
     fn one(s: &str) -> Option<Vec<String>> {
@@ -448,9 +554,9 @@ mod tests {
     #[test]
     fn glob_literals() {
         assert_eq!(lit("cublas*"), one("cublas"));
-        assert_eq!(lit("thrust/**"), one("thrust"));
+        assert_eq!(lit("thrust/**"), one("thrust/"));
         assert_eq!(lit("**/cuda_runtime.h"), one("cuda_runtime.h"));
-        assert_eq!(lit("cuda/std/*"), one("cuda/std"));
+        assert_eq!(lit("cuda/std/*"), one("cuda/std/"));
         assert_eq!(lit("{a,b}xyz"), one("xyz"));
         assert_eq!(lit("[]x]abc").unwrap(), ["]abc", "xabc"]);
         assert_eq!(lit("ab\\*cd"), one("ab"));
@@ -482,7 +588,7 @@ mod tests {
                 .unwrap()
                 .compile_matcher();
             assert!(g.is_match(text), "{glob} {text}");
-            let needles = glob_needles(glob).unwrap();
+            let needles = lit(glob).unwrap();
             assert!(
                 needles.iter().any(|n| text.contains(n.as_str())),
                 "{glob}: none of {needles:?} in {text}"
@@ -492,11 +598,59 @@ mod tests {
 
     #[test]
     fn minimal_needles() {
-        let set: BTreeSet<String> = ["cuda", "cudaMalloc", "xcudax", "asm", "<<<"]
-            .iter()
-            .map(|s| s.to_string())
-            .collect();
-        assert_eq!(minimise(&set), ["<<<", "asm", "cuda"]);
+        let set: BTreeMap<String, Bounds> = [
+            (
+                "cuda",
+                Bounds {
+                    start: true,
+                    end: false,
+                },
+            ),
+            ("cudaMalloc", Bounds::TOKEN),
+            ("xcudax", Bounds::NONE),
+            ("cute", Bounds::TOKEN),
+            ("cuteFoo", Bounds::TOKEN),
+            ("<<<", Bounds::NONE),
+        ]
+        .into_iter()
+        .map(|(n, b)| (n.to_string(), b))
+        .collect();
+        let kept: Vec<String> = minimise(&set).into_iter().map(|(n, _)| n).collect();
+        // `cudaMalloc` needs `cuda` at its start; `xcudax` has it in the middle, not at a token
+        // start; `cuteFoo` does not hold `cute` as a whole token.
+        assert_eq!(kept, ["<<<", "cuda", "cute", "cuteFoo", "xcudax"]);
+    }
+
+    #[test]
+    fn token_starts() {
+        let t = |s: &str, p: usize| token_may_start(s.as_bytes(), p);
+        assert!(t("cudaX", 0));
+        assert!(t(" cudaX", 1));
+        assert!(!t("execute", 2));
+        assert!(!t("GGML_CUDA_X", 5));
+        assert!(t("1cudaX", 1));
+        assert!(t("0x1.fp3cudaX", 7));
+        assert!(t("#ifdefcudaX", 6));
+        assert!(t("#  definecudaX", 9));
+        // A byte >= 0x80 may end a token (`€` is no identifier character).
+        assert!(t("\u{20ac}cudaX", 3));
+        // A universal character name is part of an identifier.
+        assert!(!t("\\u0041cudaX", 6));
+    }
+
+    #[test]
+    fn bounds_count() {
+        let rules = RuleSet::builtin().unwrap();
+        let p = Prefilter::new(&rules);
+        // `cute` is a namespace: as a whole token only.
+        assert!(!p.may_match(Lang::Cpp, "void execute(); int compute;"));
+        assert!(p.may_match(Lang::Cpp, "cute::Tensor t;"));
+        // `CUDA_*` names start a token.
+        assert!(!p.may_match(Lang::Cpp, "int GGML_CUDA_FOO = 1;"));
+        assert!(p.may_match(Lang::Cpp, "int x = CUDA_VERSION;"));
+        assert!(!p.may_match(Lang::Cpp, "int wasm_ok;"));
+        assert!(p.may_match(Lang::Cpp, "__asm__ volatile(\"nop\");"));
+        assert!(p.may_match(Lang::Cpp, "#ifdefcudaFoo\n#endif"));
     }
 
     #[test]

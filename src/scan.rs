@@ -14,7 +14,7 @@ use crate::source::{LineIndex, Undecodable, decode};
 use crate::walk::{self, Entry, SkipReason, WalkOptions};
 use std::collections::{BTreeMap, HashSet};
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 
 /// Everything a scan needs to know.
 #[derive(Clone, Debug)]
@@ -213,9 +213,20 @@ pub fn audit(settings: &Settings) -> Result<Audit> {
         .map(|p| p.canonicalize().unwrap_or_else(|_| absolute(p)))
         .collect();
     let outcomes: Mutex<Vec<Outcome>> = Mutex::new(Vec::new());
+    let defined_sets: Mutex<Vec<HashSet<String>>> = Mutex::new(Vec::new());
     let rules = &settings.rules;
     let targets = RuleSet::targets_or_all(&settings.targets);
-    let prefilter = (!settings.exhaustive).then(|| Prefilter::new(rules));
+    // The prefilter takes a few milliseconds to build: build it beside the scan, and parse every
+    // file until it is ready (a tiny tree is scanned before it would pay off).
+    let prefilter: Arc<OnceLock<Prefilter>> = Arc::new(OnceLock::new());
+    if !settings.exhaustive {
+        let (rules, cell) = (Arc::clone(rules), Arc::clone(&prefilter));
+        let _ = std::thread::Builder::new()
+            .name("cuda-audit-prefilter".into())
+            .spawn(move || {
+                let _ = cell.set(Prefilter::new(&rules));
+            });
+    }
 
     // The walker's threads only classify entries; analysis runs on threads of our own with a
     // large stack, because parsers (syn, serde) recurse on nested input and a stack overflow
@@ -233,20 +244,30 @@ pub fn audit(settings: &Settings) -> Result<Audit> {
                 .stack_size(ANALYSIS_STACK)
                 .spawn_scoped(scope, || {
                     let mut front_ends = FrontEnds::new();
+                    let mut names: HashSet<String> = HashSet::new();
                     loop {
                         let next = receiver
                             .lock()
                             .expect("the queue lock is never poisoned")
                             .recv();
                         let Ok(entry) = next else { break };
-                        let outcome =
-                            analyse(entry, &mut front_ends, settings, &root, prefilter.as_ref());
+                        let mut outcome =
+                            analyse(entry, &mut front_ends, settings, &root, prefilter.get());
+                        // Definitions are only looked up: one set per thread instead of one list
+                        // per file (a large tree defines millions of names, mostly the same).
+                        if let Outcome::Scanned { defined, .. } = &mut outcome {
+                            names.extend(std::mem::take(defined));
+                        }
                         outcomes
                             .lock()
                             .expect("no worker panics while holding the lock")
                             .push(outcome);
                         crate::progress::file_done();
                     }
+                    defined_sets
+                        .lock()
+                        .expect("no worker panics while holding the lock")
+                        .push(names);
                 })
                 .expect("the scan threads start");
         }
@@ -262,13 +283,20 @@ pub fn audit(settings: &Settings) -> Result<Audit> {
     });
     walked.map_err(Error::Usage)?;
     let mut outcomes = outcomes.into_inner().expect("workers are done");
-    if let Some(prefilter) = &prefilter {
+    if let Some(prefilter) = prefilter.get() {
         rescan_deferred(&mut outcomes, prefilter, settings, &root, threads);
     }
 
     let mut report = FileReport::default();
     let mut findings = Vec::new();
-    let mut defined = HashSet::new();
+    let mut sets = defined_sets
+        .into_inner()
+        .expect("workers are done")
+        .into_iter();
+    let mut defined = sets.next().unwrap_or_default();
+    for set in sets {
+        defined.extend(set);
+    }
     let mut suppressed = 0;
     let mut file_ports = std::collections::BTreeMap::new();
     for outcome in outcomes {
@@ -335,6 +363,18 @@ fn rescan_deferred(
     threads: usize,
 ) {
     loop {
+        let deferred = |o: &Outcome| {
+            matches!(
+                o,
+                Outcome::Scanned {
+                    deferred: Some(_),
+                    ..
+                }
+            )
+        };
+        if !outcomes.iter().any(deferred) {
+            return;
+        }
         let late = crate::prefilter::late_needles(
             outcomes.iter().filter_map(|o| match o {
                 Outcome::Scanned {
@@ -355,21 +395,6 @@ fn rescan_deferred(
             prefilter,
             &settings.rules,
         );
-        if std::env::var_os("CA_DEBUG").is_some() {
-            let n = outcomes
-                .iter()
-                .filter(|o| {
-                    matches!(
-                        o,
-                        Outcome::Scanned {
-                            deferred: Some(_),
-                            ..
-                        }
-                    )
-                })
-                .count();
-            eprintln!("deferred: {n}; late: {late:?}");
-        }
         let Some(late) = late else { return };
         let mut again = Vec::new();
         let mut i = 0;
@@ -392,9 +417,6 @@ fn rescan_deferred(
                 }
                 None => i += 1,
             }
-        }
-        if std::env::var_os("CA_DEBUG").is_some() {
-            eprintln!("rescan: {}", again.len());
         }
         if again.is_empty() {
             return;
@@ -493,11 +515,6 @@ fn scan_file(
             includes: Vec::new(),
             deferred: Some(path.to_path_buf()),
         };
-    }
-    if std::env::var_os("CA_DEBUG").is_some() {
-        if let Some(p) = prefilter {
-            eprintln!("PASS {rel} {:?}", p.debug_first(lang, text));
-        }
     }
     let rules = &*settings.rules;
     let mut scanned = scan_text(front_ends, rules, &rel, path, text, lang);

@@ -9,6 +9,7 @@ mod gate;
 mod hardening;
 mod hipify;
 mod manifests;
+mod performance;
 mod ports;
 mod python;
 mod regressions;

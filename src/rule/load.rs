@@ -31,8 +31,14 @@ impl RuleSet {
     /// order). A user file may match a name a built-in rule matches: the user's rule wins.
     pub fn load(user_dirs: &[PathBuf]) -> Result<RuleSet> {
         let mut builder = Builder::default();
+        // Parsed at build time (super::compiled); a file the build could not encode is parsed here.
+        let mut compiled = super::compiled::files();
         for (path, text) in builtin_files() {
-            builder.add_file(&format!("rules/{path}"), text, Origin::Builtin)?;
+            let name = format!("rules/{path}");
+            match compiled.next().flatten() {
+                Some(file) => builder.add_parsed(&name, text, file, Origin::Builtin)?,
+                None => builder.add_file(&name, text, Origin::Builtin)?,
+            }
         }
         for dir in user_dirs {
             for path in user_rule_files(dir)? {
@@ -141,7 +147,6 @@ impl FileCtx<'_> {
 
 impl Builder {
     fn add_file(&mut self, name: &str, text: &str, origin: Origin) -> Result<()> {
-        let ctx = FileCtx { name, text };
         let file: RawRuleFile = toml::from_str(text).map_err(|e| {
             let span = e.span().unwrap_or(0..0);
             Error::from(
@@ -155,6 +160,18 @@ impl Builder {
                 .with_help("see README.md, section \"Rule format\", for the fields a rule takes"),
             )
         })?;
+        self.add_parsed(name, text, file, origin)
+    }
+
+    /// Adds a rule file already parsed from `text`.
+    fn add_parsed(
+        &mut self,
+        name: &str,
+        text: &str,
+        file: RawRuleFile,
+        origin: Origin,
+    ) -> Result<()> {
+        let ctx = FileCtx { name, text };
         if let Some(ports) = &file.existing_ports {
             for glob in &ports.rocm_macros {
                 let compiled = GlobBuilder::new(glob.get_ref()).build().map_err(|e| {

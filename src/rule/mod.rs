@@ -5,6 +5,7 @@
 //! (exact names, name patterns, include globs, namespaces, launches, inline assembly) so that one
 //! lookup per token decides which rule, if any, a token belongs to.
 
+mod compiled;
 pub mod load;
 pub mod raw;
 
