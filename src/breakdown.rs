@@ -10,7 +10,7 @@
 use crate::finding::Finding;
 use crate::portability::{Effort, Target};
 use crate::rule::Category;
-use crate::score::{ScoreWeights, Tally, TargetScore};
+use crate::score::{FastMap, FastSet, ScoreWeights, Tally, TargetScore};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// One group of findings and what porting it would take per target.
@@ -47,10 +47,12 @@ pub struct Breakdown {
 impl Breakdown {
     pub fn of(findings: &[Finding], targets: &[Target], weights: &ScoreWeights) -> Breakdown {
         Breakdown {
-            directories: group(findings, targets, weights, |f| ancestors(&f.path)),
-            files: group(findings, targets, weights, |f| vec![f.path.clone()]),
-            categories: group(findings, targets, weights, |f| vec![f.category]),
-            libraries: group(findings, targets, weights, |f| vec![f.library.clone()]),
+            directories: group(findings, targets, weights, |f, key| {
+                ancestors(&f.path).for_each(&mut *key)
+            }),
+            files: group(findings, targets, weights, |f, key| key(f.path.as_str())),
+            categories: group(findings, targets, weights, |f, key| key(f.category)),
+            libraries: group(findings, targets, weights, |f, key| key(f.library.as_str())),
         }
     }
 }
@@ -76,25 +78,23 @@ pub fn dir_depth(dir: &str) -> usize {
 }
 
 /// The directories containing `path`, from the root down: `src/a/f.cu` → `.`, `src`, `src/a`.
-fn ancestors(path: &str) -> Vec<String> {
-    let mut dirs = vec![".".to_string()];
-    for (i, c) in path.char_indices() {
-        // `./x` and `/x` (paths outside the root are absolute) add no `.` or empty level.
-        if c == '/' && i > 0 && &path[..i] != "." {
-            dirs.push(path[..i].to_string());
-        }
-    }
-    dirs
+fn ancestors(path: &str) -> impl Iterator<Item = &str> {
+    // `./x` and `/x` (paths outside the root are absolute) add no `.` or empty level.
+    let below = path
+        .char_indices()
+        .filter(move |&(i, c)| c == '/' && i > 0 && &path[..i] != ".")
+        .map(move |(i, _)| &path[..i]);
+    std::iter::once(".").chain(below)
 }
 
 /// Something findings can be grouped by and printed as a key.
-trait GroupKey: Ord + Clone {
+trait GroupKey: Ord + Copy + std::hash::Hash {
     fn label(&self) -> String;
 }
 
-impl GroupKey for String {
+impl GroupKey for &str {
     fn label(&self) -> String {
-        self.clone()
+        self.to_string()
     }
 }
 
@@ -104,23 +104,27 @@ impl GroupKey for Category {
     }
 }
 
-fn group<K: GroupKey>(
-    findings: &[Finding],
+/// Groups `findings` under the keys `keys` gives each (a finding may belong to several groups,
+/// e.g. every ancestor directory), sorted by key. Keys borrow from the findings: a large tree has
+/// hundreds of thousands of findings, and an allocation or an ordered insert per finding and key
+/// was most of a report's time.
+fn group<'a, K: GroupKey + 'a>(
+    findings: &'a [Finding],
     targets: &[Target],
     weights: &ScoreWeights,
-    keys: impl Fn(&Finding) -> Vec<K>,
+    keys: impl Fn(&'a Finding, &mut dyn FnMut(K)),
 ) -> Vec<Group> {
     struct Acc<'a> {
         findings: usize,
-        files: BTreeSet<&'a str>,
+        files: FastSet<&'a str>,
         tallies: Vec<Tally<'a>>,
     }
-    let mut groups: BTreeMap<K, Acc> = BTreeMap::new();
+    let mut groups: FastMap<K, Acc> = FastMap::default();
     for f in findings {
-        for key in keys(f) {
+        keys(f, &mut |key| {
             let acc = groups.entry(key).or_insert_with(|| Acc {
                 findings: 0,
-                files: BTreeSet::new(),
+                files: FastSet::default(),
                 tallies: targets.iter().map(|_| Tally::default()).collect(),
             });
             acc.findings += 1;
@@ -128,8 +132,10 @@ fn group<K: GroupKey>(
             for (tally, &t) in acc.tallies.iter_mut().zip(targets) {
                 tally.add(&f.library, &f.symbol, f.effort(t));
             }
-        }
+        });
     }
+    let mut groups: Vec<(K, Acc)> = groups.into_iter().collect();
+    groups.sort_unstable_by_key(|(key, _)| *key);
     groups
         .into_iter()
         .map(|(key, acc)| Group {
@@ -269,6 +275,7 @@ mod tests {
 
     #[test]
     fn directories_roll_up_to_the_root() {
+        let ancestors = |p| ancestors(p).collect::<Vec<_>>();
         assert_eq!(ancestors("src/a/f.cu"), [".", "src", "src/a"]);
         assert_eq!(ancestors("f.cu"), ["."]);
         assert_eq!(ancestors("./f.cu"), ["."]);

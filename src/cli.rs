@@ -136,6 +136,13 @@ pub struct ScanArgs {
     /// (the findings are the same; for checking that, and for timing).
     #[arg(long)]
     pub exhaustive: bool,
+    /// Analyse every file afresh: neither read nor write the result cache.
+    #[arg(long)]
+    pub no_cache: bool,
+    /// Where the result cache lives (default: $CUDA_AUDIT_CACHE_DIR, else
+    /// $XDG_CACHE_HOME/cuda-audit, else ~/.cache/cuda-audit).
+    #[arg(long, value_name = "DIR")]
+    pub cache_dir: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -296,6 +303,15 @@ fn prepare(args: &ScanArgs) -> Result<Prepared> {
     } else {
         args.target.iter().map(|&t| t.into()).collect()
     };
+    // `--exhaustive` is the reference the fast paths are checked against: no cache either.
+    let cache = if args.no_cache || args.exhaustive {
+        None
+    } else {
+        args.cache_dir
+            .clone()
+            .or_else(crate::cache::Cache::default_dir)
+            .map(|dir| crate::cache::Cache::file_for(&dir, &root, &paths))
+    };
     let settings = Settings {
         paths,
         root,
@@ -322,6 +338,7 @@ fn prepare(args: &ScanArgs) -> Result<Prepared> {
         weights: config.score.unwrap_or_default(),
         ignore_existing_ports: args.ignore_existing_ports,
         exhaustive: args.exhaustive,
+        cache,
     };
     Ok(Prepared { settings, config })
 }
@@ -336,7 +353,9 @@ impl ScanArgs {
 const DEFAULT_MAX_FILE_SIZE: u64 = 2 * 1024 * 1024;
 
 fn run_scan(args: ScanArgs) -> Result<ExitStatus> {
+    crate::timings::init();
     let Prepared { settings, config } = prepare(&args)?;
+    crate::timings::phase("rules and config");
     let progress =
         crate::progress::Progress::start(crate::progress::wanted(args.quiet || args.no_progress));
     let mut audit = audit(&settings)?;
@@ -401,6 +420,7 @@ fn run_scan(args: ScanArgs) -> Result<ExitStatus> {
             report::reporter(format, color).write(&audit, out)
         }
     })?;
+    crate::timings::phase("report");
     Ok(crate::gate::exit_status(&audit, &policy))
 }
 

@@ -9,6 +9,7 @@
 
 pub mod baseline;
 pub mod breakdown;
+pub mod cache;
 pub mod cli;
 pub mod compare;
 pub mod config;
@@ -29,6 +30,7 @@ pub mod score;
 pub mod source;
 pub mod summary;
 pub mod suppress;
+pub mod timings;
 pub mod walk;
 
 pub use error::{Error, ExitStatus, Result};

@@ -1,6 +1,7 @@
 //! Running a scan: walk the paths, scan each file on the walker's threads (each thread keeps its
 //! own parser), then put the results in a deterministic order. [`audit`] is the whole pipeline.
 
+use crate::cache::{Cache, Cached};
 use crate::config::RuleFilter;
 use crate::error::{Error, Result};
 use crate::finding::{Finding, Location, assign_fingerprints};
@@ -40,6 +41,8 @@ pub struct Settings {
     /// Parse every file: no byte-level prefilter ([`crate::prefilter`]). The findings are the
     /// same either way; this is the reference the fast path is tested against.
     pub exhaustive: bool,
+    /// The result cache file ([`crate::cache`]); `None` analyses every file afresh.
+    pub cache: Option<PathBuf>,
 }
 
 /// The default cap on findings per file (a minified or generated file can hold thousands).
@@ -60,6 +63,7 @@ impl Settings {
             weights: crate::score::ScoreWeights::default(),
             ignore_existing_ports: false,
             exhaustive: false,
+            cache: None,
         }
     }
 }
@@ -82,6 +86,9 @@ pub struct Audit {
     pub weights: crate::score::ScoreWeights,
     /// What existing portability layers (shims, ROCm branches) cover.
     pub existing_ports: crate::ports::ExistingPortsReport,
+    /// Files whose analysis came from the result cache. Not part of any report, which is the
+    /// same with or without the cache.
+    pub cache_hits: usize,
 }
 
 impl Audit {
@@ -108,6 +115,7 @@ impl Audit {
             diff_base: None,
             weights: crate::score::ScoreWeights::default(),
             existing_ports: crate::ports::ExistingPortsReport::default(),
+            cache_hits: 0,
         }
     }
 }
@@ -154,6 +162,14 @@ enum Outcome {
     Skipped(FileNote),
 }
 
+/// What can spare a file its parse: the prefilter (when ready and not turned off) and the
+/// result cache (when on).
+#[derive(Clone, Copy)]
+struct Shortcuts<'a> {
+    prefilter: Option<&'a Prefilter>,
+    cache: Option<&'a Cache>,
+}
+
 /// Stack size of the analysis threads.
 const ANALYSIS_STACK: usize = 64 * 1024 * 1024;
 
@@ -164,12 +180,12 @@ fn analyse(
     front_ends: &mut FrontEnds,
     settings: &Settings,
     root: &Path,
-    prefilter: Option<&Prefilter>,
+    shortcuts: Shortcuts,
 ) -> Outcome {
     match entry {
         Entry::File { path, lang, size } => {
             let scanned = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                scan_file(front_ends, settings, root, &path, lang, size, prefilter)
+                scan_file(front_ends, settings, root, &path, lang, size, shortcuts)
             }));
             scanned.unwrap_or_else(|panic| {
                 *front_ends = FrontEnds::new();
@@ -212,6 +228,11 @@ pub fn audit(settings: &Settings) -> Result<Audit> {
         .iter()
         .map(|p| p.canonicalize().unwrap_or_else(|_| absolute(p)))
         .collect();
+    let cache = settings
+        .cache
+        .as_ref()
+        .map(|file| Cache::open(file.clone(), &settings.rules));
+    crate::timings::phase("cache read");
     let outcomes: Mutex<Vec<Outcome>> = Mutex::new(Vec::new());
     let defined_sets: Mutex<Vec<HashSet<String>>> = Mutex::new(Vec::new());
     let rules = &settings.rules;
@@ -251,8 +272,16 @@ pub fn audit(settings: &Settings) -> Result<Audit> {
                             .expect("the queue lock is never poisoned")
                             .recv();
                         let Ok(entry) = next else { break };
-                        let mut outcome =
-                            analyse(entry, &mut front_ends, settings, &root, prefilter.get());
+                        let mut outcome = analyse(
+                            entry,
+                            &mut front_ends,
+                            settings,
+                            &root,
+                            Shortcuts {
+                                prefilter: prefilter.get(),
+                                cache: cache.as_ref(),
+                            },
+                        );
                         // Definitions are only looked up: one set per thread instead of one list
                         // per file (a large tree defines millions of names, mostly the same).
                         if let Outcome::Scanned { defined, .. } = &mut outcome {
@@ -282,10 +311,27 @@ pub fn audit(settings: &Settings) -> Result<Audit> {
         walked
     });
     walked.map_err(Error::Usage)?;
+    crate::timings::phase("walk and analysis");
     let mut outcomes = outcomes.into_inner().expect("workers are done");
     if let Some(prefilter) = prefilter.get() {
-        rescan_deferred(&mut outcomes, prefilter, settings, &root, threads);
+        rescan_deferred(
+            &mut outcomes,
+            prefilter,
+            settings,
+            &root,
+            threads,
+            cache.as_ref(),
+        );
     }
+    let cache_hits = cache.as_ref().map_or(0, Cache::hits);
+    if let Some(cache) = cache {
+        // A cache that cannot be written costs the next run time, not this one its result.
+        if let Err(e) = cache.save() {
+            eprintln!("cuda-audit: warning: cannot write the result cache: {e}");
+        }
+    }
+    crate::timings::phase(&format!("cache written ({cache_hits} hits)"));
+    crate::timings::phase("deferred files");
 
     let mut report = FileReport::default();
     let mut findings = Vec::new();
@@ -336,8 +382,11 @@ pub fn audit(settings: &Settings) -> Result<Audit> {
     } else {
         crate::ports::apply(&mut findings, &file_ports, rules)
     };
+    crate::timings::phase("merge and ports");
     findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+    crate::timings::phase("sort");
     assign_fingerprints(&mut findings);
+    crate::timings::phase("fingerprints");
     report.skipped.sort();
     report.warnings.sort();
     Ok(Audit {
@@ -350,6 +399,7 @@ pub fn audit(settings: &Settings) -> Result<Audit> {
         diff_base: None,
         weights: settings.weights,
         existing_ports,
+        cache_hits,
     })
 }
 
@@ -361,6 +411,7 @@ fn rescan_deferred(
     settings: &Settings,
     root: &Path,
     threads: usize,
+    cache: Option<&Cache>,
 ) {
     loop {
         let deferred = |o: &Outcome| {
@@ -421,7 +472,7 @@ fn rescan_deferred(
         if again.is_empty() {
             return;
         }
-        outcomes.extend(analyse_all(again, settings, root, threads));
+        outcomes.extend(analyse_all(again, settings, root, threads, cache));
     }
 }
 
@@ -431,6 +482,7 @@ fn analyse_all(
     settings: &Settings,
     root: &Path,
     threads: usize,
+    cache: Option<&Cache>,
 ) -> Vec<Outcome> {
     let n = threads.clamp(1, entries.len().max(1));
     let queue = Mutex::new(entries.into_iter());
@@ -445,7 +497,11 @@ fn analyse_all(
                     loop {
                         let next = queue.lock().expect("never poisoned").next();
                         let Some(entry) = next else { break };
-                        let outcome = analyse(entry, &mut front_ends, settings, root, None);
+                        let shortcuts = Shortcuts {
+                            prefilter: None,
+                            cache,
+                        };
+                        let outcome = analyse(entry, &mut front_ends, settings, root, shortcuts);
                         done.lock().expect("never poisoned").push(outcome);
                     }
                 })
@@ -462,7 +518,7 @@ fn scan_file(
     path: &Path,
     lang: Lang,
     size: u64,
-    prefilter: Option<&Prefilter>,
+    Shortcuts { prefilter, cache }: Shortcuts,
 ) -> Outcome {
     let rel = relative(root, path);
     let skipped = |reason: SkipReason, message: String| {
@@ -494,7 +550,25 @@ fn scan_file(
         });
     }
     let text = decoded.text.as_ref();
-    if prefilter.is_some_and(|p| !p.may_match(lang, text)) {
+    let key = cache.map(|_| Cache::key(&rel, lang, &bytes));
+    let mut from_cache = None;
+    let mut ruled_out = false;
+    match cache.zip(key.as_ref()).and_then(|(c, k)| c.get(k)) {
+        // Trusted only while the prefilter is on: the deferred pass and `--exhaustive` parse.
+        Some(Cached::RuledOut) => ruled_out = prefilter.is_some(),
+        Some(Cached::Scanned(scanned)) => from_cache = Some(*scanned),
+        None => {}
+    }
+    if let Some(cache) = cache.filter(|_| ruled_out || from_cache.is_some()) {
+        cache.count_hit();
+    }
+    if from_cache.is_none() && !ruled_out && prefilter.is_some_and(|p| !p.may_match(lang, text)) {
+        ruled_out = true;
+        if let (Some(cache), Some(key)) = (cache, key) {
+            cache.put_ruled_out(key);
+        }
+    }
+    if ruled_out {
         // No rule can match: what every scanned file reports, without the parse.
         let (suppressed, notes) = crate::suppress::apply(
             text,
@@ -516,8 +590,17 @@ fn scan_file(
             deferred: Some(path.to_path_buf()),
         };
     }
-    let rules = &*settings.rules;
-    let mut scanned = scan_text(front_ends, rules, &rel, path, text, lang);
+    let mut scanned = match from_cache {
+        Some(scanned) => scanned,
+        None => {
+            let scanned = scan_text(front_ends, &settings.rules, &rel, path, text, lang);
+            // A parse cut short depends on the machine's load, not on the file: not stored.
+            if let (Some(cache), Some(key), None) = (cache, key, &scanned.skip) {
+                cache.put_scanned(key, &scanned);
+            }
+            scanned
+        }
+    };
     if let Some(skip) = scanned.skip {
         return Outcome::Skipped(FileNote {
             path: rel,

@@ -19,7 +19,6 @@
 use crate::finding::Finding;
 use crate::portability::{Effort, Target};
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeSet;
 
 /// What one effort class costs: once per distinct API (`decision`) and once per call site (`edit`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -103,8 +102,16 @@ impl ScoreWeights {
 #[derive(Clone, Debug, Default)]
 pub struct Tally<'a> {
     counts: [usize; 4],
-    decisions: BTreeSet<(&'a str, &'a str, Effort)>,
+    /// Hashed, not ordered: only its size per effort is read, and a large tree adds millions of
+    /// occurrences of a few thousand names.
+    decisions: FastSet<(&'a str, &'a str, Effort)>,
 }
+
+/// A hash set with a fixed-seed fast hasher (nothing here is attacker-chosen in a way that
+/// matters: the worst case is a slower summary).
+pub type FastSet<T> = std::collections::HashSet<T, foldhash::fast::FixedState>;
+/// A hash map with the same hasher as [`FastSet`].
+pub type FastMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::FixedState>;
 
 impl<'a> Tally<'a> {
     /// Adds one occurrence of `symbol` (from `library`) at `effort`.

@@ -66,15 +66,15 @@ impl Summary {
     /// The summary with the given score weights (a configuration may override the defaults).
     pub fn with_weights(audit: &Audit, weights: &ScoreWeights) -> Summary {
         let mut by_category = BTreeMap::new();
-        let mut by_library = BTreeMap::new();
-        let mut by_rule = BTreeMap::new();
+        let mut by_library: BTreeMap<&str, usize> = BTreeMap::new();
+        let mut by_rule: BTreeMap<&str, usize> = BTreeMap::new();
         let mut targets: Vec<(Target, [usize; 4])> =
             audit.targets.iter().map(|&t| (t, [0; 4])).collect();
-        let mut files = std::collections::BTreeSet::new();
+        let mut files = crate::score::FastSet::default();
         for f in &audit.findings {
             *by_category.entry(f.category).or_default() += 1;
-            *by_library.entry(f.library.clone()).or_default() += 1;
-            *by_rule.entry(f.rule_id.clone()).or_default() += 1;
+            *by_library.entry(&f.library).or_default() += 1;
+            *by_rule.entry(&f.rule_id).or_default() += 1;
             files.insert(f.path.as_str());
             for (target, counts) in &mut targets {
                 counts[f.effort(*target).index()] += 1;
@@ -99,8 +99,8 @@ impl Summary {
             suppressed: audit.suppressed,
             files_with_findings: files.len(),
             by_category,
-            by_library,
-            by_rule,
+            by_library: owned_keys(by_library),
+            by_rule: owned_keys(by_rule),
             targets,
             files_scanned: audit.files.scanned,
             bytes_scanned: audit.files.bytes,
@@ -153,13 +153,20 @@ impl Summary {
     }
 }
 
+fn owned_keys(counts: BTreeMap<&str, usize>) -> BTreeMap<String, usize> {
+    counts
+        .into_iter()
+        .map(|(k, n)| (k.to_string(), n))
+        .collect()
+}
+
 fn inventory(audit: &Audit) -> Vec<LibraryInventory> {
-    use std::collections::BTreeSet;
+    use crate::score::FastSet;
     #[derive(Default)]
     struct Acc<'a> {
         occurrences: usize,
-        files: BTreeSet<&'a str>,
-        symbols: BTreeMap<&'a str, (usize, BTreeSet<&'a str>, &'a crate::finding::Finding)>,
+        files: FastSet<&'a str>,
+        symbols: BTreeMap<&'a str, (usize, FastSet<&'a str>, &'a crate::finding::Finding)>,
     }
     let mut libs: BTreeMap<&str, Acc> = BTreeMap::new();
     for f in &audit.findings {
@@ -169,7 +176,7 @@ fn inventory(audit: &Audit) -> Vec<LibraryInventory> {
         let entry = acc
             .symbols
             .entry(f.symbol.as_str())
-            .or_insert((0, BTreeSet::new(), f));
+            .or_insert((0, FastSet::default(), f));
         entry.0 += 1;
         entry.1.insert(&f.path);
     }

@@ -40,8 +40,15 @@ pub fn run_in(dir: &Path, args: &[&str]) -> Output {
         .args(args)
         .current_dir(dir)
         .env("NO_COLOR", "1")
+        // The result cache stays out of the home directory (and is exercised by every CLI test).
+        .env("CUDA_AUDIT_CACHE_DIR", cache_dir())
         .output()
         .expect("the binary runs")
+}
+
+/// Where the binary keeps its result cache during the tests.
+pub fn cache_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("result-cache")
 }
 
 pub fn stdout(o: &Output) -> String {

@@ -215,7 +215,7 @@ const NAMES: &[&str] = &[
     "a.cu", "b.cpp", "c.h", "d.c", "e.cuh", "f.hpp", "g.cc", "h.cu",
 ];
 
-fn generate(dir: &Path, seed: u64, files: usize) {
+pub fn generate(dir: &Path, seed: u64, files: usize) {
     let mut rng = Rng(seed | 1);
     for i in 0..files {
         let sub = dir.join(format!("m{}", i % 5));

@@ -2,6 +2,7 @@
 //! [`SCHEMA_VERSION`] on any change that removes or renames a key.
 
 use super::Reporter;
+use super::stream::Spliced;
 use crate::finding::Finding;
 use crate::portability::{Effort, Port, Target};
 use crate::rule::Rule;
@@ -16,18 +17,25 @@ pub struct JsonReporter;
 
 impl Reporter for JsonReporter {
     fn write(&self, audit: &Audit, out: &mut dyn Write) -> io::Result<()> {
-        serde_json::to_writer_pretty(&mut *out, &to_value(audit))?;
-        out.write_all(b"\n")
+        let item = |i: usize| finding(&audit.findings[i], &audit.targets);
+        Spliced {
+            document: &skeleton(audit),
+            pointer: "/findings",
+            len: audit.findings.len(),
+            item: &item,
+        }
+        .write_pretty(out)
     }
 }
 
-pub fn to_value(audit: &Audit) -> Value {
+/// The report with an empty `findings` array, which [`Spliced`] fills as it writes.
+fn skeleton(audit: &Audit) -> Value {
     let summary = Summary::of(audit);
     let mut report = json!({
         "version": SCHEMA_VERSION,
         "tool": { "name": "cuda-audit", "version": env!("CARGO_PKG_VERSION") },
         "targets": audit.targets.iter().map(|t| t.as_str()).collect::<Vec<_>>(),
-        "findings": audit.findings.iter().map(|f| finding(f, &audit.targets)).collect::<Vec<_>>(),
+        "findings": [],
         "summary": summary_value(&summary),
         "files": {
             "skipped": audit.files.skipped.iter().map(note).collect::<Vec<_>>(),

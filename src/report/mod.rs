@@ -7,6 +7,7 @@ pub mod html;
 pub mod json;
 pub mod markdown;
 pub mod sarif;
+mod stream;
 pub mod text;
 
 use crate::scan::Audit;

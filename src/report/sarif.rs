@@ -7,6 +7,7 @@
 
 use super::Reporter;
 use super::json::portability_value;
+use super::stream::Spliced;
 use crate::finding::Finding;
 use crate::portability::{Effort, Target};
 use crate::rule::Rule;
@@ -24,12 +25,21 @@ pub struct SarifReporter;
 
 impl Reporter for SarifReporter {
     fn write(&self, audit: &Audit, out: &mut dyn Write) -> io::Result<()> {
-        serde_json::to_writer_pretty(&mut *out, &to_value(audit))?;
-        out.write_all(b"\n")
+        let (document, index) = skeleton(audit);
+        let item = |i: usize| result(&audit.findings[i], &index, &audit.targets);
+        Spliced {
+            document: &document,
+            pointer: "/runs/0/results",
+            len: audit.findings.len(),
+            item: &item,
+        }
+        .write_pretty(out)
     }
 }
 
-pub fn to_value(audit: &Audit) -> Value {
+/// The log with an empty `results` array, which [`Spliced`] fills as it writes, and the index of
+/// each rule in `tool.driver.rules`.
+fn skeleton(audit: &Audit) -> (Value, BTreeMap<&str, usize>) {
     // Only the rules that have results, sorted by id, so ruleIndex is stable.
     let mut used: BTreeMap<&str, &Rule> = BTreeMap::new();
     for f in &audit.findings {
@@ -39,52 +49,6 @@ pub fn to_value(audit: &Audit) -> Value {
     }
     let index: BTreeMap<&str, usize> = used.keys().enumerate().map(|(i, id)| (*id, i)).collect();
     let rules: Vec<Value> = used.values().map(|r| rule_value(r, audit)).collect();
-    let results: Vec<Value> = audit
-        .findings
-        .iter()
-        .map(|f| {
-            let mut region = json!({
-                "startLine": f.start.line,
-                "startColumn": f.start.column_utf16,
-                "endLine": f.end.line,
-                "endColumn": f.end.column_utf16,
-                "snippet": { "text": f.snippet },
-            });
-            if f.end.line != f.start.line {
-                region.as_object_mut().expect("object").remove("snippet");
-            }
-            let mut message = f.message.clone();
-            if let Some(detail) = &f.detail {
-                message.push_str(&format!(" ({detail})"));
-            }
-            let mut result = json!({
-                "ruleId": f.rule_id,
-                "ruleIndex": index[f.rule_id.as_str()],
-                "level": f.level.as_str(),
-                "message": { "text": message },
-                "locations": [{
-                    "physicalLocation": {
-                        "artifactLocation": { "uri": uri_escape(&f.path), "uriBaseId": SRCROOT },
-                        "region": region,
-                    }
-                }],
-                "partialFingerprints": { FINGERPRINT_KEY: f.fingerprint },
-                "properties": {
-                    "category": f.category.as_str(),
-                    "symbol": f.symbol,
-                    "library": f.library,
-                    "portability": portability_value(f, &audit.targets),
-                },
-            });
-            if let Some(state) = f.baseline_state {
-                result["baselineState"] = json!(state.as_str());
-            }
-            if let Some(fix) = rename_fix(f, &audit.targets) {
-                result["fixes"] = json!([fix]);
-            }
-            result
-        })
-        .collect();
     let summary = Summary::of(audit);
     let notifications: Vec<Value> = audit
         .files
@@ -101,7 +65,7 @@ pub fn to_value(audit: &Audit) -> Value {
             })
         })
         .collect();
-    json!({
+    let document = json!({
         "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
         "version": "2.1.0",
         "runs": [{
@@ -120,9 +84,10 @@ pub fn to_value(audit: &Audit) -> Value {
             }],
             "automationDetails": { "id": "cuda-audit/" },
             "columnKind": "utf16CodeUnits",
-            "results": results,
+            "results": [],
         }]
-    })
+    });
+    (document, index)
 }
 
 fn rule_value(rule: &Rule, audit: &Audit) -> Value {
@@ -255,6 +220,50 @@ pub fn uri_escape(path: &str) -> String {
         }
     }
     out
+}
+
+/// One finding as a SARIF result.
+fn result(f: &Finding, index: &BTreeMap<&str, usize>, targets: &[Target]) -> Value {
+    let mut region = json!({
+        "startLine": f.start.line,
+        "startColumn": f.start.column_utf16,
+        "endLine": f.end.line,
+        "endColumn": f.end.column_utf16,
+        "snippet": { "text": f.snippet },
+    });
+    if f.end.line != f.start.line {
+        region.as_object_mut().expect("object").remove("snippet");
+    }
+    let mut message = f.message.clone();
+    if let Some(detail) = &f.detail {
+        message.push_str(&format!(" ({detail})"));
+    }
+    let mut result = json!({
+        "ruleId": f.rule_id,
+        "ruleIndex": index[f.rule_id.as_str()],
+        "level": f.level.as_str(),
+        "message": { "text": message },
+        "locations": [{
+            "physicalLocation": {
+                "artifactLocation": { "uri": uri_escape(&f.path), "uriBaseId": SRCROOT },
+                "region": region,
+            }
+        }],
+        "partialFingerprints": { FINGERPRINT_KEY: f.fingerprint },
+        "properties": {
+            "category": f.category.as_str(),
+            "symbol": f.symbol,
+            "library": f.library,
+            "portability": portability_value(f, targets),
+        },
+    });
+    if let Some(state) = f.baseline_state {
+        result["baselineState"] = json!(state.as_str());
+    }
+    if let Some(fix) = rename_fix(f, targets) {
+        result["fixes"] = json!([fix]);
+    }
+    result
 }
 
 #[cfg(test)]

@@ -200,6 +200,7 @@ fn window(line: &str, column: usize, len: usize) -> (String, usize, usize) {
 }
 
 fn write_summary(p: &Paint, audit: &Audit, out: &mut dyn Write) -> io::Result<()> {
+    crate::timings::phase("findings written");
     let s = Summary::of(audit);
     writeln!(
         out,

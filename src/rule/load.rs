@@ -45,7 +45,9 @@ impl RuleSet {
                 let text = std::fs::read_to_string(&path).map_err(|e| {
                     Error::io(format!("cannot read rule file {}", path.display()), e)
                 })?;
-                builder.add_file(&path.display().to_string(), &text, Origin::User)?;
+                let name = path.display().to_string();
+                builder.add_file(&name, &text, Origin::User)?;
+                builder.set.user_sources.push((name, text));
             }
         }
         builder.finish()

@@ -193,6 +193,8 @@ pub struct RuleSet {
     inline_asm: Vec<RuleIdx>,
     /// What marks existing portability work (`[existing-ports]` in rule files).
     pub ports: PortsData,
+    /// The user rule files (`--rules`) as read: name and text, for [`RuleSet::identity`].
+    user_sources: Vec<(String, String)>,
 }
 
 /// What the matchers of a set of rules are made of ([`RuleSet::matcher_texts`]).
@@ -244,6 +246,25 @@ impl PortsData {
 }
 
 impl RuleSet {
+    /// A digest of every rule file the set was built from (the built-in files and the user's),
+    /// which is what the result cache keys on: results are reused only with the same rules.
+    pub fn identity(&self) -> [u8; 32] {
+        use sha2::{Digest, Sha256};
+        let mut h = Sha256::new();
+        let builtin = load::builtin_files().iter().map(|(n, t)| (*n, *t));
+        let user = self
+            .user_sources
+            .iter()
+            .map(|(n, t)| (n.as_str(), t.as_str()));
+        for (name, text) in builtin.chain(user) {
+            for part in [name, text] {
+                h.update((part.len() as u64).to_le_bytes());
+                h.update(part.as_bytes());
+            }
+        }
+        h.finalize().into()
+    }
+
     pub fn rules(&self) -> &[Rule] {
         &self.rules
     }

@@ -1,0 +1,285 @@
+//! The result cache: what analysing a file yielded, keyed by the file's path and bytes, so that a
+//! re-scan parses only what changed.
+//!
+//! One file per scanned root, in the platform cache directory (`$CUDA_AUDIT_CACHE_DIR`, else
+//! `$XDG_CACHE_HOME/cuda-audit`, else `~/.cache/cuda-audit`; `--cache-dir` overrides, `--no-cache`
+//! turns it off). It lives outside the scanned tree on purpose: a cache committed to a
+//! repository could otherwise hide findings from a CI gate.
+//!
+//! What is stored is the output of [`crate::scan::scan_text`] (or the fact that the prefilter
+//! ruled the file out), which depends only on the file's path, language and bytes and on the
+//! rules. Everything that depends on settings or on other files (the findings cap, rule
+//! selection, suppressions, definitions elsewhere, existing ports) is applied after, as for a
+//! fresh result. The file starts with a context — format version, tool version, the running
+//! executable's size and modification time (a rebuilt binary is another tool), the rules'
+//! digest — and ends with a checksum; a cache whose context differs, whose checksum fails or
+//! that does not decode is ignored as a whole and rewritten. Files whose analysis was cut short
+//! (a parse out of time) are never stored, since that depends on the machine's load.
+//!
+//! After the scan the cache is rewritten atomically with the entries of this run only (so it
+//! never grows past the tree), unless every entry was a hit and nothing was dropped.
+
+pub mod codec;
+mod entry;
+
+use crate::lang::Lang;
+use crate::scan::ScannedText;
+use codec::{Codec, Dec, Enc};
+use sha2::{Digest, Sha256};
+use std::collections::HashMap;
+use std::hash::BuildHasher;
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+const MAGIC: &[u8] = b"cuda-audit result cache\n";
+/// Bump when the encoding of an entry changes.
+const FORMAT: u64 = 1;
+
+/// Identifies one file's content: SHA-256 of its path, language and bytes.
+pub type Key = [u8; 32];
+
+/// What the cache holds for one file.
+pub enum Cached {
+    /// The prefilter showed that no rule can match.
+    RuledOut,
+    Scanned(Box<ScannedText>),
+}
+
+/// The cache of one scan: the entries read at the start, and those computed since.
+pub struct Cache {
+    file: PathBuf,
+    context: Vec<u8>,
+    data: Vec<u8>,
+    /// Entry key → its bytes in `data`.
+    index: HashMap<Key, Range<usize>>,
+    /// Keys of this run, with the bytes of entries computed in this run.
+    this_run: Mutex<HashMap<Key, Option<Vec<u8>>>>,
+    hits: std::sync::atomic::AtomicUsize,
+}
+
+impl Cache {
+    /// The cache file for a scan of `paths` relative to `root`, under `dir`.
+    pub fn file_for(dir: &Path, root: &Path, paths: &[PathBuf]) -> PathBuf {
+        let mut h = Sha256::new();
+        for p in std::iter::once(root).chain(paths.iter().map(PathBuf::as_path)) {
+            let p = p.canonicalize().unwrap_or_else(|_| p.to_path_buf());
+            let bytes = p.as_os_str().as_encoded_bytes();
+            h.update((bytes.len() as u64).to_le_bytes());
+            h.update(bytes);
+        }
+        let digest = h.finalize();
+        let name: String = digest[..12].iter().map(|b| format!("{b:02x}")).collect();
+        dir.join(format!("{name}.bin"))
+    }
+
+    /// The default cache directory, when the environment names one.
+    pub fn default_dir() -> Option<PathBuf> {
+        let var = |name| std::env::var_os(name).filter(|v| !v.is_empty());
+        if let Some(dir) = var("CUDA_AUDIT_CACHE_DIR") {
+            return Some(PathBuf::from(dir));
+        }
+        if let Some(dir) = var("XDG_CACHE_HOME") {
+            return Some(PathBuf::from(dir).join("cuda-audit"));
+        }
+        var("HOME").map(|home| PathBuf::from(home).join(".cache").join("cuda-audit"))
+    }
+
+    /// Opens the cache in `file` for scans with `rules`; a missing, foreign or damaged file
+    /// gives an empty cache.
+    pub fn open(file: PathBuf, rules: &crate::rule::RuleSet) -> Cache {
+        let context = context(rules);
+        let mut cache = Cache {
+            file,
+            context,
+            data: Vec::new(),
+            index: HashMap::new(),
+            this_run: Mutex::new(HashMap::new()),
+            hits: Default::default(),
+        };
+        if let Ok(data) = std::fs::read(&cache.file) {
+            if let Some(index) = read_index(&data, &cache.context) {
+                cache.index = index;
+                cache.data = data;
+            }
+        }
+        cache
+    }
+
+    pub fn key(rel: &str, lang: Lang, bytes: &[u8]) -> Key {
+        let mut h = Sha256::new();
+        for part in [rel.as_bytes(), lang.as_str().as_bytes()] {
+            h.update((part.len() as u64).to_le_bytes());
+            h.update(part);
+        }
+        h.update(bytes);
+        h.finalize().into()
+    }
+
+    /// The stored result for `key`, if any (and if it decodes).
+    pub fn get(&self, key: &Key) -> Option<Cached> {
+        let range = self.index.get(key)?.clone();
+        let mut d = Dec::new(&self.data[range]);
+        let cached = match d.u64().ok()? {
+            0 => Cached::RuledOut,
+            1 => Cached::Scanned(Box::new(ScannedText::decode(&mut d).ok()?)),
+            _ => return None,
+        };
+        if !d.is_done() {
+            return None;
+        }
+        self.lock().insert(*key, None);
+        Some(cached)
+    }
+
+    /// Counts a file whose stored result was used.
+    pub fn count_hit(&self) {
+        self.hits.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    /// How many files' stored results were used.
+    pub fn hits(&self) -> usize {
+        self.hits.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    /// Stores that the prefilter ruled the file with `key` out.
+    pub fn put_ruled_out(&self, key: Key) {
+        self.lock().insert(key, Some(vec![0]));
+    }
+
+    /// Stores the analysis of the file with `key`.
+    pub fn put_scanned(&self, key: Key, scanned: &ScannedText) {
+        let mut e = Enc::default();
+        e.u64(1);
+        scanned.encode(&mut e);
+        self.lock().insert(key, Some(e.bytes));
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<Key, Option<Vec<u8>>>> {
+        self.this_run.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Writes the entries of this run, atomically, unless they are exactly those read.
+    pub fn save(self) -> std::io::Result<()> {
+        let this_run = self
+            .this_run
+            .into_inner()
+            .unwrap_or_else(|e| e.into_inner());
+        let unchanged = this_run.len() == self.index.len()
+            && this_run
+                .iter()
+                .all(|(k, fresh)| fresh.is_none() && self.index.contains_key(k));
+        if unchanged {
+            return Ok(());
+        }
+        let mut entries: Vec<(&Key, &[u8])> = this_run
+            .iter()
+            .filter_map(|(k, fresh)| match fresh {
+                Some(bytes) => Some((k, bytes.as_slice())),
+                None => self.index.get(k).map(|r| (k, &self.data[r.clone()])),
+            })
+            .collect();
+        entries.sort_unstable_by_key(|(k, _)| *k);
+        let mut out = Vec::with_capacity(entries.iter().map(|(_, b)| b.len() + 40).sum());
+        out.extend_from_slice(&self.context);
+        let mut e = Enc::default();
+        e.u64(entries.len() as u64);
+        out.extend_from_slice(&e.bytes);
+        for (key, bytes) in entries {
+            out.extend_from_slice(key);
+            let mut e = Enc::default();
+            e.raw(bytes);
+            out.extend_from_slice(&e.bytes);
+        }
+        out.extend_from_slice(&checksum(&out).to_le_bytes());
+        if let Some(dir) = self.file.parent() {
+            std::fs::create_dir_all(dir)?;
+        }
+        let dir = self.file.parent().unwrap_or(Path::new("."));
+        let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
+        std::io::Write::write_all(&mut tmp, &out)?;
+        tmp.persist(&self.file).map_err(|e| e.error)?;
+        Ok(())
+    }
+}
+
+/// What must be equal for stored results to be reused.
+fn context(rules: &crate::rule::RuleSet) -> Vec<u8> {
+    let mut e = Enc::default();
+    e.raw(MAGIC);
+    e.u64(FORMAT);
+    e.raw(env!("CARGO_PKG_VERSION").as_bytes());
+    let exe = std::env::current_exe()
+        .and_then(std::fs::metadata)
+        .ok()
+        .map(|m| {
+            let modified = m
+                .modified()
+                .ok()
+                .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+                .map_or(0, |d| d.as_nanos());
+            format!("{}:{modified}", m.len())
+        })
+        .unwrap_or_default();
+    e.raw(exe.as_bytes());
+    e.raw(&rules.identity());
+    e.bytes
+}
+
+/// Detects a damaged file (not a forged one: the cache lives in the user's own directory).
+fn checksum(bytes: &[u8]) -> u64 {
+    foldhash::quality::FixedState::with_seed(0x6375_6461).hash_one(bytes)
+}
+
+/// The entries of a cache file written with `context`, or `None` when it is foreign or damaged.
+fn read_index(data: &[u8], context: &[u8]) -> Option<HashMap<Key, Range<usize>>> {
+    let body_len = data.len().checked_sub(8)?;
+    let (body, sum) = data.split_at(body_len);
+    if checksum(body).to_le_bytes() != sum {
+        return None;
+    }
+    let rest = body.strip_prefix(context)?;
+    let mut d = Dec::new(rest);
+    let n = d.count().ok()?;
+    let mut index = HashMap::with_capacity(n);
+    for _ in 0..n {
+        let key: Key = d.fixed(32).ok()?.try_into().ok()?;
+        let entry = d.raw().ok()?;
+        let end = context.len() + d.position();
+        index.insert(key, end - entry.len()..end);
+    }
+    d.is_done().then_some(index)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_entry_is_found_again_and_damage_is_detected() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("c.bin");
+        let rules = crate::rule::RuleSet::builtin().unwrap();
+        let key = Cache::key("a.cu", Lang::Cuda, b"__global__ void k() {}");
+        let cache = Cache::open(file.clone(), &rules);
+        assert!(cache.get(&key).is_none());
+        cache.put_ruled_out(key);
+        cache.save().unwrap();
+
+        let cache = Cache::open(file.clone(), &rules);
+        assert!(matches!(cache.get(&key), Some(Cached::RuledOut)));
+        let other = Cache::key("b.cu", Lang::Cuda, b"__global__ void k() {}");
+        assert!(cache.get(&other).is_none());
+
+        // Any flipped byte, and any truncation, makes the whole file foreign.
+        let bytes = std::fs::read(&file).unwrap();
+        for i in [0, bytes.len() / 2, bytes.len() - 1] {
+            let mut damaged = bytes.clone();
+            damaged[i] ^= 0x20;
+            std::fs::write(&file, &damaged).unwrap();
+            assert!(Cache::open(file.clone(), &rules).get(&key).is_none());
+        }
+        std::fs::write(&file, &bytes[..bytes.len() - 3]).unwrap();
+        assert!(Cache::open(file.clone(), &rules).get(&key).is_none());
+    }
+}
