@@ -10,7 +10,7 @@
 use crate::finding::Finding;
 use crate::portability::{Effort, Target};
 use crate::rule::Category;
-use crate::score::{FastMap, FastSet, ScoreWeights, Tally, TargetScore};
+use crate::score::{FastMap, FastSet, IdTally, ScoreWeights, TargetScore, symbol_ids};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// One group of findings and what porting it would take per target.
@@ -46,13 +46,42 @@ pub struct Breakdown {
 
 impl Breakdown {
     pub fn of(findings: &[Finding], targets: &[Target], weights: &ScoreWeights) -> Breakdown {
+        // Findings come sorted by path from a scan; a stable sort of references keeps any other
+        // order correct, and costs one pass when already sorted.
+        let ids = symbol_ids(findings);
+        let mut order: Vec<(&Finding, u32)> = findings.iter().zip(ids).collect();
+        order.sort_by(|a, b| a.0.path.cmp(&b.0.path));
+        let files: Vec<(&str, Acc)> = order
+            .chunk_by(|a, b| a.0.path == b.0.path)
+            .map(|run| {
+                let mut acc = Acc::new(targets);
+                for &(f, id) in run {
+                    acc.add(f, id, targets);
+                }
+                (run[0].0.path.as_str(), acc)
+            })
+            .collect();
+        let mut directories: FastMap<&str, Acc> = FastMap::default();
+        for (path, acc) in &files {
+            for dir in ancestors(path) {
+                directories
+                    .entry(dir)
+                    .or_insert_with(|| Acc::new(targets))
+                    .merge(acc);
+            }
+        }
+        let mut categories: FastMap<Category, Acc> = FastMap::default();
+        let mut libraries: FastMap<&str, Acc> = FastMap::default();
+        for &(f, id) in &order {
+            let new = || Acc::new(targets);
+            categories.entry(f.category).or_insert_with(new).add(f, id, targets);
+            libraries.entry(&f.library).or_insert_with(new).add(f, id, targets);
+        }
         Breakdown {
-            directories: group(findings, targets, weights, |f, key| {
-                ancestors(&f.path).for_each(&mut *key)
-            }),
-            files: group(findings, targets, weights, |f, key| key(f.path.as_str())),
-            categories: group(findings, targets, weights, |f, key| key(f.category)),
-            libraries: group(findings, targets, weights, |f, key| key(f.library.as_str())),
+            directories: groups(directories, targets, weights),
+            files: groups(files, targets, weights),
+            categories: groups(categories, targets, weights),
+            libraries: groups(libraries, targets, weights),
         }
     }
 }
@@ -104,36 +133,52 @@ impl GroupKey for Category {
     }
 }
 
-/// Groups `findings` under the keys `keys` gives each (a finding may belong to several groups,
-/// e.g. every ancestor directory), sorted by key. Keys borrow from the findings: a large tree has
-/// hundreds of thousands of findings, and an allocation or an ordered insert per finding and key
-/// was most of a report's time.
-fn group<'a, K: GroupKey + 'a>(
-    findings: &'a [Finding],
+/// The findings of one group so far. Files are counted as runs: findings arrive grouped by
+/// path, so a group meets each of its files in one stretch.
+struct Acc<'a> {
+    findings: usize,
+    files: usize,
+    last_file: Option<&'a str>,
+    tallies: Vec<IdTally>,
+}
+
+impl<'a> Acc<'a> {
+    fn new(targets: &[Target]) -> Self {
+        Acc {
+            findings: 0,
+            files: 0,
+            last_file: None,
+            tallies: targets.iter().map(|_| IdTally::default()).collect(),
+        }
+    }
+
+    fn add(&mut self, f: &'a Finding, id: u32, targets: &[Target]) {
+        self.findings += 1;
+        if self.last_file != Some(f.path.as_str()) {
+            self.files += 1;
+            self.last_file = Some(&f.path);
+        }
+        for (tally, &t) in self.tallies.iter_mut().zip(targets) {
+            tally.add(id, f.effort(t));
+        }
+    }
+
+    /// Adds a whole file's group (each file is merged once).
+    fn merge(&mut self, file: &Acc) {
+        self.findings += file.findings;
+        self.files += 1;
+        for (tally, other) in self.tallies.iter_mut().zip(&file.tallies) {
+            tally.merge(other);
+        }
+    }
+}
+
+/// The groups, sorted by key, scored.
+fn groups<'a, K: GroupKey>(
+    groups: impl IntoIterator<Item = (K, Acc<'a>)>,
     targets: &[Target],
     weights: &ScoreWeights,
-    keys: impl Fn(&'a Finding, &mut dyn FnMut(K)),
 ) -> Vec<Group> {
-    struct Acc<'a> {
-        findings: usize,
-        files: FastSet<&'a str>,
-        tallies: Vec<Tally<'a>>,
-    }
-    let mut groups: FastMap<K, Acc> = FastMap::default();
-    for f in findings {
-        keys(f, &mut |key| {
-            let acc = groups.entry(key).or_insert_with(|| Acc {
-                findings: 0,
-                files: FastSet::default(),
-                tallies: targets.iter().map(|_| Tally::default()).collect(),
-            });
-            acc.findings += 1;
-            acc.files.insert(&f.path);
-            for (tally, &t) in acc.tallies.iter_mut().zip(targets) {
-                tally.add(&f.library, &f.symbol, f.effort(t));
-            }
-        });
-    }
     let mut groups: Vec<(K, Acc)> = groups.into_iter().collect();
     groups.sort_unstable_by_key(|(key, _)| *key);
     groups
@@ -141,7 +186,7 @@ fn group<'a, K: GroupKey + 'a>(
         .map(|(key, acc)| Group {
             key: key.label(),
             findings: acc.findings,
-            files: acc.files.len(),
+            files: acc.files,
             targets: targets
                 .iter()
                 .zip(&acc.tallies)
@@ -158,6 +203,9 @@ fn group<'a, K: GroupKey + 'a>(
         .collect()
 }
 
+/// Locations kept per blocker: reports list a few, and a large tree has hundreds of thousands.
+pub const LOCATIONS_KEPT: usize = 10;
+
 /// A `rewrite` item on one target: one CUDA name with no equivalent there, and where it is used.
 #[derive(Clone, Debug)]
 pub struct Blocker {
@@ -171,7 +219,7 @@ pub struct Blocker {
     /// From the first occurrence: what to build on instead, if anything.
     pub replacement: Option<String>,
     pub note: Option<String>,
-    /// Every `(path, line)`, in finding order.
+    /// The first [`LOCATIONS_KEPT`] `(path, line)`, in finding order (`occurrences` counts all).
     pub locations: Vec<(String, usize)>,
 }
 
@@ -199,7 +247,7 @@ pub fn blockers(
     targets
         .iter()
         .map(|&t| {
-            let mut groups: BTreeMap<(&str, &str), (Blocker, BTreeSet<&str>)> = BTreeMap::new();
+            let mut groups: FastMap<(&str, &str), (Blocker, FastSet<&str>)> = FastMap::default();
             for f in findings.iter().filter(|f| f.effort(t) == Effort::Rewrite) {
                 let port = f.portability.get(t);
                 let (b, files) = groups
@@ -217,14 +265,18 @@ pub fn blockers(
                                 note: port.note.clone(),
                                 locations: Vec::new(),
                             },
-                            BTreeSet::new(),
+                            FastSet::default(),
                         )
                     });
                 b.occurrences += 1;
-                b.locations.push((f.path.clone(), f.start.line));
+                if b.locations.len() < LOCATIONS_KEPT {
+                    b.locations.push((f.path.clone(), f.start.line));
+                }
                 files.insert(f.path.as_str());
             }
             let mut libraries: BTreeMap<&str, (BlockerLibrary, BTreeSet<&str>)> = BTreeMap::new();
+            let mut groups: Vec<_> = groups.into_iter().collect();
+            groups.sort_unstable_by_key(|(key, _)| *key);
             for ((library, _), (mut b, files)) in groups {
                 b.files = files.len();
                 b.points = w

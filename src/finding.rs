@@ -59,30 +59,74 @@ impl Finding {
 
 /// Collapses runs of white space and trims, so re-indenting a line keeps its fingerprint.
 pub fn normalize_line(line: &str) -> String {
-    line.split_whitespace().collect::<Vec<_>>().join(" ")
+    let mut out = String::new();
+    normalize_line_into(line, &mut out);
+    out
+}
+
+/// [`normalize_line`] into a buffer (cleared first), to reuse one allocation.
+fn normalize_line_into(line: &str, out: &mut String) {
+    out.clear();
+    for (i, word) in line.split_whitespace().enumerate() {
+        if i > 0 {
+            out.push(' ');
+        }
+        out.push_str(word);
+    }
 }
 
 /// Fingerprints depend on what a finding is — rule, path, symbol, normalised source line — plus
 /// an occurrence counter for identical repeats, never on line numbers. SHA-256, first 16 bytes,
 /// hex, then `:` and the counter. `findings` must already be sorted.
 pub fn assign_fingerprints(findings: &mut [Finding]) {
-    let mut seen: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
+    // The path is hashed, so identical digests only occur within one file: the counters can be
+    // kept per file, and files fingerprinted on separate threads.
+    let mut files: Vec<&mut [Finding]> = Vec::new();
+    let mut rest = findings;
+    while !rest.is_empty() {
+        let n = rest.iter().take_while(|f| f.path == rest[0].path).count();
+        let (file, tail) = rest.split_at_mut(n);
+        files.push(file);
+        rest = tail;
+    }
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let per_thread = files.len().div_ceil(threads).max(1);
+    std::thread::scope(|scope| {
+        let mut chunks = files.chunks_mut(per_thread);
+        let first = chunks.next();
+        for chunk in chunks {
+            scope.spawn(move || chunk.iter_mut().for_each(|f| fingerprint_file(f)));
+        }
+        if let Some(chunk) = first {
+            chunk.iter_mut().for_each(|f| fingerprint_file(f));
+        }
+    });
+}
+
+fn fingerprint_file(findings: &mut [Finding]) {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let mut seen: std::collections::HashMap<[u8; 16], usize> = std::collections::HashMap::new();
+    let mut line = String::new();
     for f in findings.iter_mut() {
+        normalize_line_into(&f.snippet, &mut line);
         let mut hasher = Sha256::new();
-        for part in [
-            f.rule_id.as_str(),
-            f.path.as_str(),
-            f.symbol.as_str(),
-            normalize_line(&f.snippet).as_str(),
-        ] {
+        for part in [&f.rule_id, &f.path, &f.symbol, &line] {
             hasher.update(part.as_bytes());
             hasher.update([0u8]);
         }
         let digest = hasher.finalize();
-        let hash: String = digest[..16].iter().map(|b| format!("{b:02x}")).collect();
-        let n = seen.entry(hash.clone()).or_insert(0);
+        let mut hash = [0u8; 16];
+        hash.copy_from_slice(&digest[..16]);
+        let n = seen.entry(hash).or_insert(0);
         *n += 1;
-        f.fingerprint = format!("{hash}:{n}");
+        let mut text = String::with_capacity(40);
+        for b in hash {
+            text.push(HEX[usize::from(b >> 4)] as char);
+            text.push(HEX[usize::from(b & 15)] as char);
+        }
+        text.push(':');
+        text.push_str(&n.to_string());
+        f.fingerprint = text;
     }
 }
 

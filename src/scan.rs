@@ -162,12 +162,25 @@ enum Outcome {
     Skipped(FileNote),
 }
 
+impl Outcome {
+    fn path(&self) -> &str {
+        match self {
+            Outcome::Scanned { path, .. } => path,
+            Outcome::Skipped(note) => &note.path,
+        }
+    }
+}
+
 /// What can spare a file its parse: the prefilter (when ready and not turned off) and the
 /// result cache (when on).
 #[derive(Clone, Copy)]
 struct Shortcuts<'a> {
     prefilter: Option<&'a Prefilter>,
     cache: Option<&'a Cache>,
+    /// Whether a file the cache says the prefilter ruled out may be taken as such: yes in the
+    /// main pass of a scan with the prefilter on (even before the prefilter is built), no when
+    /// files are parsed after all (deferred files).
+    trust_ruled_out: bool,
 }
 
 /// Stack size of the analysis threads.
@@ -280,6 +293,7 @@ pub fn audit(settings: &Settings) -> Result<Audit> {
                             Shortcuts {
                                 prefilter: prefilter.get(),
                                 cache: cache.as_ref(),
+                                trust_ruled_out: !settings.exhaustive,
                             },
                         );
                         // Definitions are only looked up: one set per thread instead of one list
@@ -333,6 +347,8 @@ pub fn audit(settings: &Settings) -> Result<Audit> {
     crate::timings::phase(&format!("cache written ({cache_hits} hits)"));
     crate::timings::phase("deferred files");
 
+    // In path order, each file's findings sorted: the final sort finds them in order.
+    outcomes.sort_by(|a, b| a.path().cmp(b.path()));
     let mut report = FileReport::default();
     let mut findings = Vec::new();
     let mut sets = defined_sets
@@ -500,6 +516,7 @@ fn analyse_all(
                         let shortcuts = Shortcuts {
                             prefilter: None,
                             cache,
+                            trust_ruled_out: false,
                         };
                         let outcome = analyse(entry, &mut front_ends, settings, root, shortcuts);
                         done.lock().expect("never poisoned").push(outcome);
@@ -518,7 +535,11 @@ fn scan_file(
     path: &Path,
     lang: Lang,
     size: u64,
-    Shortcuts { prefilter, cache }: Shortcuts,
+    Shortcuts {
+        prefilter,
+        cache,
+        trust_ruled_out,
+    }: Shortcuts,
 ) -> Outcome {
     let rel = relative(root, path);
     let skipped = |reason: SkipReason, message: String| {
@@ -554,8 +575,7 @@ fn scan_file(
     let mut from_cache = None;
     let mut ruled_out = false;
     match cache.zip(key.as_ref()).and_then(|(c, k)| c.get(k)) {
-        // Trusted only while the prefilter is on: the deferred pass and `--exhaustive` parse.
-        Some(Cached::RuledOut) => ruled_out = prefilter.is_some(),
+        Some(Cached::RuledOut) => ruled_out = trust_ruled_out,
         Some(Cached::Scanned(scanned)) => from_cache = Some(*scanned),
         None => {}
     }
@@ -642,6 +662,10 @@ fn scan_file(
             message: format!("{}{}", w.message, at.unwrap_or_default()),
         });
     }
+    // Sorted here, on the analysis threads: the merged list is then sorted file by file.
+    scanned
+        .findings
+        .sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     Outcome::Scanned {
         suppressed,
         lang,

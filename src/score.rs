@@ -130,19 +130,69 @@ impl<'a> Tally<'a> {
         for (_, _, effort) in &self.decisions {
             distinct[effort.index()] += 1;
         }
+        Cost::of(self.counts, distinct, weights)
+    }
+}
+
+/// A [`Tally`] over numbered `(library, symbol)` pairs ([`symbol_ids`]): for summaries of large
+/// trees, where hashing two strings per finding and group was most of the time.
+#[derive(Clone, Debug, Default)]
+pub struct IdTally {
+    counts: [usize; 4],
+    /// `id << 2 | effort`.
+    decisions: FastSet<u64>,
+}
+
+impl IdTally {
+    pub fn add(&mut self, id: u32, effort: Effort) {
+        self.counts[effort.index()] += 1;
+        self.decisions
+            .insert(u64::from(id) << 2 | effort.index() as u64);
+    }
+
+    /// Adds everything `other` holds.
+    pub fn merge(&mut self, other: &IdTally) {
+        for (a, b) in self.counts.iter_mut().zip(other.counts) {
+            *a += b;
+        }
+        self.decisions.extend(other.decisions.iter().copied());
+    }
+
+    pub fn cost(&self, weights: &ScoreWeights) -> Cost {
+        let mut distinct = [0usize; 4];
+        for key in &self.decisions {
+            distinct[(key & 3) as usize] += 1;
+        }
+        Cost::of(self.counts, distinct, weights)
+    }
+}
+
+/// One number per distinct `(library, symbol)` of `findings`, in their order.
+pub fn symbol_ids<'a>(findings: impl IntoIterator<Item = &'a Finding>) -> Vec<u32> {
+    let mut numbers: FastMap<(&str, &str), u32> = FastMap::default();
+    findings
+        .into_iter()
+        .map(|f| {
+            let next = numbers.len() as u32;
+            *numbers
+                .entry((f.library.as_str(), f.symbol.as_str()))
+                .or_insert(next)
+        })
+        .collect()
+}
+
+impl Cost {
+    /// The cost of `counts` findings and `distinct` decisions per effort class.
+    pub fn of(counts: [usize; 4], distinct: [usize; 4], weights: &ScoreWeights) -> Cost {
         let mut decision_points = 0u64;
         let mut edit_points = 0u64;
         for effort in Effort::ALL {
-            let (d, e) = weights.cost(
-                effort,
-                distinct[effort.index()],
-                self.counts[effort.index()],
-            );
+            let (d, e) = weights.cost(effort, distinct[effort.index()], counts[effort.index()]);
             decision_points = decision_points.saturating_add(d);
             edit_points = edit_points.saturating_add(e);
         }
         Cost {
-            counts: self.counts,
+            counts,
             distinct,
             decision_points,
             edit_points,
@@ -188,10 +238,12 @@ pub fn score_findings<'a>(
     targets: &[Target],
     weights: &ScoreWeights,
 ) -> Vec<TargetScore> {
-    let mut tallies: Vec<Tally> = targets.iter().map(|_| Tally::default()).collect();
-    for f in findings {
+    let findings: Vec<&Finding> = findings.into_iter().collect();
+    let ids = symbol_ids(findings.iter().copied());
+    let mut tallies: Vec<IdTally> = targets.iter().map(|_| IdTally::default()).collect();
+    for (f, &id) in findings.iter().zip(&ids) {
         for (tally, &t) in tallies.iter_mut().zip(targets) {
-            tally.add(&f.library, &f.symbol, f.effort(t));
+            tally.add(id, f.effort(t));
         }
     }
     targets

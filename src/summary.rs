@@ -161,14 +161,14 @@ fn owned_keys(counts: BTreeMap<&str, usize>) -> BTreeMap<String, usize> {
 }
 
 fn inventory(audit: &Audit) -> Vec<LibraryInventory> {
-    use crate::score::FastSet;
+    use crate::score::{FastMap, FastSet};
     #[derive(Default)]
     struct Acc<'a> {
         occurrences: usize,
         files: FastSet<&'a str>,
-        symbols: BTreeMap<&'a str, (usize, FastSet<&'a str>, &'a crate::finding::Finding)>,
+        symbols: FastMap<&'a str, (usize, FastSet<&'a str>, &'a crate::finding::Finding)>,
     }
-    let mut libs: BTreeMap<&str, Acc> = BTreeMap::new();
+    let mut libs: FastMap<&str, Acc> = FastMap::default();
     for f in &audit.findings {
         let acc = libs.entry(f.library.as_str()).or_default();
         acc.occurrences += 1;
@@ -180,6 +180,8 @@ fn inventory(audit: &Audit) -> Vec<LibraryInventory> {
         entry.0 += 1;
         entry.1.insert(&f.path);
     }
+    let mut libs: Vec<(&str, Acc)> = libs.into_iter().collect();
+    libs.sort_unstable_by_key(|(library, _)| *library);
     libs.into_iter()
         .map(|(library, acc)| {
             let mut targets: Vec<(Target, [usize; 4])> =

@@ -17,9 +17,11 @@ pub struct JsonReporter;
 
 impl Reporter for JsonReporter {
     fn write(&self, audit: &Audit, out: &mut dyn Write) -> io::Result<()> {
+        let document = skeleton(audit);
+        crate::timings::phase("summary");
         let item = |i: usize| finding(&audit.findings[i], &audit.targets);
         Spliced {
-            document: &skeleton(audit),
+            document: &document,
             pointer: "/findings",
             len: audit.findings.len(),
             item: &item,
@@ -135,37 +137,84 @@ pub fn portability_value(f: &Finding, targets: &[Target]) -> Value {
     Value::Object(m)
 }
 
-fn finding(f: &Finding, targets: &[Target]) -> Value {
-    let mut v = json!({
-        "rule_id": f.rule_id,
-        "category": f.category.as_str(),
-        "library": f.library,
-        "symbol": f.symbol,
-        "message": f.message,
-        "level": f.level.as_str(),
-        "path": f.path,
-        "line": f.start.line,
-        "column": f.start.column,
-        "end_line": f.end.line,
-        "end_column": f.end.column,
-        "snippet": f.snippet,
-        "fingerprint": f.fingerprint,
-        "portability": portability_value(f, targets),
-    });
-    if let Some(d) = &f.detail {
-        v["detail"] = json!(d);
+/// One finding as the report writes it: serialised directly (a report can hold hundreds of
+/// thousands), with the keys in the sorted order every other object of the report has.
+#[derive(serde::Serialize)]
+struct FindingOut<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    baseline_state: Option<&'static str>,
+    category: &'static str,
+    column: usize,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    detail: Option<&'a str>,
+    end_column: usize,
+    end_line: usize,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    existing_port: Option<ExistingPortOut<'a>>,
+    fingerprint: &'a str,
+    level: &'static str,
+    library: &'a str,
+    line: usize,
+    message: &'a str,
+    path: &'a str,
+    portability: std::collections::BTreeMap<&'static str, PortOut<'a>>,
+    rule_id: &'a str,
+    snippet: &'a str,
+    symbol: &'a str,
+}
+
+/// [`port_value`]'s object: keys sorted.
+#[derive(serde::Serialize)]
+struct PortOut<'a> {
+    effort: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    note: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    replacement: Option<&'a str>,
+}
+
+#[derive(serde::Serialize)]
+struct ExistingPortOut<'a> {
+    evidence: &'a str,
+    layer: &'static str,
+    targets: Vec<&'static str>,
+}
+
+fn finding<'a>(f: &'a Finding, targets: &[Target]) -> FindingOut<'a> {
+    FindingOut {
+        baseline_state: f.baseline_state.map(|s| s.as_str()),
+        category: f.category.as_str(),
+        column: f.start.column,
+        detail: f.detail.as_deref(),
+        end_column: f.end.column,
+        end_line: f.end.line,
+        existing_port: f.existing_port.as_ref().map(|p| ExistingPortOut {
+            evidence: &p.evidence,
+            layer: p.layer.as_str(),
+            targets: p.targets.iter().map(|t| t.as_str()).collect(),
+        }),
+        fingerprint: &f.fingerprint,
+        level: f.level.as_str(),
+        library: &f.library,
+        line: f.start.line,
+        message: &f.message,
+        path: &f.path,
+        portability: targets
+            .iter()
+            .map(|&t| {
+                let port = f.portability.get(t);
+                let out = PortOut {
+                    effort: port.effort.as_str(),
+                    note: port.note.as_deref(),
+                    replacement: port.replacement.as_deref(),
+                };
+                (t.as_str(), out)
+            })
+            .collect(),
+        rule_id: &f.rule_id,
+        snippet: &f.snippet,
+        symbol: &f.symbol,
     }
-    if let Some(state) = f.baseline_state {
-        v["baseline_state"] = json!(state.as_str());
-    }
-    if let Some(port) = &f.existing_port {
-        v["existing_port"] = json!({
-            "layer": port.layer.as_str(),
-            "evidence": port.evidence,
-            "targets": port.targets.iter().map(|t| t.as_str()).collect::<Vec<_>>(),
-        });
-    }
-    v
 }
 
 fn summary_value(s: &Summary) -> Value {
@@ -321,8 +370,6 @@ fn breakdown_value(b: &crate::breakdown::Breakdown) -> Value {
     })
 }
 
-/// Locations listed per blocker; the findings array has them all.
-const BLOCKER_LOCATIONS: usize = 10;
 
 fn blockers_value(blockers: &[(Target, Vec<crate::breakdown::BlockerLibrary>)]) -> Value {
     Value::Object(
@@ -344,7 +391,7 @@ fn blockers_value(blockers: &[(Target, Vec<crate::breakdown::BlockerLibrary>)]) 
                                     "occurrences": b.occurrences,
                                     "files": b.files,
                                     "effort_points": b.points,
-                                    "locations": b.locations.iter().take(BLOCKER_LOCATIONS)
+                                    "locations": b.locations.iter()
                                         .map(|(path, line)| json!({ "path": path, "line": line }))
                                         .collect::<Vec<_>>(),
                                 });

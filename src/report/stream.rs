@@ -11,14 +11,14 @@ use serde_json::Value;
 
 /// `document` with the value at `pointer` (e.g. `/runs/0/results`, which must exist) replaced by
 /// the array `item(0) … item(len - 1)`.
-pub struct Spliced<'a> {
+pub struct Spliced<'a, T> {
     pub document: &'a Value,
     pub pointer: &'a str,
     pub len: usize,
-    pub item: &'a dyn Fn(usize) -> Value,
+    pub item: &'a dyn Fn(usize) -> T,
 }
 
-impl Spliced<'_> {
+impl<T: Serialize> Spliced<'_, T> {
     /// Pretty-prints the document and a final newline.
     pub fn write_pretty(&self, out: &mut dyn std::io::Write) -> std::io::Result<()> {
         serde_json::to_writer_pretty(&mut *out, self)?;
@@ -26,7 +26,7 @@ impl Spliced<'_> {
     }
 }
 
-impl Serialize for Spliced<'_> {
+impl<T: Serialize> Serialize for Spliced<'_, T> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         Node {
             value: self.document,
@@ -37,14 +37,14 @@ impl Serialize for Spliced<'_> {
     }
 }
 
-struct Node<'a> {
+struct Node<'a, T> {
     value: &'a Value,
     path: String,
-    splice: &'a Spliced<'a>,
+    splice: &'a Spliced<'a, T>,
 }
 
-impl Node<'_> {
-    fn child<'b>(&'b self, value: &'b Value, key: &str) -> Node<'b> {
+impl<T> Node<'_, T> {
+    fn child<'b>(&'b self, value: &'b Value, key: &str) -> Node<'b, T> {
         Node {
             value,
             path: format!("{}/{key}", self.path),
@@ -53,7 +53,7 @@ impl Node<'_> {
     }
 }
 
-impl Serialize for Node<'_> {
+impl<T: Serialize> Serialize for Node<'_, T> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let pointer = self.splice.pointer;
         if self.path == pointer {
