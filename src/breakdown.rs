@@ -74,8 +74,14 @@ impl Breakdown {
         let mut libraries: FastMap<&str, Acc> = FastMap::default();
         for &(f, id) in &order {
             let new = || Acc::new(targets);
-            categories.entry(f.category).or_insert_with(new).add(f, id, targets);
-            libraries.entry(&f.library).or_insert_with(new).add(f, id, targets);
+            categories
+                .entry(f.category)
+                .or_insert_with(new)
+                .add(f, id, targets);
+            libraries
+                .entry(&f.library)
+                .or_insert_with(new)
+                .add(f, id, targets);
         }
         Breakdown {
             directories: groups(directories, targets, weights),

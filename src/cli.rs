@@ -277,9 +277,19 @@ pub fn run(cli: Cli) -> Result<ExitStatus> {
 struct Prepared {
     settings: Settings,
     config: Config,
+    /// Where the user's rule files are (the configuration's, then `--rules`).
+    rule_dirs: Vec<PathBuf>,
 }
 
 fn prepare(args: &ScanArgs) -> Result<Prepared> {
+    let mut prepared = prepare_without_rules(args)?;
+    prepared.settings.rules = Arc::new(RuleSet::load(&prepared.rule_dirs)?);
+    Ok(prepared)
+}
+
+/// [`prepare`] with an empty rule set in the settings: building the rules is most of the start-up,
+/// and a replayed report does not need them.
+fn prepare_without_rules(args: &ScanArgs) -> Result<Prepared> {
     let cwd =
         std::env::current_dir().map_err(|e| Error::io("cannot read the current directory", e))?;
     let paths = if args.paths.is_empty() {
@@ -295,7 +305,6 @@ fn prepare(args: &ScanArgs) -> Result<Prepared> {
     };
     let mut rule_dirs = config.rule_dirs.clone();
     rule_dirs.extend(args.rules.iter().cloned());
-    let rules = Arc::new(RuleSet::load(&rule_dirs)?);
     let mut excludes = config.exclude.clone();
     excludes.extend(args.exclude.iter().cloned());
     let targets: Vec<Target> = if args.target.is_empty() {
@@ -328,7 +337,7 @@ fn prepare(args: &ScanArgs) -> Result<Prepared> {
             threads: args.jobs.unwrap_or(0),
         },
         targets,
-        rules,
+        rules: Arc::new(RuleSet::default()),
         filter: RuleFilter {
             select: config.select.clone(),
             ignore: config.ignore.clone(),
@@ -340,7 +349,11 @@ fn prepare(args: &ScanArgs) -> Result<Prepared> {
         exhaustive: args.exhaustive,
         cache,
     };
-    Ok(Prepared { settings, config })
+    Ok(Prepared {
+        settings,
+        config,
+        rule_dirs,
+    })
 }
 
 impl ScanArgs {
@@ -354,14 +367,58 @@ const DEFAULT_MAX_FILE_SIZE: u64 = 2 * 1024 * 1024;
 
 fn run_scan(args: ScanArgs) -> Result<ExitStatus> {
     crate::timings::init();
-    let Prepared { settings, config } = prepare(&args)?;
-    crate::timings::phase("rules and config");
+    let Prepared {
+        mut settings,
+        config,
+        rule_dirs,
+    } = prepare_without_rules(&args)?;
     let progress =
         crate::progress::Progress::start(crate::progress::wanted(args.quiet || args.no_progress));
-    let mut audit = audit(&settings)?;
+    let format: Format = args.format.into();
+    let color = match args.color {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => {
+            args.output.is_none()
+                && std::io::stdout().is_terminal()
+                && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+        }
+    };
+    let baseline_path = args.baseline.clone().or_else(|| config.baseline.clone());
+
+    // The last report, replayed when the files, the rules, the tool and the options are those
+    // it was made from (crate::cache::memo). A baseline or a git revision is outside the tree.
+    let memo = settings
+        .cache
+        .as_deref()
+        .filter(|_| baseline_path.is_none() && args.diff_base.is_none() && !args.update_baseline)
+        .map(crate::cache::memo::ReportMemo::beside);
+    let mut digest = None;
+    if let Some(memo) = &memo {
+        let identity =
+            crate::rule::rules_identity(&crate::rule::load::read_user_sources(&rule_dirs)?);
+        let mut extra = crate::cache::context(&identity);
+        extra.extend_from_slice(format!("{args:?}\n{config:?}\ncolor: {color}").as_bytes());
+        let d = crate::scan::tree_digest(&settings.root, &settings.paths, &settings.walk, &extra)?;
+        crate::timings::phase("tree digest");
+        if let Some(mut replay) = memo.find(&d) {
+            progress.finish();
+            emit(args.output.as_deref(), |out| replay.copy_to(out))?;
+            crate::timings::phase("report replayed");
+            return Ok(if replay.exit == 0 {
+                ExitStatus::Clean
+            } else {
+                ExitStatus::Findings
+            });
+        }
+        digest = Some((d, extra));
+    }
+    settings.rules = Arc::new(RuleSet::load(&rule_dirs)?);
+    crate::timings::phase("rules");
+    let analysed = crate::scan::analyse_tree(&settings)?;
+    let mut audit = analysed.finish();
     progress.phase("writing the report");
 
-    let baseline_path = args.baseline.clone().or_else(|| config.baseline.clone());
     let mut gated = false;
     if let Some(rev) = &args.diff_base {
         let changes = crate::diff::changed_lines(&settings.root, rev)?;
@@ -401,27 +458,35 @@ fn run_scan(args: ScanArgs) -> Result<ExitStatus> {
             .or(config.fail_on_effort),
         targets: audit.targets.clone(),
     };
-    let format: Format = args.format.into();
-    let color = match args.color {
-        ColorChoice::Always => true,
-        ColorChoice::Never => false,
-        ColorChoice::Auto => {
-            args.output.is_none()
-                && std::io::stdout().is_terminal()
-                && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
-        }
-    };
+    let exit = crate::gate::exit_status(&audit, &policy);
+    let mut recorder = memo
+        .zip(digest.as_ref())
+        .and_then(|(m, (d, _))| m.record(*d, exit as u8));
     progress.finish();
     // Streamed to its destination: a report of a large tree can be hundreds of megabytes.
     emit(args.output.as_deref(), |out| {
+        let out = &mut crate::cache::memo::Tee {
+            out,
+            recorder: recorder.as_mut(),
+        };
         if format == Format::Text && args.quiet {
             report::text::TextReporter { color }.write_findings(&audit, out)
         } else {
             report::reporter(format, color).write(&audit, out)
         }
     })?;
+    if let (Some(recorder), Some((digest, extra))) = (recorder, digest) {
+        // Stored only if no file changed while it was being scanned; like the result cache, a
+        // memo that cannot be stored costs only the next run's time.
+        let now = crate::scan::tree_digest(&settings.root, &settings.paths, &settings.walk, &extra);
+        if now.is_ok_and(|now| now == digest) {
+            if let Err(e) = recorder.finish() {
+                eprintln!("cuda-audit: warning: cannot write the report memo: {e}");
+            }
+        }
+    }
     crate::timings::phase("report");
-    Ok(crate::gate::exit_status(&audit, &policy))
+    Ok(exit)
 }
 
 /// Writes a report to a file (atomically) or to standard output (a closed pipe is not an error).
@@ -470,7 +535,9 @@ fn report_baseline_update(
 
 fn run_baseline(args: BaselineArgs) -> Result<ExitStatus> {
     let scan = args.scan;
-    let Prepared { settings, config } = prepare(&scan)?;
+    let Prepared {
+        settings, config, ..
+    } = prepare(&scan)?;
     let audit = audit(&settings)?;
     let path = scan
         .output

@@ -21,7 +21,9 @@ pub struct Finding {
     pub end: Location,
     /// The source line the finding starts on.
     pub snippet: String,
-    pub portability: Portability,
+    /// Shared with the rule or symbol it comes from; copied on write (existing ports lower an
+    /// effort) with `Arc::make_mut`.
+    pub portability: std::sync::Arc<Portability>,
     /// Stable identity for baselines and SARIF `partialFingerprints` (set by [`assign_fingerprints`]).
     pub fingerprint: String,
     /// When the scanned tree defines this name, the finding is dropped (pattern matches such as
@@ -159,7 +161,7 @@ pub(crate) mod tests_support {
             start: at,
             end: at,
             snippet: "cudaMalloc(p, n);".into(),
-            portability: Portability([port.clone(), port.clone(), port]),
+            portability: Portability([port.clone(), port.clone(), port]).into(),
             fingerprint: String::new(),
             weak_name: None,
             baseline_state: None,

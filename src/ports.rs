@@ -354,7 +354,8 @@ pub fn apply(
         };
         match port {
             Some((layer, evidence)) => {
-                let rocm = &mut f.portability.0[Target::Rocm.index()];
+                let rocm =
+                    &mut std::sync::Arc::make_mut(&mut f.portability).0[Target::Rocm.index()];
                 rocm.effort = Effort::None;
                 rocm.note = Some(format!("already ported: {evidence}"));
                 *report.covered.entry(layer).or_default() += 1;
@@ -440,7 +441,7 @@ fn cover_by_device_paths(
         for &t in &dp.targets {
             // The project already runs on the target through that path: what is left is routing
             // this use through it, a mechanical change.
-            let port = &mut f.portability.0[t.index()];
+            let port = &mut std::sync::Arc::make_mut(&mut f.portability).0[t.index()];
             if port.effort > Effort::Automatic {
                 port.effort = Effort::Automatic;
                 port.note = Some(format!(

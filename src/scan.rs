@@ -226,25 +226,95 @@ fn analyse(
 
 /// Runs the whole pipeline.
 pub fn audit(settings: &Settings) -> Result<Audit> {
-    for p in &settings.paths {
+    Ok(analyse_tree(settings)?.finish())
+}
+
+/// Every file analysed, before the steps that look across files ([`Analysed::finish`]).
+pub struct Analysed<'s> {
+    settings: &'s Settings,
+    root: PathBuf,
+    threads: usize,
+    targets: Vec<Target>,
+    outcomes: Vec<Outcome>,
+    defined_sets: Vec<HashSet<String>>,
+    prefilter: Arc<OnceLock<Prefilter>>,
+    cache: Option<Cache>,
+}
+
+/// The root and the paths to walk, canonical (so that `relative` is a plain strip); an error
+/// when a path does not exist.
+fn resolve(root: &Path, paths: &[PathBuf]) -> Result<(PathBuf, Vec<PathBuf>)> {
+    for p in paths {
         if std::fs::symlink_metadata(p).is_err() {
             return Err(Error::MissingPath(p.clone()));
         }
     }
-    let root = settings
-        .root
-        .canonicalize()
-        .unwrap_or_else(|_| settings.root.clone());
-    // Canonical paths share the canonical root's prefix, so `relative` is a plain strip.
-    let paths: Vec<PathBuf> = settings
-        .paths
+    let root = root.canonicalize().unwrap_or_else(|_| root.to_path_buf());
+    let paths = paths
         .iter()
         .map(|p| p.canonicalize().unwrap_or_else(|_| absolute(p)))
         .collect();
+    Ok((root, paths))
+}
+
+/// A digest of the tree as a scan of `paths` would see it — every file's path, language and
+/// bytes (its result-cache key), every skipped entry's note — and of `extra` (what else the
+/// result depends on). Equal digests mean equal input to the analysis. Reads each file once,
+/// on the walker's threads, as ripgrep would.
+pub fn tree_digest(
+    root: &Path,
+    paths: &[PathBuf],
+    walk: &WalkOptions,
+    extra: &[u8],
+) -> Result<[u8; 32]> {
+    use sha2::{Digest, Sha256};
+    let (root, paths) = resolve(root, paths)?;
+    let items: Mutex<Vec<(String, Vec<u8>)>> = Mutex::new(Vec::new());
+    walk::walk(&paths, &root, walk, || {
+        |entry: Entry| {
+            let item = match entry {
+                Entry::File { path, lang, .. } => {
+                    let rel = relative(&root, &path);
+                    let what = match std::fs::read(&path) {
+                        Ok(bytes) => Cache::key(&rel, lang, &bytes).to_vec(),
+                        Err(e) => format!("unreadable\0{e}").into_bytes(),
+                    };
+                    (rel, what)
+                }
+                Entry::Skip {
+                    path,
+                    reason,
+                    message,
+                } => (
+                    relative(&root, &path),
+                    format!("{}\0{message}", reason.as_str()).into_bytes(),
+                ),
+            };
+            items.lock().unwrap_or_else(|e| e.into_inner()).push(item);
+        }
+    })
+    .map_err(Error::Usage)?;
+    let mut items = items.into_inner().unwrap_or_else(|e| e.into_inner());
+    items.sort_unstable();
+    let mut h = Sha256::new();
+    h.update((extra.len() as u64).to_le_bytes());
+    h.update(extra);
+    for (path, what) in &items {
+        for part in [path.as_bytes(), what] {
+            h.update((part.len() as u64).to_le_bytes());
+            h.update(part);
+        }
+    }
+    Ok(h.finalize().into())
+}
+
+/// Walks the tree and analyses every file.
+pub fn analyse_tree(settings: &Settings) -> Result<Analysed<'_>> {
+    let (root, paths) = resolve(&settings.root, &settings.paths)?;
     let cache = settings
         .cache
         .as_ref()
-        .map(|file| Cache::open(file.clone(), &settings.rules));
+        .map(|file| Cache::open(file.clone(), &settings.rules.identity()));
     crate::timings::phase("cache read");
     let outcomes: Mutex<Vec<Outcome>> = Mutex::new(Vec::new());
     let defined_sets: Mutex<Vec<HashSet<String>>> = Mutex::new(Vec::new());
@@ -326,97 +396,121 @@ pub fn audit(settings: &Settings) -> Result<Audit> {
     });
     walked.map_err(Error::Usage)?;
     crate::timings::phase("walk and analysis");
-    let mut outcomes = outcomes.into_inner().expect("workers are done");
-    if let Some(prefilter) = prefilter.get() {
-        rescan_deferred(
-            &mut outcomes,
-            prefilter,
-            settings,
-            &root,
-            threads,
-            cache.as_ref(),
-        );
-    }
-    let cache_hits = cache.as_ref().map_or(0, Cache::hits);
-    if let Some(cache) = cache {
-        // A cache that cannot be written costs the next run time, not this one its result.
-        if let Err(e) = cache.save() {
-            eprintln!("cuda-audit: warning: cannot write the result cache: {e}");
-        }
-    }
-    crate::timings::phase(&format!("cache written ({cache_hits} hits)"));
-    crate::timings::phase("deferred files");
-
-    // In path order, each file's findings sorted: the final sort finds them in order.
-    outcomes.sort_by(|a, b| a.path().cmp(b.path()));
-    let mut report = FileReport::default();
-    let mut findings = Vec::new();
-    let mut sets = defined_sets
-        .into_inner()
-        .expect("workers are done")
-        .into_iter();
-    let mut defined = sets.next().unwrap_or_default();
-    for set in sets {
-        defined.extend(set);
-    }
-    let mut suppressed = 0;
-    let mut file_ports = std::collections::BTreeMap::new();
-    for outcome in outcomes {
-        match outcome {
-            Outcome::Scanned {
-                suppressed: s,
-                lang,
-                bytes,
-                findings: f,
-                defined: d,
-                warnings,
-                ports,
-                path,
-                ..
-            } => {
-                file_ports.insert(path, ports);
-                suppressed += s;
-                report.scanned += 1;
-                report.bytes += bytes;
-                *report.by_language.entry(lang).or_default() += 1;
-                findings.extend(f);
-                defined.extend(d);
-                report.warnings.extend(warnings);
-            }
-            Outcome::Skipped(note) => report.skipped.push(note),
-        }
-    }
-    // A name matched only by a family pattern (`cudaLikeHelper` by `cuda[A-Z]*`) is not CUDA when
-    // the scanned tree defines it.
-    findings.retain(|f| {
-        !f.weak_name
-            .as_ref()
-            .is_some_and(|name| defined.contains(name))
-    });
-    let existing_ports = if settings.ignore_existing_ports {
-        crate::ports::ExistingPortsReport::default()
-    } else {
-        crate::ports::apply(&mut findings, &file_ports, rules)
-    };
-    crate::timings::phase("merge and ports");
-    findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
-    crate::timings::phase("sort");
-    assign_fingerprints(&mut findings);
-    crate::timings::phase("fingerprints");
-    report.skipped.sort();
-    report.warnings.sort();
-    Ok(Audit {
-        findings,
-        files: report,
+    Ok(Analysed {
+        settings,
+        root,
+        threads,
         targets,
-        rules: Arc::clone(rules),
-        suppressed,
-        stale_baseline: Vec::new(),
-        diff_base: None,
-        weights: settings.weights,
-        existing_ports,
-        cache_hits,
+        outcomes: outcomes.into_inner().expect("workers are done"),
+        defined_sets: defined_sets.into_inner().expect("workers are done"),
+        prefilter,
+        cache,
     })
+}
+
+impl Analysed<'_> {
+    /// Resolves what depends on other files (definitions, includes, shims), merges, sorts and
+    /// fingerprints.
+    pub fn finish(self) -> Audit {
+        let Analysed {
+            settings,
+            root,
+            threads,
+            targets,
+            mut outcomes,
+            defined_sets,
+            prefilter,
+            cache,
+        } = self;
+        let rules = &settings.rules;
+        if let Some(prefilter) = prefilter.get() {
+            rescan_deferred(
+                &mut outcomes,
+                prefilter,
+                settings,
+                &root,
+                threads,
+                cache.as_ref(),
+            );
+        }
+        let cache_hits = cache.as_ref().map_or(0, Cache::hits);
+        if let Some(cache) = cache {
+            // A cache that cannot be written costs the next run time, not this one its result.
+            if let Err(e) = cache.save() {
+                eprintln!("cuda-audit: warning: cannot write the result cache: {e}");
+            }
+        }
+        crate::timings::phase(&format!("cache written ({cache_hits} hits)"));
+        crate::timings::phase("deferred files");
+
+        // In path order, each file's findings sorted: the final sort finds them in order.
+        outcomes.sort_by(|a, b| a.path().cmp(b.path()));
+        let mut report = FileReport::default();
+        let mut findings = Vec::new();
+        let mut sets = defined_sets.into_iter();
+        let mut defined = sets.next().unwrap_or_default();
+        for set in sets {
+            defined.extend(set);
+        }
+        let mut suppressed = 0;
+        let mut file_ports = std::collections::BTreeMap::new();
+        for outcome in outcomes {
+            match outcome {
+                Outcome::Scanned {
+                    suppressed: s,
+                    lang,
+                    bytes,
+                    findings: f,
+                    defined: d,
+                    warnings,
+                    ports,
+                    path,
+                    ..
+                } => {
+                    file_ports.insert(path, ports);
+                    suppressed += s;
+                    report.scanned += 1;
+                    report.bytes += bytes;
+                    *report.by_language.entry(lang).or_default() += 1;
+                    findings.extend(f);
+                    defined.extend(d);
+                    report.warnings.extend(warnings);
+                }
+                Outcome::Skipped(note) => report.skipped.push(note),
+            }
+        }
+        // A name matched only by a family pattern (`cudaLikeHelper` by `cuda[A-Z]*`) is not CUDA when
+        // the scanned tree defines it.
+        findings.retain(|f| {
+            !f.weak_name
+                .as_ref()
+                .is_some_and(|name| defined.contains(name))
+        });
+        let existing_ports = if settings.ignore_existing_ports {
+            crate::ports::ExistingPortsReport::default()
+        } else {
+            crate::ports::apply(&mut findings, &file_ports, rules)
+        };
+        crate::timings::phase("merge and ports");
+        findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+        crate::timings::phase("sort");
+        assign_fingerprints(&mut findings);
+        crate::timings::phase("fingerprints");
+        report.skipped.sort();
+        report.warnings.sort();
+        Audit {
+            findings,
+            files: report,
+            targets,
+            rules: Arc::clone(rules),
+            suppressed,
+            stale_baseline: Vec::new(),
+            diff_base: None,
+            weights: settings.weights,
+            existing_ports,
+            cache_hits,
+        }
+    }
 }
 
 /// Parses the files the prefilter ruled out whose definitions or includes turn out to matter

@@ -114,7 +114,8 @@ fn the_cli_keeps_its_cache_outside_the_tree_and_no_cache_writes_none() {
     let first = run_in(tree.path(), &["-f", "json", "--cache-dir", dir]);
     let second = run_in(tree.path(), &["-f", "json", "--cache-dir", dir]);
     assert_eq!(stdout(&first), stdout(&second));
-    assert_eq!(std::fs::read_dir(cache.path()).unwrap().count(), 1);
+    // The per-file results and the last report.
+    assert_eq!(std::fs::read_dir(cache.path()).unwrap().count(), 2);
     let names: Vec<_> = std::fs::read_dir(tree.path())
         .unwrap()
         .map(|e| e.unwrap().file_name())
@@ -146,4 +147,75 @@ fn generated_trees_report_the_same_from_the_cache() {
         assert_eq!(warm.cache_hits, warm.files.scanned);
         assert_eq!(json(&warm), fresh);
     }
+}
+
+/// Runs the binary with phase timings on: stderr says whether the report was replayed.
+fn run_timed(dir: &Path, args: &[&str]) -> (String, bool, Option<i32>) {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_cuda-audit"))
+        .args(args)
+        .current_dir(dir)
+        .env("NO_COLOR", "1")
+        .env("CUDA_AUDIT_TIMINGS", "1")
+        .output()
+        .unwrap();
+    let replayed = String::from_utf8_lossy(&out.stderr).contains("report replayed");
+    (stdout(&out), replayed, out.status.code())
+}
+
+#[test]
+fn an_unchanged_tree_replays_the_last_report_and_any_change_is_seen() {
+    let tree = tempfile::tempdir().unwrap();
+    let root = tree.path();
+    std::fs::write(root.join("a.cu"), "__global__ void k() {}\n").unwrap();
+    std::fs::write(
+        root.join("b.py"),
+        "import torch\nx = torch.zeros(1).cuda()\n",
+    )
+    .unwrap();
+    let cache = tempfile::tempdir().unwrap();
+    let dir = cache.path().to_str().unwrap();
+    let json = ["-f", "json", "--cache-dir", dir];
+
+    let (first, replayed, code) = run_timed(root, &json);
+    assert!(!replayed);
+    let (second, replayed, code2) = run_timed(root, &json);
+    assert!(replayed, "nothing changed: the report is replayed");
+    assert_eq!((second.as_str(), code2), (first.as_str(), code));
+
+    // Other options are another report.
+    let (text, replayed, _) = run_timed(root, &["--cache-dir", dir]);
+    assert!(!replayed && !text.starts_with('{'));
+
+    // A changed, an added and a removed file are each seen.
+    std::fs::write(root.join("a.cu"), "__global__ void k2() {}\n").unwrap();
+    let (changed, replayed, _) = run_timed(root, &json);
+    assert!(!replayed && changed.contains("k2") && changed != first);
+    std::fs::write(root.join("c.cu"), "void f() { cudaFree(0); }\n").unwrap();
+    let (added, replayed, _) = run_timed(root, &json);
+    assert!(!replayed && added.contains("cudaFree"));
+    std::fs::remove_file(root.join("b.py")).unwrap();
+    let (removed, replayed, _) = run_timed(root, &json);
+    assert!(!replayed && !removed.contains("b.py"));
+    let fresh = run_in(root, &["-f", "json", "--no-cache"]);
+    assert_eq!(removed, stdout(&fresh));
+
+    // A damaged memo is not replayed, and a scan against a baseline is never memoised.
+    for entry in std::fs::read_dir(cache.path()).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_some_and(|e| e == "report") {
+            let mut bytes = std::fs::read(&path).unwrap();
+            let last = bytes.len() - 1;
+            bytes[last] ^= 1;
+            std::fs::write(&path, bytes).unwrap();
+        }
+    }
+    let (again, replayed, _) = run_timed(root, &json);
+    assert!(!replayed);
+    assert_eq!(again, removed);
+    let baseline = root.join("base.json");
+    run_in(root, &["baseline", "-o", baseline.to_str().unwrap()]);
+    let gated = [json.as_slice(), &["--baseline", baseline.to_str().unwrap()]].concat();
+    run_timed(root, &gated);
+    let (_, replayed, _) = run_timed(root, &gated);
+    assert!(!replayed);
 }

@@ -57,7 +57,8 @@ fn finding(rng: &mut Rng) -> Finding {
     let dir = DIRS[rng.below(DIRS.len())];
     f.path = format!("{dir}/f{}.cu", rng.below(3));
     f.start.line = 1 + rng.below(100);
-    f.portability = Portability([port(rng.effort()), port(rng.effort()), port(rng.effort())]);
+    f.portability =
+        Portability([port(rng.effort()), port(rng.effort()), port(rng.effort())]).into();
     f
 }
 
@@ -131,7 +132,7 @@ fn none_findings_cost_nothing() {
             let mut more = base.clone();
             for _ in 0..1 + rng.below(10) {
                 let mut f = finding(&mut rng);
-                f.portability.0[t.index()] = port(Effort::None);
+                std::sync::Arc::make_mut(&mut f.portability).0[t.index()] = port(Effort::None);
                 more.push(f);
             }
             let before = &scores(&base, &w)[t.index()];
@@ -180,7 +181,8 @@ fn a_decision_is_paid_once_and_an_edit_per_site() {
         port(Effort::Automatic),
         port(Effort::Rewrite),
         port(Effort::Manual),
-    ]);
+    ])
+    .into();
     let many: Vec<Finding> = (0..300).map(|_| f.clone()).collect();
     let s = scores(&many, &w);
     assert_eq!(s[0].cost.decision_points, 10);

@@ -126,7 +126,7 @@ fn finding(f: FuzzFinding) -> Finding {
             column_utf16: end_column_utf16,
         },
         snippet: f.snippet,
-        portability: Portability([port(rocm), port(neuron), port(tpu)]),
+        portability: Portability([port(rocm), port(neuron), port(tpu)]).into(),
         fingerprint: String::new(),
         weak_name: None,
         baseline_state: f.new.map(|new| {

@@ -197,6 +197,15 @@ impl<T: Codec> Codec for Vec<T> {
     }
 }
 
+impl<T: Codec> Codec for std::sync::Arc<T> {
+    fn encode(&self, e: &mut Enc) {
+        (**self).encode(e);
+    }
+    fn decode(d: &mut Dec) -> Result<Self> {
+        T::decode(d).map(std::sync::Arc::new)
+    }
+}
+
 impl<A: Codec, B: Codec> Codec for (A, B) {
     fn encode(&self, e: &mut Enc) {
         self.0.encode(e);

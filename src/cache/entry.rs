@@ -165,13 +165,27 @@ impl Codec for ScannedText {
         self.includes.encode(e);
     }
     fn decode(d: &mut Dec) -> Result<Self> {
+        let mut findings: Vec<Finding> = Codec::decode(d)?;
+        share_portabilities(&mut findings);
         Ok(ScannedText {
-            findings: Codec::decode(d)?,
+            findings,
             defined: Codec::decode(d)?,
             warnings: Codec::decode(d)?,
             skip: Codec::decode(d)?,
             ports: Codec::decode(d)?,
             includes: Codec::decode(d)?,
         })
+    }
+}
+
+/// Findings of one rule or symbol share one `Portability`, as a fresh analysis leaves them.
+fn share_portabilities(findings: &mut [Finding]) {
+    let mut distinct: Vec<std::sync::Arc<Portability>> = Vec::new();
+    for f in findings {
+        match distinct.iter().find(|p| **p == f.portability) {
+            Some(p) => f.portability = p.clone(),
+            None if distinct.len() < 64 => distinct.push(f.portability.clone()),
+            None => {}
+        }
     }
 }

@@ -21,6 +21,7 @@
 
 pub mod codec;
 mod entry;
+pub mod memo;
 
 use crate::lang::Lang;
 use crate::scan::ScannedText;
@@ -85,10 +86,10 @@ impl Cache {
         var("HOME").map(|home| PathBuf::from(home).join(".cache").join("cuda-audit"))
     }
 
-    /// Opens the cache in `file` for scans with `rules`; a missing, foreign or damaged file
-    /// gives an empty cache.
-    pub fn open(file: PathBuf, rules: &crate::rule::RuleSet) -> Cache {
-        let context = context(rules);
+    /// Opens the cache in `file` for scans with the rules of `rules_identity`
+    /// ([`crate::rule::rules_identity`]); a missing, foreign or damaged file gives an empty cache.
+    pub fn open(file: PathBuf, rules_identity: &[u8; 32]) -> Cache {
+        let context = context(rules_identity);
         let mut cache = Cache {
             file,
             context,
@@ -203,8 +204,8 @@ impl Cache {
     }
 }
 
-/// What must be equal for stored results to be reused.
-fn context(rules: &crate::rule::RuleSet) -> Vec<u8> {
+/// What must be equal for stored results to be reused: format, tool, executable, rules.
+pub fn context(rules_identity: &[u8; 32]) -> Vec<u8> {
     let mut e = Enc::default();
     e.raw(MAGIC);
     e.u64(FORMAT);
@@ -222,7 +223,7 @@ fn context(rules: &crate::rule::RuleSet) -> Vec<u8> {
         })
         .unwrap_or_default();
     e.raw(exe.as_bytes());
-    e.raw(&rules.identity());
+    e.raw(rules_identity);
     e.bytes
 }
 
@@ -259,7 +260,7 @@ mod tests {
     fn an_entry_is_found_again_and_damage_is_detected() {
         let dir = tempfile::tempdir().unwrap();
         let file = dir.path().join("c.bin");
-        let rules = crate::rule::RuleSet::builtin().unwrap();
+        let rules = crate::rule::RuleSet::builtin().unwrap().identity();
         let key = Cache::key("a.cu", Lang::Cuda, b"__global__ void k() {}");
         let cache = Cache::open(file.clone(), &rules);
         assert!(cache.get(&key).is_none());

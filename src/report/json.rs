@@ -370,7 +370,6 @@ fn breakdown_value(b: &crate::breakdown::Breakdown) -> Value {
     })
 }
 
-
 fn blockers_value(blockers: &[(Target, Vec<crate::breakdown::BlockerLibrary>)]) -> Value {
     Value::Object(
         blockers

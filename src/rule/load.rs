@@ -10,6 +10,7 @@ use crate::portability::{Port, Portability};
 use globset::{GlobBuilder, GlobSetBuilder};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use toml::Spanned;
 
 mod builtin {
@@ -40,15 +41,9 @@ impl RuleSet {
                 None => builder.add_file(&name, text, Origin::Builtin)?,
             }
         }
-        for dir in user_dirs {
-            for path in user_rule_files(dir)? {
-                let text = std::fs::read_to_string(&path).map_err(|e| {
-                    Error::io(format!("cannot read rule file {}", path.display()), e)
-                })?;
-                let name = path.display().to_string();
-                builder.add_file(&name, &text, Origin::User)?;
-                builder.set.user_sources.push((name, text));
-            }
+        for (name, text) in read_user_sources(user_dirs)? {
+            builder.add_file(&name, &text, Origin::User)?;
+            builder.set.user_sources.push((name, text));
         }
         builder.finish()
     }
@@ -60,6 +55,19 @@ impl RuleSet {
         builder.add_file(name, text, Origin::User)?;
         builder.finish()
     }
+}
+
+/// Every user rule file under `user_dirs` as `(name, text)`, in load order.
+pub fn read_user_sources(user_dirs: &[PathBuf]) -> Result<Vec<(String, String)>> {
+    let mut out = Vec::new();
+    for dir in user_dirs {
+        for path in user_rule_files(dir)? {
+            let text = std::fs::read_to_string(&path)
+                .map_err(|e| Error::io(format!("cannot read rule file {}", path.display()), e))?;
+            out.push((path.display().to_string(), text));
+        }
+    }
+    Ok(out)
 }
 
 fn user_rule_files(dir: &Path) -> Result<Vec<PathBuf>> {
@@ -271,7 +279,7 @@ impl Builder {
             let symbol = Symbol {
                 name: name.get_ref().clone(),
                 rule: idx,
-                portability: (patched != portability).then_some(patched),
+                portability: (patched != portability).then(|| Arc::new(patched)),
                 kind: sym.kind.clone(),
                 section: sym.section.clone(),
                 deprecated: sym.deprecated.clone(),
@@ -348,7 +356,7 @@ impl Builder {
             level: raw.level,
             priority: raw.priority,
             weak: raw.weak,
-            portability,
+            portability: Arc::new(portability),
             matchers,
             examples: Examples {
                 should_match: raw.examples.should_match,

@@ -15,6 +15,7 @@ use globset::GlobSet;
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use std::fmt;
+use std::sync::Arc;
 
 /// What kind of CUDA coupling a finding is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -110,7 +111,8 @@ pub struct Rule {
     pub priority: i32,
     /// Findings are dropped when the scanned tree defines the matched name or namespace root.
     pub weak: bool,
-    pub portability: Portability,
+    /// Shared with every finding of the rule (a large tree has hundreds of thousands).
+    pub portability: Arc<Portability>,
     pub matchers: MatcherSummary,
     pub examples: Examples,
     /// Where the rule came from: `builtin:<file>` or a user file path.
@@ -155,7 +157,7 @@ pub struct Symbol {
     pub name: String,
     pub rule: RuleIdx,
     /// The judgement for this symbol when it differs from its rule's.
-    pub portability: Option<Portability>,
+    pub portability: Option<Arc<Portability>>,
     pub kind: Option<String>,
     pub section: Option<String>,
     pub deprecated: Option<String>,
@@ -177,6 +179,23 @@ pub(crate) struct GlobEntry {
     pattern: String,
     /// The literal text before the first glob metacharacter: a cheap prefilter.
     literal_prefix: String,
+}
+
+/// A digest of the built-in rule files and of the user's (`(name, text)`, as
+/// [`load::read_user_sources`] reads them), which is what the result cache keys on: results are
+/// reused only with the same rules. Cheap next to building the set.
+pub fn rules_identity(user_sources: &[(String, String)]) -> [u8; 32] {
+    use sha2::{Digest, Sha256};
+    let mut h = Sha256::new();
+    let builtin = load::builtin_files().iter().map(|(n, t)| (*n, *t));
+    let user = user_sources.iter().map(|(n, t)| (n.as_str(), t.as_str()));
+    for (name, text) in builtin.chain(user) {
+        for part in [name, text] {
+            h.update((part.len() as u64).to_le_bytes());
+            h.update(part.as_bytes());
+        }
+    }
+    h.finalize().into()
 }
 
 /// All rules, indexed for lookup by the matcher.
@@ -246,23 +265,9 @@ impl PortsData {
 }
 
 impl RuleSet {
-    /// A digest of every rule file the set was built from (the built-in files and the user's),
-    /// which is what the result cache keys on: results are reused only with the same rules.
+    /// A digest of every rule file the set was built from ([`rules_identity`]).
     pub fn identity(&self) -> [u8; 32] {
-        use sha2::{Digest, Sha256};
-        let mut h = Sha256::new();
-        let builtin = load::builtin_files().iter().map(|(n, t)| (*n, *t));
-        let user = self
-            .user_sources
-            .iter()
-            .map(|(n, t)| (n.as_str(), t.as_str()));
-        for (name, text) in builtin.chain(user) {
-            for part in [name, text] {
-                h.update((part.len() as u64).to_le_bytes());
-                h.update(part.as_bytes());
-            }
-        }
-        h.finalize().into()
+        rules_identity(&self.user_sources)
     }
 
     pub fn rules(&self) -> &[Rule] {
@@ -352,7 +357,7 @@ impl RuleSet {
         &'a self,
         rule: RuleIdx,
         symbol: Option<&'a Symbol>,
-    ) -> &'a Portability {
+    ) -> &'a Arc<Portability> {
         symbol
             .and_then(|s| s.portability.as_ref())
             .unwrap_or(&self.rules[rule].portability)
