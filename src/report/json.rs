@@ -2,7 +2,7 @@
 //! [`SCHEMA_VERSION`] on any change that removes or renames a key.
 
 use super::Reporter;
-use super::stream::Spliced;
+use super::stream::{Lazy, Spliced};
 use crate::finding::Finding;
 use crate::portability::{Effort, Port, Target};
 use crate::rule::Rule;
@@ -17,7 +17,8 @@ pub struct JsonReporter;
 
 impl Reporter for JsonReporter {
     fn write(&self, audit: &Audit, out: &mut dyn Write) -> io::Result<()> {
-        let document = skeleton(audit);
+        let summary = Summary::of(audit);
+        let document = skeleton(audit, &summary);
         crate::timings::phase("summary");
         let item = |i: usize| finding(&audit.findings[i], &audit.targets);
         Spliced {
@@ -25,20 +26,20 @@ impl Reporter for JsonReporter {
             pointer: "/findings",
             len: audit.findings.len(),
             item: &item,
+            lazy: &lazy_sections(&summary),
         }
         .write_pretty(out)
     }
 }
 
 /// The report with an empty `findings` array, which [`Spliced`] fills as it writes.
-fn skeleton(audit: &Audit) -> Value {
-    let summary = Summary::of(audit);
+fn skeleton(audit: &Audit, summary: &Summary) -> Value {
     let mut report = json!({
         "version": SCHEMA_VERSION,
         "tool": { "name": "cuda-audit", "version": env!("CARGO_PKG_VERSION") },
         "targets": audit.targets.iter().map(|t| t.as_str()).collect::<Vec<_>>(),
         "findings": [],
-        "summary": summary_value(&summary),
+        "summary": summary_value(summary),
         "files": {
             "skipped": audit.files.skipped.iter().map(note).collect::<Vec<_>>(),
             "warnings": audit.files.warnings.iter().map(note).collect::<Vec<_>>(),
@@ -246,10 +247,11 @@ fn summary_value(s: &Summary) -> Value {
         "by_library": s.by_library,
         "by_rule": s.by_rule,
         "targets": targets,
-        "api_surface": s.libraries.iter().map(|lib| (lib.library.clone(), library_value(lib))).collect::<Map<_, _>>(),
+        // Built while written (`lazy_sections`): on a large tree these are tens of megabytes.
+        "api_surface": null,
         "scoring": serde_json::to_value(s.weights).unwrap_or(Value::Null),
-        "breakdown": breakdown_value(&s.breakdown),
-        "blockers": blockers_value(&s.blockers),
+        "breakdown": null,
+        "blockers": s.blockers.iter().map(|(t, _)| (t.as_str().to_string(), Value::Null)).collect::<Map<_, _>>(),
     })
 }
 
@@ -370,43 +372,64 @@ fn breakdown_value(b: &crate::breakdown::Breakdown) -> Value {
     })
 }
 
-fn blockers_value(blockers: &[(Target, Vec<crate::breakdown::BlockerLibrary>)]) -> Value {
-    Value::Object(
-        blockers
-            .iter()
-            .map(|(t, libs)| {
-                let libs: Vec<Value> = libs
-                    .iter()
-                    .map(|lib| {
-                        json!({
-                            "library": lib.library,
-                            "occurrences": lib.occurrences,
-                            "files": lib.files,
-                            "effort_points": lib.points,
-                            "symbols": lib.symbols.iter().map(|b| {
-                                let mut v = json!({
-                                    "symbol": b.symbol,
-                                    "category": b.category.as_str(),
-                                    "occurrences": b.occurrences,
-                                    "files": b.files,
-                                    "effort_points": b.points,
-                                    "locations": b.locations.iter()
-                                        .map(|(path, line)| json!({ "path": path, "line": line }))
-                                        .collect::<Vec<_>>(),
-                                });
-                                if let Some(r) = &b.replacement {
-                                    v["replacement"] = json!(r);
-                                }
-                                if let Some(n) = &b.note {
-                                    v["note"] = json!(n);
-                                }
-                                v
-                            }).collect::<Vec<_>>(),
-                        })
-                    })
-                    .collect();
-                (t.as_str().to_string(), Value::Array(libs))
+/// The summary's large sections, as [`super::stream::Spliced`] placeholders.
+fn lazy_sections(s: &Summary) -> Vec<Lazy<'_>> {
+    let mut lazy: Vec<Lazy<'_>> = vec![
+        (
+            "/summary/api_surface".into(),
+            Box::new(|| {
+                Value::Object(
+                    s.libraries
+                        .iter()
+                        .map(|lib| (lib.library.clone(), library_value(lib)))
+                        .collect(),
+                )
+            }),
+        ),
+        (
+            "/summary/breakdown".into(),
+            Box::new(|| breakdown_value(&s.breakdown)),
+        ),
+    ];
+    for (t, libs) in &s.blockers {
+        lazy.push((
+            format!("/summary/blockers/{}", t.as_str()),
+            Box::new(move || blocker_libraries_value(libs)),
+        ));
+    }
+    lazy
+}
+
+fn blocker_libraries_value(libs: &[crate::breakdown::BlockerLibrary]) -> Value {
+    let libs: Vec<Value> = libs
+        .iter()
+        .map(|lib| {
+            json!({
+                "library": lib.library,
+                "occurrences": lib.occurrences,
+                "files": lib.files,
+                "effort_points": lib.points,
+                "symbols": lib.symbols.iter().map(|b| {
+                    let mut v = json!({
+                        "symbol": b.symbol,
+                        "category": b.category.as_str(),
+                        "occurrences": b.occurrences,
+                        "files": b.files,
+                        "effort_points": b.points,
+                        "locations": b.locations.iter()
+                            .map(|(path, line)| json!({ "path": path, "line": line }))
+                            .collect::<Vec<_>>(),
+                    });
+                    if let Some(r) = &b.replacement {
+                        v["replacement"] = json!(r);
+                    }
+                    if let Some(n) = &b.note {
+                        v["note"] = json!(n);
+                    }
+                    v
+                }).collect::<Vec<_>>(),
             })
-            .collect(),
-    )
+        })
+        .collect();
+    Value::Array(libs)
 }

@@ -32,6 +32,7 @@ impl Reporter for SarifReporter {
             pointer: "/runs/0/results",
             len: audit.findings.len(),
             item: &item,
+            lazy: &[],
         }
         .write_pretty(out)
     }

@@ -16,7 +16,13 @@ pub struct Spliced<'a, T> {
     pub pointer: &'a str,
     pub len: usize,
     pub item: &'a dyn Fn(usize) -> T,
+    /// More placeholders, each replaced by the value its function builds when it is written (a
+    /// large part of the report, held in memory only while it is written).
+    pub lazy: &'a [Lazy<'a>],
 }
+
+/// A JSON pointer and the function that builds the value there.
+pub type Lazy<'a> = (String, Box<dyn Fn() -> Value + 'a>);
 
 impl<T: Serialize> Spliced<'_, T> {
     /// Pretty-prints the document and a final newline.
@@ -56,6 +62,9 @@ impl<T> Node<'_, T> {
 impl<T: Serialize> Serialize for Node<'_, T> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let pointer = self.splice.pointer;
+        if let Some((_, build)) = self.splice.lazy.iter().find(|(p, _)| *p == self.path) {
+            return build().serialize(s);
+        }
         if self.path == pointer {
             let mut seq = s.serialize_seq(Some(self.splice.len))?;
             for i in 0..self.splice.len {
@@ -63,10 +72,12 @@ impl<T: Serialize> Serialize for Node<'_, T> {
             }
             return seq.end();
         }
-        // Only the containers on the way to the pointer need walking by hand.
-        let on_the_way = pointer
-            .strip_prefix(self.path.as_str())
-            .is_some_and(|rest| rest.starts_with('/'));
+        // Only the containers on the way to a pointer need walking by hand.
+        let leads_to = |p: &str| {
+            p.strip_prefix(self.path.as_str())
+                .is_some_and(|rest| rest.starts_with('/'))
+        };
+        let on_the_way = leads_to(pointer) || self.splice.lazy.iter().any(|(p, _)| leads_to(p));
         match self.value {
             Value::Object(map) if on_the_way => {
                 let mut m = s.serialize_map(Some(map.len()))?;
@@ -100,6 +111,10 @@ mod tests {
             pointer,
             len: items.len(),
             item: &item,
+            lazy: &[(
+                "/lazy".to_string(),
+                Box::new(|| serde_json::json!({"built": [1, 2]})),
+            )],
         }
         .write_pretty(&mut out)
         .unwrap();
@@ -111,9 +126,9 @@ mod tests {
         let items = vec![json!({"b": 1, "a": [1, 2]}), json!("x"), json!(null)];
         for (doc, pointer, whole) in [
             (
-                json!({"z": 1, "findings": [], "a": {"k": [1]}}),
+                json!({"z": 1, "findings": [], "a": {"k": [1]}, "lazy": null}),
                 "/findings",
-                json!({"z": 1, "findings": items, "a": {"k": [1]}}),
+                json!({"z": 1, "findings": items, "a": {"k": [1]}, "lazy": {"built": [1, 2]}}),
             ),
             (
                 json!({"runs": [{"results": [], "tool": {"x": 1}}], "v": "2"}),
