@@ -8,9 +8,10 @@
 //! scored per node rather than summed.
 
 use crate::finding::Finding;
+use crate::hash::{FastMap, FastSet};
 use crate::portability::{Effort, Target};
 use crate::rule::Category;
-use crate::score::{FastMap, FastSet, IdTally, ScoreWeights, TargetScore, symbol_ids};
+use crate::score::{IdTally, ScoreWeights, TargetScore, symbol_ids};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// One group of findings and what porting it would take per target.

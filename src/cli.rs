@@ -347,6 +347,7 @@ fn prepare_without_rules(args: &ScanArgs) -> Result<Prepared> {
         weights: config.score.unwrap_or_default(),
         ignore_existing_ports: args.ignore_existing_ports,
         exhaustive: args.exhaustive,
+        prefilter_first: false,
         cache,
     };
     Ok(Prepared {

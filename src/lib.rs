@@ -17,6 +17,7 @@ pub mod diff;
 pub mod error;
 pub mod finding;
 pub mod gate;
+pub mod hash;
 pub mod lang;
 pub mod matcher;
 pub mod portability;

@@ -43,6 +43,9 @@ pub struct Settings {
     pub exhaustive: bool,
     /// The result cache file ([`crate::cache`]); `None` analyses every file afresh.
     pub cache: Option<PathBuf>,
+    /// Build the prefilter before the walk, so that every file meets it (for tests: normally it
+    /// is built beside the scan once the tree proves large enough).
+    pub prefilter_first: bool,
 }
 
 /// The default cap on findings per file (a minified or generated file can hold thousands).
@@ -64,6 +67,7 @@ impl Settings {
             ignore_existing_ports: false,
             exhaustive: false,
             cache: None,
+            prefilter_first: false,
         }
     }
 }
@@ -89,6 +93,9 @@ pub struct Audit {
     /// Files whose analysis came from the result cache. Not part of any report, which is the
     /// same with or without the cache.
     pub cache_hits: usize,
+    /// Files the prefilter ruled out (some are parsed after all when other files make them
+    /// matter). Not reported.
+    pub prefiltered: usize,
 }
 
 impl Audit {
@@ -116,6 +123,7 @@ impl Audit {
             weights: crate::score::ScoreWeights::default(),
             existing_ports: crate::ports::ExistingPortsReport::default(),
             cache_hits: 0,
+            prefiltered: 0,
         }
     }
 }
@@ -183,6 +191,9 @@ struct Shortcuts<'a> {
     trust_ruled_out: bool,
 }
 
+/// How many walked entries make a tree large enough to build the prefilter for.
+const PREFILTER_AFTER: usize = 64;
+
 /// Stack size of the analysis threads.
 const ANALYSIS_STACK: usize = 64 * 1024 * 1024;
 
@@ -237,7 +248,7 @@ pub struct Analysed<'s> {
     targets: Vec<Target>,
     outcomes: Vec<Outcome>,
     defined_sets: Vec<HashSet<String>>,
-    prefilter: Arc<OnceLock<Prefilter>>,
+    prefilter: Arc<OnceLock<Arc<Prefilter>>>,
     cache: Option<Cache>,
 }
 
@@ -320,17 +331,22 @@ pub fn analyse_tree(settings: &Settings) -> Result<Analysed<'_>> {
     let defined_sets: Mutex<Vec<HashSet<String>>> = Mutex::new(Vec::new());
     let rules = &settings.rules;
     let targets = RuleSet::targets_or_all(&settings.targets);
-    // The prefilter takes a few milliseconds to build: build it beside the scan, and parse every
-    // file until it is ready (a tiny tree is scanned before it would pay off).
-    let prefilter: Arc<OnceLock<Prefilter>> = Arc::new(OnceLock::new());
-    if !settings.exhaustive {
+    // The prefilter takes a few milliseconds of CPU to build: it is built beside the scan once
+    // the walk has met `PREFILTER_AFTER` files (a small tree is done before it would pay off,
+    // and on two cores its build would slow the start), and files are parsed until it is ready.
+    let prefilter: Arc<OnceLock<Arc<Prefilter>>> = Arc::new(OnceLock::new());
+    if settings.prefilter_first && !settings.exhaustive {
+        let _ = prefilter.set(rules.prefilter());
+    }
+    let walked_files = std::sync::atomic::AtomicUsize::new(0);
+    let start_prefilter = || {
         let (rules, cell) = (Arc::clone(rules), Arc::clone(&prefilter));
         let _ = std::thread::Builder::new()
             .name("cuda-audit-prefilter".into())
             .spawn(move || {
-                let _ = cell.set(Prefilter::new(&rules));
+                let _ = cell.set(rules.prefilter());
             });
-    }
+    };
 
     // The walker's threads only classify entries; analysis runs on threads of our own with a
     // large stack, because parsers (syn, serde) recurse on nested input and a stack overflow
@@ -361,7 +377,7 @@ pub fn analyse_tree(settings: &Settings) -> Result<Analysed<'_>> {
                             settings,
                             &root,
                             Shortcuts {
-                                prefilter: prefilter.get(),
+                                prefilter: prefilter.get().map(|p| &**p),
                                 cache: cache.as_ref(),
                                 trust_ruled_out: !settings.exhaustive,
                             },
@@ -386,7 +402,12 @@ pub fn analyse_tree(settings: &Settings) -> Result<Analysed<'_>> {
         }
         let walked = walk::walk(&paths, &root, &settings.walk, || {
             let sender = sender.clone();
+            let (walked_files, start_prefilter) = (&walked_files, &start_prefilter);
             move |entry: Entry| {
+                let n = walked_files.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                if n == PREFILTER_AFTER && !settings.exhaustive && !settings.prefilter_first {
+                    start_prefilter();
+                }
                 // The receiving side lives until every entry is taken.
                 let _ = sender.send(entry);
             }
@@ -423,6 +444,18 @@ impl Analysed<'_> {
             cache,
         } = self;
         let rules = &settings.rules;
+        let prefiltered = outcomes
+            .iter()
+            .filter(|o| {
+                matches!(
+                    o,
+                    Outcome::Scanned {
+                        deferred: Some(_),
+                        ..
+                    }
+                )
+            })
+            .count();
         if let Some(prefilter) = prefilter.get() {
             rescan_deferred(
                 &mut outcomes,
@@ -434,6 +467,7 @@ impl Analysed<'_> {
             );
         }
         let cache_hits = cache.as_ref().map_or(0, Cache::hits);
+
         if let Some(cache) = cache {
             // A cache that cannot be written costs the next run time, not this one its result.
             if let Err(e) = cache.save() {
@@ -523,6 +557,7 @@ impl Analysed<'_> {
             weights: settings.weights,
             existing_ports,
             cache_hits,
+            prefiltered,
         }
     }
 }

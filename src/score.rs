@@ -17,6 +17,7 @@
 //! findings (not on their order, so not on `--jobs`).
 
 use crate::finding::Finding;
+use crate::hash::{FastMap, FastSet};
 use crate::portability::{Effort, Target};
 use serde::{Deserialize, Serialize};
 
@@ -106,12 +107,6 @@ pub struct Tally<'a> {
     /// occurrences of a few thousand names.
     decisions: FastSet<(&'a str, &'a str, Effort)>,
 }
-
-/// A hash set with a fixed-seed fast hasher (nothing here is attacker-chosen in a way that
-/// matters: the worst case is a slower summary).
-pub type FastSet<T> = std::collections::HashSet<T, foldhash::fast::FixedState>;
-/// A hash map with the same hasher as [`FastSet`].
-pub type FastMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::FixedState>;
 
 impl<'a> Tally<'a> {
     /// Adds one occurrence of `symbol` (from `library`) at `effort`.

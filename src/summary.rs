@@ -70,7 +70,7 @@ impl Summary {
         let mut by_rule: BTreeMap<&str, usize> = BTreeMap::new();
         let mut targets: Vec<(Target, [usize; 4])> =
             audit.targets.iter().map(|&t| (t, [0; 4])).collect();
-        let mut files = crate::score::FastSet::default();
+        let mut files = crate::hash::FastSet::default();
         for f in &audit.findings {
             *by_category.entry(f.category).or_default() += 1;
             *by_library.entry(&f.library).or_default() += 1;
@@ -161,7 +161,7 @@ fn owned_keys(counts: BTreeMap<&str, usize>) -> BTreeMap<String, usize> {
 }
 
 fn inventory(audit: &Audit) -> Vec<LibraryInventory> {
-    use crate::score::{FastMap, FastSet};
+    use crate::hash::{FastMap, FastSet};
     #[derive(Default)]
     struct Acc<'a> {
         occurrences: usize,

@@ -8,7 +8,6 @@ use crate::error::{DataFileError, Error, Result};
 use crate::lang::Lang;
 use crate::portability::{Port, Portability};
 use globset::{GlobBuilder, GlobSetBuilder};
-use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use toml::Spanned;
@@ -113,7 +112,7 @@ struct Builder {
     /// Parallel to rule indices (including the rule being built): ids and languages.
     rule_ids: Vec<String>,
     rule_languages: Vec<Vec<Lang>>,
-    ids: HashMap<String, String>,
+    ids: crate::hash::FastMap<String, String>,
     pattern_builder: GlobSetBuilder,
     include_builder: GlobSetBuilder,
     pattern_entries: Vec<GlobEntry>,
@@ -128,7 +127,7 @@ impl Default for Builder {
             symbol_origins: Vec::new(),
             rule_ids: Vec::new(),
             rule_languages: Vec::new(),
-            ids: HashMap::new(),
+            ids: Default::default(),
             pattern_builder: GlobSetBuilder::new(),
             include_builder: GlobSetBuilder::new(),
             pattern_entries: Vec::new(),

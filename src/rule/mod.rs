@@ -9,11 +9,11 @@ mod compiled;
 pub mod load;
 pub mod raw;
 
+use crate::hash::FastMap;
 use crate::lang::Lang;
 use crate::portability::{Portability, Target};
 use globset::GlobSet;
 use serde::{Deserialize, Serialize};
-use std::collections::HashMap;
 use std::fmt;
 use std::sync::Arc;
 
@@ -204,16 +204,18 @@ pub struct RuleSet {
     rules: Vec<Rule>,
     symbols: Vec<Symbol>,
     /// Exact name → symbol indices (one per language group that claims the name).
-    names: HashMap<String, Vec<usize>>,
+    names: FastMap<String, Vec<usize>>,
     patterns: GlobIndex,
     includes: GlobIndex,
-    namespaces: HashMap<String, RuleIdx>,
+    namespaces: FastMap<String, RuleIdx>,
     launch: Vec<RuleIdx>,
     inline_asm: Vec<RuleIdx>,
     /// What marks existing portability work (`[existing-ports]` in rule files).
     pub ports: PortsData,
     /// The user rule files (`--rules`) as read: name and text, for [`RuleSet::identity`].
     user_sources: Vec<(String, String)>,
+    /// Built on first use ([`RuleSet::prefilter`]): it depends on the rules alone.
+    prefilter: std::sync::OnceLock<Arc<crate::prefilter::Prefilter>>,
 }
 
 /// What the matchers of a set of rules are made of ([`RuleSet::matcher_texts`]).
@@ -265,6 +267,13 @@ impl PortsData {
 }
 
 impl RuleSet {
+    /// The byte-level prefilter derived from these rules, built once.
+    pub fn prefilter(&self) -> Arc<crate::prefilter::Prefilter> {
+        self.prefilter
+            .get_or_init(|| Arc::new(crate::prefilter::Prefilter::new(self)))
+            .clone()
+    }
+
     /// A digest of every rule file the set was built from ([`rules_identity`]).
     pub fn identity(&self) -> [u8; 32] {
         rules_identity(&self.user_sources)
