@@ -15,7 +15,11 @@ processes on a small machine move every number.
 Modes:
   (default)      a cold scan: `cuda-audit DIR -f json --no-progress > /dev/null` plus any
                  `--ca-arg`s (with `--no-cache` when the binary knows it).
-  --rescan       also time a re-scan with the result cache warm (binaries with a cache only).
+  --rescan       also time re-scans with the result cache warm (binaries with a cache only), in a
+                 temporary cache directory: "unchanged" (nothing changed since the last run:
+                 the report is replayed) and "1 changed" (a copy of the corpus in a temporary
+                 directory where one source file gets a new comment line before each run: every
+                 other file's analysis comes from the cache, the report is rebuilt).
   --startup      time a 2-file repository (generated in a temporary directory), many runs.
   --exhaustive   also time `--exhaustive` (every fast path off), for comparison.
 
@@ -145,6 +149,34 @@ def make_two_file_repo(path):
         f.write("import torch\nx = torch.zeros(3).cuda()\ntorch.cuda.synchronize()\n")
 
 
+def rescan_one_changed(corpus, ca_base, runs):
+    """Median of re-scans of a copy of `corpus` in which one C-family source file changes (a
+    comment line appended) before each run: per-file results come from the cache, the report is
+    rebuilt. The copy lives in a temporary directory and is removed afterwards."""
+    with tempfile.TemporaryDirectory() as tmp, tempfile.TemporaryDirectory() as cache_dir:
+        copy = os.path.join(tmp, os.path.basename(corpus.rstrip("/")))
+        shutil.copytree(corpus, copy, symlinks=True, ignore_dangling_symlinks=True)
+        victim = None
+        for root, dirs, files in os.walk(copy):
+            dirs[:] = sorted(x for x in dirs if not x.startswith("."))
+            for f in sorted(files):
+                if f.endswith((".cu", ".cpp", ".cc", ".h", ".hpp", ".cuh")):
+                    victim = os.path.join(root, f)
+                    break
+            if victim:
+                break
+        cmd = ca_base + ["--cache-dir", cache_dir, copy]
+        time_cmd(cmd)  # fills the cache
+        samples = []
+        for i in range(runs):
+            if victim:
+                with open(victim, "a") as fh:
+                    fh.write(f"\n// bench run {i}\n")
+            samples.append(time_cmd(cmd)[:3])
+        return {"wall": median_of(samples, 0), "cpu": median_of(samples, 1),
+                "rss": median_of(samples, 2), "changed": os.path.relpath(victim, copy) if victim else None}
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("dirs", nargs="*")
@@ -206,11 +238,13 @@ def main():
             row["exhaustive"] = {"wall": median_of(ex_s, 0), "cpu": median_of(ex_s, 1),
                                  "rss": median_of(ex_s, 2)}
         if args.rescan and has_cache:
-            warm = ca_base + [d]
-            time_cmd(warm)  # fills the cache
-            re_s = [time_cmd(warm)[:3] for _ in range(args.runs)]
+            with tempfile.TemporaryDirectory() as cache_dir:
+                warm = ca_base + ["--cache-dir", cache_dir, d]
+                time_cmd(warm)  # fills the cache
+                re_s = [time_cmd(warm)[:3] for _ in range(args.runs)]
             row["rescan"] = {"wall": median_of(re_s, 0), "cpu": median_of(re_s, 1),
                              "rss": median_of(re_s, 2)}
+            row["rescan1"] = rescan_one_changed(d, ca_base, args.runs)
         if ast_grep:
             cmd = [ast_grep, "run", "--lang", "cpp", "-p", "cudaMalloc($$$)", d]
             time_cmd(cmd)
@@ -236,6 +270,14 @@ def main():
             startup = {"rg_ms": rg_ms, "ca_ms": ca_ms, "ratio": ca_ms / rg_ms, "ca_rss": ca_rss}
             print(f"\nstart-up (2-file repository, median of {runs}): rg {rg_ms:.1f} ms, "
                   f"cuda-audit {ca_ms:.1f} ms, ratio {ca_ms / rg_ms:.1f}x, peak {ca_rss:.0f} MiB")
+            if has_cache:
+                with tempfile.TemporaryDirectory() as cache_dir:
+                    warm = ca_base + ["--cache-dir", cache_dir, tmp]
+                    wall_clock(warm, 2)
+                    warm_ms = wall_clock(warm, runs)
+                startup["ca_warm_ms"] = warm_ms
+                print(f"start-up, unchanged re-run: cuda-audit {warm_ms:.1f} ms, "
+                      f"ratio {warm_ms / rg_ms:.1f}x")
 
     load_after = loadavg()
     print(f"\nload average before: {' '.join(load_before)}, after: {' '.join(load_after)}; "
@@ -256,7 +298,7 @@ def print_row(row, args, first, ast_grep, semgrep):
     if "exhaustive" in row:
         cols += ["exhaustive s", "exh. ratio"]
     if "rescan" in row:
-        cols += ["rescan s", "rescan ratio"]
+        cols += ["unchanged s", "unchanged ratio", "1 changed s", "1 changed ratio"]
     if ast_grep:
         cols += ["ast-grep s"]
     if semgrep:
@@ -270,8 +312,9 @@ def print_row(row, args, first, ast_grep, semgrep):
         ex = row["exhaustive"]
         vals += [f"{ex['wall']:.2f}", f"{ex['wall'] / rg_wall:.0f}x"]
     if "rescan" in row:
-        re_ = row["rescan"]
-        vals += [f"{re_['wall']:.2f}", f"{re_['wall'] / rg_wall:.1f}x"]
+        re_, one = row["rescan"], row["rescan1"]
+        vals += [f"{re_['wall']:.3f}", f"{re_['wall'] / rg_wall:.1f}x",
+                 f"{one['wall']:.2f}", f"{one['wall'] / rg_wall:.1f}x"]
     if ast_grep:
         vals += [f"{row['ast-grep']['wall']:.2f}"]
     if semgrep:
