@@ -5,6 +5,7 @@ use crate::cache::{Cache, Cached};
 use crate::config::RuleFilter;
 use crate::error::{Error, Result};
 use crate::finding::{Finding, Location, assign_fingerprints};
+use crate::hash::FastSet;
 use crate::lang::FrontEnds;
 use crate::lang::Lang;
 use crate::matcher::match_facts;
@@ -247,7 +248,7 @@ pub struct Analysed<'s> {
     threads: usize,
     targets: Vec<Target>,
     outcomes: Vec<Outcome>,
-    defined_sets: Vec<HashSet<String>>,
+    defined_sets: Vec<FastSet<String>>,
     prefilter: Arc<OnceLock<Arc<Prefilter>>>,
     cache: Option<Cache>,
 }
@@ -328,7 +329,7 @@ pub fn analyse_tree(settings: &Settings) -> Result<Analysed<'_>> {
         .map(|file| Cache::open(file.clone(), &settings.rules.identity()));
     crate::timings::phase("cache read");
     let outcomes: Mutex<Vec<Outcome>> = Mutex::new(Vec::new());
-    let defined_sets: Mutex<Vec<HashSet<String>>> = Mutex::new(Vec::new());
+    let defined_sets: Mutex<Vec<FastSet<String>>> = Mutex::new(Vec::new());
     let rules = &settings.rules;
     let targets = RuleSet::targets_or_all(&settings.targets);
     // The prefilter takes a few milliseconds of CPU to build: it is built beside the scan once
@@ -364,7 +365,7 @@ pub fn analyse_tree(settings: &Settings) -> Result<Analysed<'_>> {
                 .stack_size(ANALYSIS_STACK)
                 .spawn_scoped(scope, || {
                     let mut front_ends = FrontEnds::new();
-                    let mut names: HashSet<String> = HashSet::new();
+                    let mut names: FastSet<String> = FastSet::default();
                     loop {
                         let next = receiver
                             .lock()
@@ -490,11 +491,10 @@ impl Analysed<'_> {
             })
             .sum();
         let mut findings = Vec::with_capacity(total);
-        let mut sets = defined_sets.into_iter();
-        let mut defined = sets.next().unwrap_or_default();
-        for set in sets {
-            defined.extend(set);
-        }
+        // One set per analysis thread, looked up in turn: merging them would rehash millions
+        // of names on a large tree.
+        let mut defined_sets = defined_sets;
+        let mut late: FastSet<String> = FastSet::default();
         let mut suppressed = 0;
         let mut file_ports = std::collections::BTreeMap::new();
         for outcome in outcomes {
@@ -516,7 +516,7 @@ impl Analysed<'_> {
                     report.bytes += bytes;
                     *report.by_language.entry(lang).or_default() += 1;
                     findings.extend(f);
-                    defined.extend(d);
+                    late.extend(d);
                     report.warnings.extend(warnings);
                 }
                 Outcome::Skipped(note) => report.skipped.push(note),
@@ -524,10 +524,11 @@ impl Analysed<'_> {
         }
         // A name matched only by a family pattern (`cudaLikeHelper` by `cuda[A-Z]*`) is not CUDA when
         // the scanned tree defines it.
+        defined_sets.push(late);
         findings.retain(|f| {
             !f.weak_name
                 .as_ref()
-                .is_some_and(|name| defined.contains(name))
+                .is_some_and(|name| defined_sets.iter().any(|set| set.contains(name)))
         });
         let existing_ports = if settings.ignore_existing_ports {
             crate::ports::ExistingPortsReport::default()

@@ -17,29 +17,51 @@ pub struct JsonReporter;
 
 impl Reporter for JsonReporter {
     fn write(&self, audit: &Audit, out: &mut dyn Write) -> io::Result<()> {
-        let summary = Summary::of(audit);
-        let document = skeleton(audit, &summary);
-        crate::timings::phase("summary");
-        let item = |i: usize| finding(&audit.findings[i], &audit.targets);
-        Spliced {
-            document: &document,
-            pointer: "/findings",
-            len: audit.findings.len(),
-            item: &item,
-            lazy: &lazy_sections(&summary),
-        }
-        .write_pretty(out)
+        // `findings` comes before `summary` in the report: the summary is computed on another
+        // thread while the findings are written, and waited for when its turn comes.
+        std::thread::scope(|scope| {
+            let pending = std::sync::Mutex::new(Some(scope.spawn(|| Summary::of(audit))));
+            let summary = std::sync::OnceLock::new();
+            let summary = || {
+                summary.get_or_init(|| {
+                    let handle = pending.lock().map(|mut h| h.take()).ok().flatten();
+                    let summary = handle.expect("joined once").join();
+                    crate::timings::phase("summary");
+                    summary.unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+                })
+            };
+            let document = skeleton(audit);
+            let item = |i: usize| finding(&audit.findings[i], &audit.targets);
+            let mut lazy: Vec<Lazy<'_>> = vec![(
+                "/summary".into(),
+                Box::new(|| {
+                    let mut v = summary_value(summary());
+                    v["existing_ports"] = existing_ports_value(audit);
+                    v
+                }),
+            )];
+            lazy.extend(lazy_sections(&summary, &audit.targets));
+            Spliced {
+                document: &document,
+                pointer: "/findings",
+                len: audit.findings.len(),
+                item: &item,
+                lazy: &lazy,
+            }
+            .write_pretty(out)
+        })
     }
 }
 
-/// The report with an empty `findings` array, which [`Spliced`] fills as it writes.
-fn skeleton(audit: &Audit, summary: &Summary) -> Value {
+/// The report with an empty `findings` array and a `summary` placeholder, which [`Spliced`] fills
+/// as it writes.
+fn skeleton(audit: &Audit) -> Value {
     let mut report = json!({
         "version": SCHEMA_VERSION,
         "tool": { "name": "cuda-audit", "version": env!("CARGO_PKG_VERSION") },
         "targets": audit.targets.iter().map(|t| t.as_str()).collect::<Vec<_>>(),
         "findings": [],
-        "summary": summary_value(summary),
+        "summary": null,
         "files": {
             "skipped": audit.files.skipped.iter().map(note).collect::<Vec<_>>(),
             "warnings": audit.files.warnings.iter().map(note).collect::<Vec<_>>(),
@@ -48,7 +70,6 @@ fn skeleton(audit: &Audit, summary: &Summary) -> Value {
     if let Some(gate) = gate_value(audit) {
         report["gate"] = gate;
     }
-    report["summary"]["existing_ports"] = existing_ports_value(audit);
     report
 }
 
@@ -373,13 +394,17 @@ fn breakdown_value(b: &crate::breakdown::Breakdown) -> Value {
 }
 
 /// The summary's large sections, as [`super::stream::Spliced`] placeholders.
-fn lazy_sections(s: &Summary) -> Vec<Lazy<'_>> {
-    let mut lazy: Vec<Lazy<'_>> = vec![
+fn lazy_sections<'a>(
+    summary: &'a (dyn Fn() -> &'a Summary + Sync + 'a),
+    targets: &'a [Target],
+) -> Vec<Lazy<'a>> {
+    let mut lazy: Vec<Lazy<'a>> = vec![
         (
             "/summary/api_surface".into(),
             Box::new(|| {
                 Value::Object(
-                    s.libraries
+                    summary()
+                        .libraries
                         .iter()
                         .map(|lib| (lib.library.clone(), library_value(lib)))
                         .collect(),
@@ -388,13 +413,16 @@ fn lazy_sections(s: &Summary) -> Vec<Lazy<'_>> {
         ),
         (
             "/summary/breakdown".into(),
-            Box::new(|| breakdown_value(&s.breakdown)),
+            Box::new(|| breakdown_value(&summary().breakdown)),
         ),
     ];
-    for (t, libs) in &s.blockers {
+    for &t in targets {
         lazy.push((
             format!("/summary/blockers/{}", t.as_str()),
-            Box::new(move || blocker_libraries_value(libs)),
+            Box::new(move || {
+                let libs = summary().blockers.iter().find(|(bt, _)| *bt == t);
+                blocker_libraries_value(libs.map_or(&[][..], |(_, l)| l))
+            }),
         ));
     }
     lazy

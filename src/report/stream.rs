@@ -38,6 +38,7 @@ impl<T: Serialize> Serialize for Spliced<'_, T> {
             value: self.document,
             path: String::new(),
             splice: self,
+            built: false,
         }
         .serialize(s)
     }
@@ -47,6 +48,8 @@ struct Node<'a, T> {
     value: &'a Value,
     path: String,
     splice: &'a Spliced<'a, T>,
+    /// Set on the value a lazy placeholder built (its own pointer is not looked up again).
+    built: bool,
 }
 
 impl<T> Node<'_, T> {
@@ -55,6 +58,7 @@ impl<T> Node<'_, T> {
             value,
             path: format!("{}/{key}", self.path),
             splice: self.splice,
+            built: false,
         }
     }
 }
@@ -63,7 +67,17 @@ impl<T: Serialize> Serialize for Node<'_, T> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let pointer = self.splice.pointer;
         if let Some((_, build)) = self.splice.lazy.iter().find(|(p, _)| *p == self.path) {
-            return build().serialize(s);
+            if !self.built {
+                // The built value may hold placeholders of its own.
+                let value = build();
+                return Node {
+                    value: &value,
+                    path: self.path.clone(),
+                    splice: self.splice,
+                    built: true,
+                }
+                .serialize(s);
+            }
         }
         if self.path == pointer {
             let mut seq = s.serialize_seq(Some(self.splice.len))?;

@@ -59,8 +59,16 @@ impl Paint {
 
 impl Reporter for TextReporter {
     fn write(&self, audit: &Audit, out: &mut dyn Write) -> io::Result<()> {
-        self.write_findings(audit, out)?;
-        write_summary(&Paint { on: self.color }, audit, out)
+        // The summary is computed on another thread while the findings are written.
+        std::thread::scope(|scope| {
+            let summary = scope.spawn(|| Summary::of(audit));
+            self.write_findings(audit, out)?;
+            crate::timings::phase("findings written");
+            let summary = summary
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+            write_summary(&Paint { on: self.color }, audit, &summary, out)
+        })
     }
 }
 
@@ -199,9 +207,7 @@ fn window(line: &str, column: usize, len: usize) -> (String, usize, usize) {
     (shown, caret_at, len)
 }
 
-fn write_summary(p: &Paint, audit: &Audit, out: &mut dyn Write) -> io::Result<()> {
-    crate::timings::phase("findings written");
-    let s = Summary::of(audit);
+fn write_summary(p: &Paint, audit: &Audit, s: &Summary, out: &mut dyn Write) -> io::Result<()> {
     writeln!(
         out,
         "{} {} finding{} in {} file{}",
@@ -230,8 +236,8 @@ fn write_summary(p: &Paint, audit: &Audit, out: &mut dyn Write) -> io::Result<()
         libs.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
         let libs: Vec<String> = libs.iter().map(|(l, n)| format!("{l} {n}")).collect();
         writeln!(out, "  {} {}", p.bold("by library: "), libs.join(" · "))?;
-        write_scores(p, &s, out)?;
-        write_blockers(p, &s, out)?;
+        write_scores(p, s, out)?;
+        write_blockers(p, s, out)?;
     }
     if !s.libraries.is_empty() {
         writeln!(out, "  {}", p.bold("API surface by library  (distinct symbols per effort: none/automatic/manual/rewrite)"))?;

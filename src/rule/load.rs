@@ -435,6 +435,13 @@ impl Builder {
     }
 
     fn finish(mut self) -> Result<RuleSet> {
+        self.set.by_id = self
+            .set
+            .rules
+            .iter()
+            .enumerate()
+            .map(|(i, r)| (r.id.clone(), i))
+            .collect();
         let build = |b: GlobSetBuilder| {
             b.build()
                 .map_err(|e| Error::Usage(format!("cannot compile rule globs: {e}")))

@@ -202,6 +202,8 @@ pub fn rules_identity(user_sources: &[(String, String)]) -> [u8; 32] {
 #[derive(Debug, Default)]
 pub struct RuleSet {
     rules: Vec<Rule>,
+    /// Rule id → index into `rules` (reports and existing ports look rules up per finding).
+    by_id: FastMap<String, RuleIdx>,
     symbols: Vec<Symbol>,
     /// Exact name → symbol indices (one per language group that claims the name).
     names: FastMap<String, Vec<usize>>,
@@ -288,7 +290,7 @@ impl RuleSet {
     }
 
     pub fn find_rule(&self, id: &str) -> Option<&Rule> {
-        self.rules.iter().find(|r| r.id == id)
+        self.by_id.get(id).map(|&i| &self.rules[i])
     }
 
     pub fn symbols(&self) -> &[Symbol] {
