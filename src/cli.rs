@@ -466,15 +466,18 @@ fn run_scan(args: ScanArgs) -> Result<ExitStatus> {
     progress.finish();
     // Streamed to its destination: a report of a large tree can be hundreds of megabytes.
     emit(args.output.as_deref(), |out| {
-        let out = &mut crate::cache::memo::Tee {
+        // Reporters write many small pieces: buffered before the copy to the memo is taken.
+        let tee = crate::cache::memo::Tee {
             out,
             recorder: recorder.as_mut(),
         };
+        let out = &mut std::io::BufWriter::with_capacity(1 << 16, tee);
         if format == Format::Text && args.quiet {
-            report::text::TextReporter { color }.write_findings(&audit, out)
+            report::text::TextReporter { color }.write_findings(&audit, out)?;
         } else {
-            report::reporter(format, color).write(&audit, out)
+            report::reporter(format, color).write(&audit, out)?;
         }
+        out.flush()
     })?;
     if let (Some(recorder), Some((digest, extra))) = (recorder, digest) {
         // Stored only if no file changed while it was being scanned; like the result cache, a
@@ -487,6 +490,10 @@ fn run_scan(args: ScanArgs) -> Result<ExitStatus> {
         }
     }
     crate::timings::phase("report");
+    // The process ends here: freeing hundreds of thousands of findings and the rule index one by
+    // one would only delay the exit.
+    std::mem::forget(audit);
+    std::mem::forget(settings);
     Ok(exit)
 }
 

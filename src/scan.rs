@@ -192,7 +192,8 @@ struct Shortcuts<'a> {
     trust_ruled_out: bool,
 }
 
-/// How many walked entries make a tree large enough to build the prefilter for.
+/// How many files analysed without the result cache make a scan large enough to build the
+/// prefilter for.
 const PREFILTER_AFTER: usize = 64;
 
 /// Stack size of the analysis threads.
@@ -339,14 +340,22 @@ pub fn analyse_tree(settings: &Settings) -> Result<Analysed<'_>> {
     if settings.prefilter_first && !settings.exhaustive {
         let _ = prefilter.set(rules.prefilter());
     }
-    let walked_files = std::sync::atomic::AtomicUsize::new(0);
-    let start_prefilter = || {
-        let (rules, cell) = (Arc::clone(rules), Arc::clone(&prefilter));
-        let _ = std::thread::Builder::new()
-            .name("cuda-audit-prefilter".into())
-            .spawn(move || {
-                let _ = cell.set(rules.prefilter());
+    // Files analysed without the cache's help; past `PREFILTER_AFTER`, the prefilter is built.
+    let analysed_afresh = std::sync::atomic::AtomicUsize::new(0);
+    let prefilter_started = std::sync::Once::new();
+    let after_analysis = || {
+        let n = analysed_afresh.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
+        let hits = cache.as_ref().map_or(0, Cache::hits);
+        if n.saturating_sub(hits) >= PREFILTER_AFTER && !settings.exhaustive {
+            prefilter_started.call_once(|| {
+                let (rules, cell) = (Arc::clone(rules), Arc::clone(&prefilter));
+                let _ = std::thread::Builder::new()
+                    .name("cuda-audit-prefilter".into())
+                    .spawn(move || {
+                        let _ = cell.set(rules.prefilter());
+                    });
             });
+        }
     };
 
     // The walker's threads only classify entries; analysis runs on threads of our own with a
@@ -383,6 +392,7 @@ pub fn analyse_tree(settings: &Settings) -> Result<Analysed<'_>> {
                                 trust_ruled_out: !settings.exhaustive,
                             },
                         );
+                        after_analysis();
                         // Definitions are only looked up: one set per thread instead of one list
                         // per file (a large tree defines millions of names, mostly the same).
                         if let Outcome::Scanned { defined, .. } = &mut outcome {
@@ -403,12 +413,7 @@ pub fn analyse_tree(settings: &Settings) -> Result<Analysed<'_>> {
         }
         let walked = walk::walk(&paths, &root, &settings.walk, || {
             let sender = sender.clone();
-            let (walked_files, start_prefilter) = (&walked_files, &start_prefilter);
             move |entry: Entry| {
-                let n = walked_files.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                if n == PREFILTER_AFTER && !settings.exhaustive && !settings.prefilter_first {
-                    start_prefilter();
-                }
                 // The receiving side lives until every entry is taken.
                 let _ = sender.send(entry);
             }
