@@ -23,6 +23,28 @@ fn main() {
         ));
     }
     out.push_str("];\n");
+    // The digest `rule::rules_identity` starts from, computed here rather than at every start.
+    let digest = {
+        use sha2::{Digest, Sha256};
+        let mut h = Sha256::new();
+        for path in &files {
+            let rel = path
+                .strip_prefix(&root)
+                .unwrap()
+                .to_string_lossy()
+                .replace('\\', "/");
+            let text = std::fs::read(path).unwrap();
+            for part in [rel.as_bytes(), &text] {
+                h.update((part.len() as u64).to_le_bytes());
+                h.update(part);
+            }
+        }
+        h.finalize()
+    };
+    out.push_str(&format!(
+        "pub static BUILTIN_DIGEST: [u8; 32] = {:?};\n",
+        digest.as_slice()
+    ));
     let out_dir = PathBuf::from(std::env::var("OUT_DIR").unwrap());
     std::fs::write(out_dir.join("builtin_rules.rs"), out).unwrap();
     // The same files parsed now, so that start-up does not parse TOML (src/rule/compiled.rs).

@@ -18,6 +18,8 @@ const MAGIC: &[u8; 16] = b"cuda-audit memo\n";
 const HEADER: usize = 16 + 32 + 1 + 8 + 8;
 /// The body is hashed in chunks of this size, whatever sizes it is written in.
 const CHUNK: usize = 64 * 1024;
+/// Reads of a stored report (a multiple of `CHUNK`): few system calls for a large report.
+const READ_BUFFER: usize = 16 * CHUNK;
 
 pub struct ReportMemo {
     file: PathBuf,
@@ -45,7 +47,7 @@ impl ReportMemo {
         // Checked in full before anything is written.
         let mut hasher = ChunkHasher::default();
         let mut seen = 0u64;
-        let mut buf = vec![0u8; CHUNK];
+        let mut buf = vec![0u8; READ_BUFFER];
         loop {
             let n = read_full(&mut file, &mut buf).ok()?;
             if n == 0 {
@@ -94,7 +96,13 @@ pub struct Replay {
 
 impl Replay {
     pub fn copy_to(&mut self, out: &mut dyn Write) -> io::Result<()> {
-        io::copy(&mut self.file, out).map(|_| ())
+        let mut buf = vec![0u8; READ_BUFFER];
+        loop {
+            match read_full(&mut self.file, &mut buf)? {
+                0 => return Ok(()),
+                n => out.write_all(&buf[..n])?,
+            }
+        }
     }
 }
 

@@ -16,6 +16,11 @@ mod builtin {
     include!(concat!(env!("OUT_DIR"), "/builtin_rules.rs"));
 }
 
+/// A digest of [`builtin_files`] (names and texts), computed by the build.
+pub fn builtin_digest() -> &'static [u8; 32] {
+    &builtin::BUILTIN_DIGEST
+}
+
 /// The rule files compiled into the binary: `(path under rules/, contents)`, sorted by path.
 pub fn builtin_files() -> &'static [(&'static str, &'static str)] {
     builtin::BUILTIN_RULES
@@ -532,5 +537,22 @@ mod tests {
         assert!(!is_kebab_case("Cudart"));
         assert!(!is_kebab_case("a--b"));
         assert!(!is_kebab_case("-a"));
+    }
+}
+
+#[cfg(test)]
+mod digest_tests {
+    #[test]
+    fn the_build_time_digest_is_that_of_the_embedded_files() {
+        use sha2::{Digest, Sha256};
+        let mut h = Sha256::new();
+        for (name, text) in super::builtin_files() {
+            for part in [name.as_bytes(), text.as_bytes()] {
+                h.update((part.len() as u64).to_le_bytes());
+                h.update(part);
+            }
+        }
+        let digest: [u8; 32] = h.finalize().into();
+        assert_eq!(&digest, super::builtin_digest());
     }
 }

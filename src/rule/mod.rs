@@ -187,9 +187,8 @@ pub(crate) struct GlobEntry {
 pub fn rules_identity(user_sources: &[(String, String)]) -> [u8; 32] {
     use sha2::{Digest, Sha256};
     let mut h = Sha256::new();
-    let builtin = load::builtin_files().iter().map(|(n, t)| (*n, *t));
-    let user = user_sources.iter().map(|(n, t)| (n.as_str(), t.as_str()));
-    for (name, text) in builtin.chain(user) {
+    h.update(load::builtin_digest());
+    for (name, text) in user_sources {
         for part in [name, text] {
             h.update((part.len() as u64).to_le_bytes());
             h.update(part.as_bytes());
