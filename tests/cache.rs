@@ -219,3 +219,22 @@ fn an_unchanged_tree_replays_the_last_report_and_any_change_is_seen() {
     let (_, replayed, _) = run_timed(root, &gated);
     assert!(!replayed);
 }
+
+#[test]
+fn an_unusable_cache_directory_costs_time_not_the_result() {
+    let tree = tempfile::tempdir().unwrap();
+    std::fs::write(tree.path().join("a.cu"), "__global__ void k() {}\n").unwrap();
+    let fresh = run_in(tree.path(), &["-f", "json", "--no-cache"]);
+    // A regular file where the cache directory should be: nothing can be read or written.
+    let blocker = tempfile::NamedTempFile::new().unwrap();
+    let dir = blocker.path().to_str().unwrap();
+    for _ in 0..2 {
+        let out = run_in(tree.path(), &["-f", "json", "--cache-dir", dir]);
+        assert_eq!(out.status.code(), fresh.status.code());
+        assert_eq!(stdout(&out), stdout(&fresh));
+        assert!(
+            crate::common::stderr(&out).contains("cannot write the result cache"),
+            "the failure is said, once per run"
+        );
+    }
+}
