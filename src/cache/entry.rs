@@ -148,7 +148,7 @@ impl Codec for ExtractWarning {
     }
     fn decode(d: &mut Dec) -> Result<Self> {
         Ok(ExtractWarning {
-            reason: static_str(Codec::decode(d)?),
+            reason: static_str(Codec::decode(d)?)?,
             message: Codec::decode(d)?,
             offset: Codec::decode(d)?,
         })
