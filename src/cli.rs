@@ -132,8 +132,9 @@ pub struct ScanArgs {
     /// Report the raw coupling, as if no HIP shim, ROCm branch or device abstraction existed.
     #[arg(long)]
     pub ignore_existing_ports: bool,
-    /// Parse every file: turn off the byte-level prefilter that skips files no rule can match
-    /// (the findings are the same; for checking that, and for timing).
+    /// Parse every file: turn off the byte-level prefilter that skips files no rule can match, and
+    /// the result cache (the findings are the same; the reference the fast paths are tested
+    /// against, and for timing).
     #[arg(long)]
     pub exhaustive: bool,
     /// Analyse every file afresh: neither read nor write the result cache.
