@@ -1,6 +1,7 @@
 //! Embeds every file under `rules/` into the binary, so `cuda-audit` needs no data files at run
 //! time. Generates `$OUT_DIR/builtin_rules.rs` with `BUILTIN_RULES: &[(path, contents)]`, sorted.
 
+use sha2::Digest;
 use std::path::{Path, PathBuf};
 
 fn main() {
@@ -10,6 +11,8 @@ fn main() {
     collect(&root, &mut files);
     files.sort();
     let mut out = String::from("pub static BUILTIN_RULES: &[(&str, &str)] = &[\n");
+    // Also the digest `rule::rules_identity` starts from, computed here rather than at every start.
+    let mut digest = sha2::Sha256::new();
     for path in &files {
         let rel = path
             .strip_prefix(&root)
@@ -21,26 +24,14 @@ fn main() {
             "    ({rel:?}, include_str!({:?})),\n",
             path.display().to_string()
         ));
+        let text = std::fs::read(path).unwrap();
+        for part in [rel.as_bytes(), &text] {
+            digest.update((part.len() as u64).to_le_bytes());
+            digest.update(part);
+        }
     }
     out.push_str("];\n");
-    // The digest `rule::rules_identity` starts from, computed here rather than at every start.
-    let digest = {
-        use sha2::{Digest, Sha256};
-        let mut h = Sha256::new();
-        for path in &files {
-            let rel = path
-                .strip_prefix(&root)
-                .unwrap()
-                .to_string_lossy()
-                .replace('\\', "/");
-            let text = std::fs::read(path).unwrap();
-            for part in [rel.as_bytes(), &text] {
-                h.update((part.len() as u64).to_le_bytes());
-                h.update(part);
-            }
-        }
-        h.finalize()
-    };
+    let digest = digest.finalize();
     out.push_str(&format!(
         "pub static BUILTIN_DIGEST: [u8; 32] = {:?};\n",
         digest.as_slice()

@@ -280,6 +280,7 @@ pub fn tree_digest(
     walk: &WalkOptions,
     extra: &[u8],
 ) -> Result<[u8; 32]> {
+    use crate::hash::update_parts;
     use sha2::{Digest, Sha256};
     let (root, paths) = resolve(root, paths)?;
     let items: Mutex<Vec<(String, Vec<u8>)>> = Mutex::new(Vec::new());
@@ -310,13 +311,9 @@ pub fn tree_digest(
     let mut items = items.into_inner().unwrap_or_else(|e| e.into_inner());
     items.sort_unstable();
     let mut h = Sha256::new();
-    h.update((extra.len() as u64).to_le_bytes());
-    h.update(extra);
+    update_parts(&mut h, [extra]);
     for (path, what) in &items {
-        for part in [path.as_bytes(), what] {
-            h.update((part.len() as u64).to_le_bytes());
-            h.update(part);
-        }
+        update_parts(&mut h, [path.as_bytes(), what.as_slice()]);
     }
     Ok(h.finalize().into())
 }

@@ -68,3 +68,23 @@ pub fn symbols_in(audit: &Audit, path: &str) -> Vec<(String, usize)> {
         .map(|f| (f.symbol.clone(), f.start.line))
         .collect()
 }
+
+/// xorshift64*: small and deterministic, so generated test data is the same on every run.
+pub struct Rng(pub u64);
+
+impl Rng {
+    pub fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
+    }
+
+    pub fn below(&mut self, n: usize) -> usize {
+        (self.next() % n as u64) as usize
+    }
+
+    pub fn pick<'a>(&mut self, items: &[&'a str]) -> &'a str {
+        items[self.below(items.len())]
+    }
+}

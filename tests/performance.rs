@@ -2,7 +2,7 @@
 //! and for generated trees, the JSON report of a scan with the prefilter equals, byte for byte,
 //! that of `--exhaustive` (every file parsed). Functional tests only: no timing here.
 
-use crate::common::{builtin_rules, fixture, repo_root};
+use crate::common::{Rng, builtin_rules, fixture, repo_root};
 use cuda_audit::report::{Format, render};
 use cuda_audit::rule::RuleSet;
 use cuda_audit::{Settings, audit};
@@ -93,26 +93,6 @@ fn the_prefilter_rules_out_files_without_cuda() {
     ] {
         let text = std::fs::read_to_string(fixture(f)).unwrap();
         assert!(prefilter.may_match(lang, &text), "{f}");
-    }
-}
-
-/// A small deterministic generator (xorshift64*), so the generated trees are the same on every run.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
-    }
-
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
-
-    fn pick<'a>(&mut self, items: &[&'a str]) -> &'a str {
-        items[self.below(items.len())]
     }
 }
 

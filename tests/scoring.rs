@@ -2,7 +2,7 @@
 //! generator, so a failure reproduces), over the real findings of fixtures/demo, and the worked
 //! example's numbers exactly as the doc gives them.
 
-use crate::common::{audit_fixture, builtin_rules};
+use crate::common::{Rng, audit_fixture, builtin_rules};
 use cuda_audit::breakdown::Breakdown;
 use cuda_audit::finding::Finding;
 use cuda_audit::portability::{Effort, Port, Portability, Target};
@@ -11,22 +11,8 @@ use cuda_audit::summary::Summary;
 use cuda_audit::{Settings, audit};
 use std::sync::OnceLock;
 
-/// xorshift64*: small, deterministic, good enough to shuffle test data.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
-    }
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
-    fn effort(&mut self) -> Effort {
-        Effort::ALL[self.below(4)]
-    }
+fn effort(rng: &mut Rng) -> Effort {
+    Effort::ALL[rng.below(4)]
 }
 
 const ITERATIONS: usize = 400;
@@ -57,8 +43,7 @@ fn finding(rng: &mut Rng) -> Finding {
     let dir = DIRS[rng.below(DIRS.len())];
     f.path = format!("{dir}/f{}.cu", rng.below(3));
     f.start.line = 1 + rng.below(100);
-    f.portability =
-        Portability([port(rng.effort()), port(rng.effort()), port(rng.effort())]).into();
+    f.portability = Portability([port(effort(rng)), port(effort(rng)), port(effort(rng))]).into();
     f
 }
 

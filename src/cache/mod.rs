@@ -23,6 +23,7 @@ pub mod codec;
 mod entry;
 pub mod memo;
 
+use crate::hash::update_parts;
 use crate::lang::Lang;
 use crate::scan::ScannedText;
 use codec::{Codec, Dec, Enc};
@@ -63,12 +64,14 @@ impl Cache {
     /// The cache file for a scan of `paths` relative to `root`, under `dir`.
     pub fn file_for(dir: &Path, root: &Path, paths: &[PathBuf]) -> PathBuf {
         let mut h = Sha256::new();
-        for p in std::iter::once(root).chain(paths.iter().map(PathBuf::as_path)) {
-            let p = p.canonicalize().unwrap_or_else(|_| p.to_path_buf());
-            let bytes = p.as_os_str().as_encoded_bytes();
-            h.update((bytes.len() as u64).to_le_bytes());
-            h.update(bytes);
-        }
+        let canonical: Vec<PathBuf> = std::iter::once(root)
+            .chain(paths.iter().map(PathBuf::as_path))
+            .map(|p| p.canonicalize().unwrap_or_else(|_| p.to_path_buf()))
+            .collect();
+        update_parts(
+            &mut h,
+            canonical.iter().map(|p| p.as_os_str().as_encoded_bytes()),
+        );
         let digest = h.finalize();
         let name: String = digest[..12].iter().map(|b| format!("{b:02x}")).collect();
         dir.join(format!("{name}.bin"))
@@ -109,10 +112,7 @@ impl Cache {
 
     pub fn key(rel: &str, lang: Lang, bytes: &[u8]) -> Key {
         let mut h = Sha256::new();
-        for part in [rel.as_bytes(), lang.as_str().as_bytes()] {
-            h.update((part.len() as u64).to_le_bytes());
-            h.update(part);
-        }
+        update_parts(&mut h, [rel.as_bytes(), lang.as_str().as_bytes()]);
         h.update(bytes);
         h.finalize().into()
     }

@@ -547,10 +547,7 @@ mod digest_tests {
         use sha2::{Digest, Sha256};
         let mut h = Sha256::new();
         for (name, text) in super::builtin_files() {
-            for part in [name.as_bytes(), text.as_bytes()] {
-                h.update((part.len() as u64).to_le_bytes());
-                h.update(part);
-            }
+            crate::hash::update_parts(&mut h, [name.as_bytes(), text.as_bytes()]);
         }
         let digest: [u8; 32] = h.finalize().into();
         assert_eq!(&digest, super::builtin_digest());

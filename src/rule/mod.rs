@@ -189,10 +189,7 @@ pub fn rules_identity(user_sources: &[(String, String)]) -> [u8; 32] {
     let mut h = Sha256::new();
     h.update(load::builtin_digest());
     for (name, text) in user_sources {
-        for part in [name, text] {
-            h.update((part.len() as u64).to_le_bytes());
-            h.update(part.as_bytes());
-        }
+        crate::hash::update_parts(&mut h, [name.as_bytes(), text.as_bytes()]);
     }
     h.finalize().into()
 }
