@@ -525,7 +525,7 @@ fn guard_for(
 mod cache_codec {
     //! The per-file port data in the result cache ([`crate::cache`]).
     use super::{BranchLines, FilePorts, IncludeSwitch, Shim};
-    use crate::cache::codec::{Codec, Dec, Enc, Result};
+    use crate::cache::codec::{codec_enum, codec_struct};
     use crate::lang::ShimForm;
 
     const FORMS: [ShimForm; 4] = [
@@ -535,90 +535,35 @@ mod cache_codec {
         ShimForm::Wrapper,
     ];
 
-    impl Codec for ShimForm {
-        fn encode(&self, e: &mut Enc) {
-            e.variant(self, &FORMS);
-        }
-        fn decode(d: &mut Dec) -> Result<Self> {
-            d.variant(&FORMS)
-        }
-    }
+    codec_enum! { ShimForm => FORMS }
 
-    impl Codec for BranchLines {
-        fn encode(&self, e: &mut Enc) {
-            (self.start, self.end).encode(e);
-            self.idents.encode(e);
-            self.negated.encode(e);
-            self.is_else.encode(e);
-        }
-        fn decode(d: &mut Dec) -> Result<Self> {
-            let (start, end) = Codec::decode(d)?;
-            Ok(BranchLines {
-                start,
-                end,
-                idents: Codec::decode(d)?,
-                negated: Codec::decode(d)?,
-                is_else: Codec::decode(d)?,
-            })
-        }
-    }
-
-    impl Codec for Shim {
-        fn encode(&self, e: &mut Enc) {
-            self.cuda.encode(e);
-            self.hip.encode(e);
-            self.path.encode(e);
-            self.line.encode(e);
-            self.form.encode(e);
-        }
-        fn decode(d: &mut Dec) -> Result<Self> {
-            Ok(Shim {
-                cuda: Codec::decode(d)?,
-                hip: Codec::decode(d)?,
-                path: Codec::decode(d)?,
-                line: Codec::decode(d)?,
-                form: Codec::decode(d)?,
-            })
-        }
-    }
-
-    impl Codec for IncludeSwitch {
-        fn encode(&self, e: &mut Enc) {
-            self.include.encode(e);
-            self.idents.encode(e);
-            self.negated.encode(e);
-            self.path.encode(e);
-            self.line.encode(e);
-        }
-        fn decode(d: &mut Dec) -> Result<Self> {
-            Ok(IncludeSwitch {
-                include: Codec::decode(d)?,
-                idents: Codec::decode(d)?,
-                negated: Codec::decode(d)?,
-                path: Codec::decode(d)?,
-                line: Codec::decode(d)?,
-            })
-        }
-    }
-
-    impl Codec for FilePorts {
-        fn encode(&self, e: &mut Enc) {
-            self.chains.encode(e);
-            self.shims.encode(e);
-            self.switches.encode(e);
-            self.includes.encode(e);
-            self.device_paths.encode(e);
-            self.builds.encode(e);
-        }
-        fn decode(d: &mut Dec) -> Result<Self> {
-            Ok(FilePorts {
-                chains: Codec::decode(d)?,
-                shims: Codec::decode(d)?,
-                switches: Codec::decode(d)?,
-                includes: Codec::decode(d)?,
-                device_paths: Codec::decode(d)?,
-                builds: Codec::decode(d)?,
-            })
-        }
-    }
+    codec_struct!(BranchLines {
+        start,
+        end,
+        idents,
+        negated,
+        is_else
+    });
+    codec_struct!(Shim {
+        cuda,
+        hip,
+        path,
+        line,
+        form
+    });
+    codec_struct!(IncludeSwitch {
+        include,
+        idents,
+        negated,
+        path,
+        line
+    });
+    codec_struct!(FilePorts {
+        chains,
+        shims,
+        switches,
+        includes,
+        device_paths,
+        builds
+    });
 }

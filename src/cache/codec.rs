@@ -119,6 +119,42 @@ impl<'a> Dec<'a> {
     }
 }
 
+/// [`Codec`] for a struct: its fields in the order listed, which is the encoding. The struct
+/// literal in `decode` names every field, so a field added to the struct and not here does not
+/// compile.
+macro_rules! codec_struct {
+    ($ty:ty { $($field:ident),* $(,)? }) => {
+        impl $crate::cache::codec::Codec for $ty {
+            fn encode(&self, e: &mut $crate::cache::codec::Enc) {
+                $( $crate::cache::codec::Codec::encode(&self.$field, e); )*
+            }
+            fn decode(
+                d: &mut $crate::cache::codec::Dec,
+            ) -> $crate::cache::codec::Result<Self> {
+                Ok(Self { $( $field: $crate::cache::codec::Codec::decode(d)?, )* })
+            }
+        }
+    };
+}
+pub(crate) use codec_struct;
+
+/// [`Codec`] for field-less enums: the variant's index in a fixed list of all variants.
+macro_rules! codec_enum {
+    ($($ty:ty => $all:expr),* $(,)?) => {$(
+        impl $crate::cache::codec::Codec for $ty {
+            fn encode(&self, e: &mut $crate::cache::codec::Enc) {
+                e.variant(self, &$all);
+            }
+            fn decode(
+                d: &mut $crate::cache::codec::Dec,
+            ) -> $crate::cache::codec::Result<Self> {
+                d.variant(&$all)
+            }
+        }
+    )*};
+}
+pub(crate) use codec_enum;
+
 impl Codec for u64 {
     fn encode(&self, e: &mut Enc) {
         e.u64(*self);

@@ -1,13 +1,15 @@
 //! [`Codec`] for what one file's analysis yields ([`ScannedText`]) and the types inside it.
 
-use super::codec::{Codec, Dec, Enc, Result, static_str};
+use super::codec::{Bad, Codec, Dec, Enc, Result, codec_enum, codec_struct, static_str};
 use crate::baseline::BaselineState;
 use crate::finding::{Finding, Location};
+use crate::hash::FastMap;
 use crate::lang::ExtractWarning;
 use crate::portability::{Effort, Port, Portability, Target};
 use crate::ports::{ExistingPort, Layer};
 use crate::rule::{Category, Level};
 use crate::scan::ScannedText;
+use std::sync::Arc;
 
 const LEVELS: [Level; 3] = [Level::Note, Level::Warning, Level::Error];
 const LAYERS: [Layer; 4] = [
@@ -18,20 +20,7 @@ const LAYERS: [Layer; 4] = [
 ];
 const STATES: [BaselineState; 2] = [BaselineState::New, BaselineState::Unchanged];
 
-macro_rules! variants {
-    ($($ty:ty => $all:expr),* $(,)?) => {$(
-        impl Codec for $ty {
-            fn encode(&self, e: &mut Enc) {
-                e.variant(self, &$all);
-            }
-            fn decode(d: &mut Dec) -> Result<Self> {
-                d.variant(&$all)
-            }
-        }
-    )*};
-}
-
-variants! {
+codec_enum! {
     Level => LEVELS,
     Layer => LAYERS,
     BaselineState => STATES,
@@ -40,34 +29,21 @@ variants! {
     Target => Target::ALL,
 }
 
-impl Codec for Location {
-    fn encode(&self, e: &mut Enc) {
-        (self.line, (self.column, self.column_utf16)).encode(e);
-    }
-    fn decode(d: &mut Dec) -> Result<Self> {
-        let (line, (column, column_utf16)) = Codec::decode(d)?;
-        Ok(Location {
-            line,
-            column,
-            column_utf16,
-        })
-    }
-}
-
-impl Codec for Port {
-    fn encode(&self, e: &mut Enc) {
-        self.effort.encode(e);
-        self.replacement.encode(e);
-        self.note.encode(e);
-    }
-    fn decode(d: &mut Dec) -> Result<Self> {
-        Ok(Port {
-            effort: Codec::decode(d)?,
-            replacement: Codec::decode(d)?,
-            note: Codec::decode(d)?,
-        })
-    }
-}
+codec_struct!(Location {
+    line,
+    column,
+    column_utf16
+});
+codec_struct!(Port {
+    effort,
+    replacement,
+    note
+});
+codec_struct!(ExistingPort {
+    layer,
+    evidence,
+    targets
+});
 
 impl Codec for Portability {
     fn encode(&self, e: &mut Enc) {
@@ -84,60 +60,46 @@ impl Codec for Portability {
     }
 }
 
-impl Codec for ExistingPort {
-    fn encode(&self, e: &mut Enc) {
-        self.layer.encode(e);
-        self.evidence.encode(e);
-        self.targets.encode(e);
-    }
-    fn decode(d: &mut Dec) -> Result<Self> {
-        Ok(ExistingPort {
-            layer: Codec::decode(d)?,
-            evidence: Codec::decode(d)?,
-            targets: Codec::decode(d)?,
-        })
-    }
+/// A finding, its portability given as an index into its file's table ([`ScannedText`]'s
+/// encoding), so that findings sharing one stay sharing it when decoded.
+fn encode_finding(f: &Finding, portability: usize, e: &mut Enc) {
+    f.rule_id.encode(e);
+    f.category.encode(e);
+    f.library.encode(e);
+    f.symbol.encode(e);
+    f.message.encode(e);
+    f.detail.encode(e);
+    f.level.encode(e);
+    f.path.encode(e);
+    f.start.encode(e);
+    f.end.encode(e);
+    f.snippet.encode(e);
+    portability.encode(e);
+    f.fingerprint.encode(e);
+    f.weak_name.encode(e);
+    f.baseline_state.encode(e);
+    f.existing_port.encode(e);
 }
 
-impl Codec for Finding {
-    fn encode(&self, e: &mut Enc) {
-        self.rule_id.encode(e);
-        self.category.encode(e);
-        self.library.encode(e);
-        self.symbol.encode(e);
-        self.message.encode(e);
-        self.detail.encode(e);
-        self.level.encode(e);
-        self.path.encode(e);
-        self.start.encode(e);
-        self.end.encode(e);
-        self.snippet.encode(e);
-        self.portability.encode(e);
-        self.fingerprint.encode(e);
-        self.weak_name.encode(e);
-        self.baseline_state.encode(e);
-        self.existing_port.encode(e);
-    }
-    fn decode(d: &mut Dec) -> Result<Self> {
-        Ok(Finding {
-            rule_id: Codec::decode(d)?,
-            category: Codec::decode(d)?,
-            library: Codec::decode(d)?,
-            symbol: Codec::decode(d)?,
-            message: Codec::decode(d)?,
-            detail: Codec::decode(d)?,
-            level: Codec::decode(d)?,
-            path: Codec::decode(d)?,
-            start: Codec::decode(d)?,
-            end: Codec::decode(d)?,
-            snippet: Codec::decode(d)?,
-            portability: Codec::decode(d)?,
-            fingerprint: Codec::decode(d)?,
-            weak_name: Codec::decode(d)?,
-            baseline_state: Codec::decode(d)?,
-            existing_port: Codec::decode(d)?,
-        })
-    }
+fn decode_finding(d: &mut Dec, portabilities: &[Arc<Portability>]) -> Result<Finding> {
+    Ok(Finding {
+        rule_id: Codec::decode(d)?,
+        category: Codec::decode(d)?,
+        library: Codec::decode(d)?,
+        symbol: Codec::decode(d)?,
+        message: Codec::decode(d)?,
+        detail: Codec::decode(d)?,
+        level: Codec::decode(d)?,
+        path: Codec::decode(d)?,
+        start: Codec::decode(d)?,
+        end: Codec::decode(d)?,
+        snippet: Codec::decode(d)?,
+        portability: portabilities.get(d.usize()?).ok_or(Bad)?.clone(),
+        fingerprint: Codec::decode(d)?,
+        weak_name: Codec::decode(d)?,
+        baseline_state: Codec::decode(d)?,
+        existing_port: Codec::decode(d)?,
+    })
 }
 
 impl Codec for ExtractWarning {
@@ -157,7 +119,28 @@ impl Codec for ExtractWarning {
 
 impl Codec for ScannedText {
     fn encode(&self, e: &mut Enc) {
-        self.findings.encode(e);
+        // The distinct portabilities (findings of one rule or symbol share one), then the
+        // findings pointing into that table.
+        let mut table: Vec<&Arc<Portability>> = Vec::new();
+        let mut index: FastMap<*const Portability, usize> = FastMap::default();
+        let at: Vec<usize> = self
+            .findings
+            .iter()
+            .map(|f| {
+                *index.entry(Arc::as_ptr(&f.portability)).or_insert_with(|| {
+                    table.push(&f.portability);
+                    table.len() - 1
+                })
+            })
+            .collect();
+        e.u64(table.len() as u64);
+        for p in table {
+            p.encode(e);
+        }
+        e.u64(self.findings.len() as u64);
+        for (f, &i) in self.findings.iter().zip(&at) {
+            encode_finding(f, i, e);
+        }
         self.defined.encode(e);
         self.warnings.encode(e);
         self.skip.encode(e);
@@ -165,8 +148,12 @@ impl Codec for ScannedText {
         self.includes.encode(e);
     }
     fn decode(d: &mut Dec) -> Result<Self> {
-        let mut findings: Vec<Finding> = Codec::decode(d)?;
-        share_portabilities(&mut findings);
+        let table: Vec<Arc<Portability>> = Codec::decode(d)?;
+        let n = d.count()?;
+        let mut findings = Vec::with_capacity(n);
+        for _ in 0..n {
+            findings.push(decode_finding(d, &table)?);
+        }
         Ok(ScannedText {
             findings,
             defined: Codec::decode(d)?,
@@ -175,17 +162,5 @@ impl Codec for ScannedText {
             ports: Codec::decode(d)?,
             includes: Codec::decode(d)?,
         })
-    }
-}
-
-/// Findings of one rule or symbol share one `Portability`, as a fresh analysis leaves them.
-fn share_portabilities(findings: &mut [Finding]) {
-    let mut distinct: Vec<std::sync::Arc<Portability>> = Vec::new();
-    for f in findings {
-        match distinct.iter().find(|p| **p == f.portability) {
-            Some(p) => f.portability = p.clone(),
-            None if distinct.len() < 64 => distinct.push(f.portability.clone()),
-            None => {}
-        }
     }
 }
