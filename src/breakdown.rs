@@ -11,7 +11,7 @@ use crate::finding::Finding;
 use crate::hash::{FastMap, FastSet};
 use crate::portability::{Effort, Target};
 use crate::rule::Category;
-use crate::score::{IdTally, ScoreWeights, TargetScore, symbol_ids};
+use crate::score::{ScoreWeights, Tally, TargetScore, finding_ids};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// One group of findings and what porting it would take per target.
@@ -49,7 +49,7 @@ impl Breakdown {
     pub fn of(findings: &[Finding], targets: &[Target], weights: &ScoreWeights) -> Breakdown {
         // Findings come sorted by path from a scan; a stable sort of references keeps any other
         // order correct, and costs one pass when already sorted.
-        let ids = symbol_ids(findings);
+        let ids = finding_ids(findings);
         let mut order: Vec<(&Finding, u32)> = findings.iter().zip(ids).collect();
         order.sort_by(|a, b| a.0.path.cmp(&b.0.path));
         let files: Vec<(&str, Acc)> = order
@@ -146,7 +146,7 @@ struct Acc<'a> {
     findings: usize,
     files: usize,
     last_file: Option<&'a str>,
-    tallies: Vec<IdTally>,
+    tallies: Vec<Tally>,
 }
 
 impl<'a> Acc<'a> {
@@ -155,7 +155,7 @@ impl<'a> Acc<'a> {
             findings: 0,
             files: 0,
             last_file: None,
-            tallies: targets.iter().map(|_| IdTally::default()).collect(),
+            tallies: targets.iter().map(|_| Tally::default()).collect(),
         }
     }
 

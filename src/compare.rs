@@ -11,7 +11,7 @@ use crate::error::{DataFileError, Error, ExitStatus, Result};
 use crate::portability::{Effort, Target};
 use crate::report::json::SCHEMA_VERSION;
 use crate::report::markdown::{code, target_name};
-use crate::score::{ScoreWeights, Tally, TargetScore, format_score};
+use crate::score::{ScoreWeights, Tally, TargetScore, format_score, symbol_ids};
 use miette::NamedSource;
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -329,9 +329,14 @@ pub fn compare(old: &Report, new: &Report, weights: &ScoreWeights) -> Comparison
 }
 
 fn score(findings: &[ReportFinding], target: Target, weights: &ScoreWeights) -> TargetScore {
+    let ids = symbol_ids(
+        findings
+            .iter()
+            .map(|f| (f.library.as_str(), f.symbol.as_str())),
+    );
     let mut tally = Tally::default();
-    for f in findings {
-        tally.add(&f.library, &f.symbol, f.effort(target));
+    for (f, id) in findings.iter().zip(ids) {
+        tally.add(id, f.effort(target));
     }
     let cost = tally.cost(weights);
     TargetScore {

@@ -99,46 +99,18 @@ impl ScoreWeights {
     }
 }
 
-/// Accumulates the findings of one target. Keys borrow from the findings, so a tally is cheap.
+/// Accumulates the findings of one target, the `(library, symbol)` pairs numbered by
+/// [`symbol_ids`]: a large tree adds millions of occurrences of a few thousand names, and hashing
+/// two strings per finding and group was most of a summary's time.
 #[derive(Clone, Debug, Default)]
-pub struct Tally<'a> {
+pub struct Tally {
     counts: [usize; 4],
-    /// Hashed, not ordered: only its size per effort is read, and a large tree adds millions of
-    /// occurrences of a few thousand names.
-    decisions: FastSet<(&'a str, &'a str, Effort)>,
-}
-
-impl<'a> Tally<'a> {
-    /// Adds one occurrence of `symbol` (from `library`) at `effort`.
-    pub fn add(&mut self, library: &'a str, symbol: &'a str, effort: Effort) {
-        self.counts[effort.index()] += 1;
-        self.decisions.insert((library, symbol, effort));
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.counts.iter().all(|&n| n == 0)
-    }
-
-    /// The cost of everything added so far.
-    pub fn cost(&self, weights: &ScoreWeights) -> Cost {
-        let mut distinct = [0usize; 4];
-        for (_, _, effort) in &self.decisions {
-            distinct[effort.index()] += 1;
-        }
-        Cost::of(self.counts, distinct, weights)
-    }
-}
-
-/// A [`Tally`] over numbered `(library, symbol)` pairs ([`symbol_ids`]): for summaries of large
-/// trees, where hashing two strings per finding and group was most of the time.
-#[derive(Clone, Debug, Default)]
-pub struct IdTally {
-    counts: [usize; 4],
-    /// `id << 2 | effort`.
+    /// `id << 2 | effort`. Hashed, not ordered: only its size per effort is read.
     decisions: FastSet<u64>,
 }
 
-impl IdTally {
+impl Tally {
+    /// Adds one occurrence of the pair numbered `id` at `effort`.
     pub fn add(&mut self, id: u32, effort: Effort) {
         self.counts[effort.index()] += 1;
         self.decisions
@@ -146,13 +118,14 @@ impl IdTally {
     }
 
     /// Adds everything `other` holds.
-    pub fn merge(&mut self, other: &IdTally) {
+    pub fn merge(&mut self, other: &Tally) {
         for (a, b) in self.counts.iter_mut().zip(other.counts) {
             *a += b;
         }
         self.decisions.extend(other.decisions.iter().copied());
     }
 
+    /// The cost of everything added so far.
     pub fn cost(&self, weights: &ScoreWeights) -> Cost {
         let mut distinct = [0usize; 4];
         for key in &self.decisions {
@@ -162,18 +135,25 @@ impl IdTally {
     }
 }
 
-/// One number per distinct `(library, symbol)` of `findings`, in their order.
-pub fn symbol_ids<'a>(findings: impl IntoIterator<Item = &'a Finding>) -> Vec<u32> {
+/// One number per distinct `(library, symbol)` pair, for each pair in order.
+pub fn symbol_ids<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> Vec<u32> {
     let mut numbers: FastMap<(&str, &str), u32> = FastMap::default();
-    findings
+    pairs
         .into_iter()
-        .map(|f| {
+        .map(|pair| {
             let next = numbers.len() as u32;
-            *numbers
-                .entry((f.library.as_str(), f.symbol.as_str()))
-                .or_insert(next)
+            *numbers.entry(pair).or_insert(next)
         })
         .collect()
+}
+
+/// [`symbol_ids`] of findings.
+pub fn finding_ids<'a>(findings: impl IntoIterator<Item = &'a Finding>) -> Vec<u32> {
+    symbol_ids(
+        findings
+            .into_iter()
+            .map(|f| (f.library.as_str(), f.symbol.as_str())),
+    )
 }
 
 impl Cost {
@@ -234,8 +214,8 @@ pub fn score_findings<'a>(
     weights: &ScoreWeights,
 ) -> Vec<TargetScore> {
     let findings: Vec<&Finding> = findings.into_iter().collect();
-    let ids = symbol_ids(findings.iter().copied());
-    let mut tallies: Vec<IdTally> = targets.iter().map(|_| IdTally::default()).collect();
+    let ids = finding_ids(findings.iter().copied());
+    let mut tallies: Vec<Tally> = targets.iter().map(|_| Tally::default()).collect();
     for (f, &id) in findings.iter().zip(&ids) {
         for (tally, &t) in tallies.iter_mut().zip(targets) {
             tally.add(id, f.effort(t));
@@ -311,7 +291,10 @@ mod tests {
         let w = ScoreWeights::default();
         let mut t = Tally::default();
         for _ in 0..300 {
-            t.add("cudart", "cudaMemcpyAsync", Effort::Automatic);
+            t.add(
+                symbol_ids([("cudart", "cudaMemcpyAsync")])[0],
+                Effort::Automatic,
+            );
         }
         let c = t.cost(&w);
         assert_eq!(c.distinct[Effort::Automatic.index()], 1);
