@@ -395,10 +395,11 @@ fn run_scan(args: ScanArgs) -> Result<ExitStatus> {
         .as_deref()
         .filter(|_| baseline_path.is_none() && args.diff_base.is_none() && !args.update_baseline)
         .map(crate::cache::memo::ReportMemo::beside);
+    // Read once: for the rules' identity, and for the rules if the report is not replayed.
+    let user_rules = crate::rule::load::read_user_sources(&rule_dirs)?;
     let mut digest = None;
     if let Some(memo) = &memo {
-        let identity =
-            crate::rule::rules_identity(&crate::rule::load::read_user_sources(&rule_dirs)?);
+        let identity = crate::rule::rules_identity(&user_rules);
         let mut extra = crate::cache::context(&identity);
         extra.extend_from_slice(format!("{args:?}\n{config:?}\ncolor: {color}").as_bytes());
         let d = crate::scan::tree_digest(&settings.root, &settings.paths, &settings.walk, &extra)?;
@@ -415,7 +416,7 @@ fn run_scan(args: ScanArgs) -> Result<ExitStatus> {
         }
         digest = Some((d, extra));
     }
-    settings.rules = Arc::new(RuleSet::load(&rule_dirs)?);
+    settings.rules = Arc::new(RuleSet::with_user_sources(user_rules)?);
     crate::timings::phase("rules");
     let analysed = crate::scan::analyse_tree(&settings)?;
     let mut audit = analysed.finish();

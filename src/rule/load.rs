@@ -35,6 +35,11 @@ impl RuleSet {
     /// The built-in rules plus every `*.toml` file under each of `user_dirs` (recursively, in path
     /// order). A user file may match a name a built-in rule matches: the user's rule wins.
     pub fn load(user_dirs: &[PathBuf]) -> Result<RuleSet> {
+        RuleSet::with_user_sources(read_user_sources(user_dirs)?)
+    }
+
+    /// The built-in rules plus user rule files already read ([`read_user_sources`]).
+    pub fn with_user_sources(user_sources: Vec<(String, String)>) -> Result<RuleSet> {
         let mut builder = Builder::default();
         // Parsed at build time (super::compiled); a file the build could not encode is parsed here.
         let mut compiled = super::compiled::files();
@@ -45,7 +50,7 @@ impl RuleSet {
                 None => builder.add_file(&name, text, Origin::Builtin)?,
             }
         }
-        for (name, text) in read_user_sources(user_dirs)? {
+        for (name, text) in user_sources {
             builder.add_file(&name, &text, Origin::User)?;
             builder.set.user_sources.push((name, text));
         }
