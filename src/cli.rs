@@ -402,9 +402,10 @@ fn run_scan(args: ScanArgs) -> Result<ExitStatus> {
         let identity = crate::rule::rules_identity(&user_rules);
         let mut extra = crate::cache::context(&identity);
         extra.extend_from_slice(format!("{args:?}\n{config:?}\ncolor: {color}").as_bytes());
-        let d = crate::scan::tree_digest(&settings.root, &settings.paths, &settings.walk, &extra)?;
+        let tree =
+            crate::scan::tree_digest(&settings.root, &settings.paths, &settings.walk, &extra)?;
         crate::timings::phase("tree digest");
-        if let Some(mut replay) = memo.find(&d) {
+        if let Some(mut replay) = memo.find(&tree.digest) {
             progress.finish();
             emit(args.output.as_deref(), |out| replay.copy_to(out))?;
             crate::timings::phase("report replayed");
@@ -414,7 +415,7 @@ fn run_scan(args: ScanArgs) -> Result<ExitStatus> {
                 ExitStatus::Findings
             });
         }
-        digest = Some((d, extra));
+        digest = Some(tree);
     }
     settings.rules = Arc::new(RuleSet::with_user_sources(user_rules)?);
     crate::timings::phase("rules");
@@ -464,7 +465,7 @@ fn run_scan(args: ScanArgs) -> Result<ExitStatus> {
     let exit = crate::gate::exit_status(&audit, &policy);
     let mut recorder = memo
         .zip(digest.as_ref())
-        .and_then(|(m, (d, _))| m.record(*d, exit as u8));
+        .and_then(|(m, tree)| m.record(tree.digest, exit as u8));
     progress.finish();
     // Streamed to its destination: a report of a large tree can be hundreds of megabytes.
     emit(args.output.as_deref(), |out| {
@@ -481,11 +482,10 @@ fn run_scan(args: ScanArgs) -> Result<ExitStatus> {
         }
         out.flush()
     })?;
-    if let (Some(recorder), Some((digest, extra))) = (recorder, digest) {
-        // Stored only if no file changed while it was being scanned; like the result cache, a
-        // memo that cannot be stored costs only the next run's time.
-        let now = crate::scan::tree_digest(&settings.root, &settings.paths, &settings.walk, &extra);
-        if now.is_ok_and(|now| now == digest) {
+    if let (Some(recorder), Some(tree)) = (recorder, digest) {
+        // Stored only if the scan read the files the digest describes (none changed in
+        // between); like the result cache, a memo that cannot be stored costs only time.
+        if audit.files_read == tree.files_read {
             if let Err(e) = recorder.finish() {
                 eprintln!("cuda-audit: warning: cannot write the report memo: {e}");
             }

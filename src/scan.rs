@@ -97,6 +97,9 @@ pub struct Audit {
     /// Files the prefilter ruled out (some are parsed after all when other files make them
     /// matter). Not reported.
     pub prefiltered: usize,
+    /// With the result cache on, every file read and its key, sorted (a file read twice with
+    /// different bytes appears twice): compared with a [`TreeDigest`] taken before the scan.
+    pub files_read: Vec<(String, crate::cache::Key)>,
 }
 
 impl Audit {
@@ -125,6 +128,7 @@ impl Audit {
             existing_ports: crate::ports::ExistingPortsReport::default(),
             cache_hits: 0,
             prefiltered: 0,
+            files_read: Vec::new(),
         }
     }
 }
@@ -279,21 +283,25 @@ pub fn tree_digest(
     paths: &[PathBuf],
     walk: &WalkOptions,
     extra: &[u8],
-) -> Result<[u8; 32]> {
+) -> Result<TreeDigest> {
     use crate::hash::update_parts;
     use sha2::{Digest, Sha256};
     let (root, paths) = resolve(root, paths)?;
-    let items: Mutex<Vec<(String, Vec<u8>)>> = Mutex::new(Vec::new());
+    // (path, what is hashed, the key when it is a file that could be read)
+    type Item = (String, Vec<u8>, Option<crate::cache::Key>);
+    let items: Mutex<Vec<Item>> = Mutex::new(Vec::new());
     walk::walk(&paths, &root, walk, || {
         |entry: Entry| {
             let item = match entry {
                 Entry::File { path, lang, .. } => {
                     let rel = relative(&root, &path);
-                    let what = match std::fs::read(&path) {
-                        Ok(bytes) => Cache::key(&rel, lang, &bytes).to_vec(),
-                        Err(e) => format!("unreadable\0{e}").into_bytes(),
-                    };
-                    (rel, what)
+                    match std::fs::read(&path) {
+                        Ok(bytes) => {
+                            let key = Cache::key(&rel, lang, &bytes);
+                            (rel, key.to_vec(), Some(key))
+                        }
+                        Err(e) => (rel, format!("unreadable\0{e}").into_bytes(), None),
+                    }
                 }
                 Entry::Skip {
                     path,
@@ -302,6 +310,7 @@ pub fn tree_digest(
                 } => (
                     relative(&root, &path),
                     format!("{}\0{message}", reason.as_str()).into_bytes(),
+                    None,
                 ),
             };
             items.lock().unwrap_or_else(|e| e.into_inner()).push(item);
@@ -312,10 +321,25 @@ pub fn tree_digest(
     items.sort_unstable();
     let mut h = Sha256::new();
     update_parts(&mut h, [extra]);
-    for (path, what) in &items {
+    for (path, what, _) in &items {
         update_parts(&mut h, [path.as_bytes(), what.as_slice()]);
     }
-    Ok(h.finalize().into())
+    let files_read = items
+        .into_iter()
+        .filter_map(|(path, _, key)| Some((path, key?)))
+        .collect();
+    Ok(TreeDigest {
+        digest: h.finalize().into(),
+        files_read,
+    })
+}
+
+/// What [`tree_digest`] saw.
+pub struct TreeDigest {
+    pub digest: [u8; 32],
+    /// Every file read, with its result-cache key, sorted: a scan that read the same
+    /// ([`Audit::files_read`]) saw the tree the digest describes.
+    pub files_read: Vec<(String, crate::cache::Key)>,
 }
 
 /// Walks the tree and analyses every file.
@@ -470,6 +494,7 @@ impl Analysed<'_> {
             );
         }
         let cache_hits = cache.as_ref().map_or(0, Cache::hits);
+        let files_read = cache.as_ref().map_or_else(Vec::new, Cache::files_read);
 
         if let Some(cache) = cache {
             // A cache that cannot be written costs the next run time, not this one its result.
@@ -561,6 +586,7 @@ impl Analysed<'_> {
             existing_ports,
             cache_hits,
             prefiltered,
+            files_read,
         }
     }
 }
@@ -699,6 +725,11 @@ fn scan_file(
         Ok(b) => b,
         Err(e) => return skipped(SkipReason::Unreadable, e.to_string()),
     };
+    let key = cache.map(|c| {
+        let key = Cache::key(&rel, lang, &bytes);
+        c.note_read(&rel, key);
+        key
+    });
     if bytes.is_empty() {
         return skipped(SkipReason::Empty, "empty file".into());
     }
@@ -717,7 +748,6 @@ fn scan_file(
         });
     }
     let text = decoded.text.as_ref();
-    let key = cache.map(|_| Cache::key(&rel, lang, &bytes));
     let mut from_cache = None;
     let mut ruled_out = false;
     match cache.zip(key.as_ref()).and_then(|(c, k)| c.get(k)) {

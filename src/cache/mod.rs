@@ -58,6 +58,8 @@ pub struct Cache {
     /// Keys of this run, with the bytes of entries computed in this run.
     this_run: Mutex<HashMap<Key, Option<Vec<u8>>>>,
     hits: std::sync::atomic::AtomicUsize,
+    /// Every file read in this run, with its key.
+    read: Mutex<Vec<(String, Key)>>,
 }
 
 impl Cache {
@@ -100,6 +102,7 @@ impl Cache {
             index: HashMap::new(),
             this_run: Mutex::new(HashMap::new()),
             hits: Default::default(),
+            read: Mutex::new(Vec::new()),
         };
         if let Ok(data) = std::fs::read(&cache.file) {
             if let Some(index) = read_index(&data, &cache.context) {
@@ -131,6 +134,20 @@ impl Cache {
         }
         self.lock().insert(*key, None);
         Some(cached)
+    }
+
+    /// Records that the scan read the file `rel` with `key` ([`Cache::files_read`]).
+    pub fn note_read(&self, rel: &str, key: Key) {
+        let mut read = self.read.lock().unwrap_or_else(|e| e.into_inner());
+        read.push((rel.to_string(), key));
+    }
+
+    /// The files read so far with their keys, sorted, each pair once.
+    pub fn files_read(&self) -> Vec<(String, Key)> {
+        let mut read = self.read.lock().unwrap_or_else(|e| e.into_inner()).clone();
+        read.sort_unstable();
+        read.dedup();
+        read
     }
 
     /// Counts a file whose stored result was used.
