@@ -1,11 +1,11 @@
 //! Replaying the last report when nothing it depends on changed.
 //!
 //! A report is a function of the files (their paths and bytes, and the notes of skipped files),
-//! the rules, the tool and the options. [`crate::scan::Analysed::digest`] hashes the first, the
-//! cache context the next two, and the command line and configuration are added by the caller;
+//! the rules, the tool and the options. [`crate::scan::tree_digest`] hashes the first with what
+//! the caller adds (the cache context for the next two, the command line and configuration);
 //! when the digest equals the one stored with the last report, that report is written again
-//! and the tree-wide steps (definitions across files, existing ports, sorting, fingerprints,
-//! summary, rendering) are skipped. The memo sits beside the result cache, carries a checksum
+//! and the rules, the analysis and the tree-wide steps are skipped. A new memo is kept only when
+//! the scan read exactly the files the digest hashed. The memo sits beside the result cache, carries a checksum
 //! checked before a byte of it is written out, and is replaced atomically. Scans that compare
 //! against a baseline or a git revision are never memoised: those inputs live outside the tree.
 
