@@ -27,8 +27,8 @@
 //! parse's by-products that other files' findings can depend on: the names it defines (a weak
 //! finding such as `cudaLikeHelper` is dropped when the tree defines that name) and its
 //! `#include`s (a finding in a file that includes a HIP shim, directly or through other headers,
-//! is already ported). [`Deferred`] files are therefore re-examined once every other file is
-//! scanned ([`must_rescan`]): a deferred file is parsed after all when its text contains a weak
+//! is already ported). Ruled-out files are therefore re-examined once every other file is
+//! scanned ([`late_needles`]): a ruled-out file is parsed after all when its text contains a weak
 //! finding's name that no needle covers, or the file name of a HIP shim or of a file that
 //! reaches one. Both tests over-approximate (a defined name and an include path are verbatim in
 //! the file), so the result is exactly that of parsing every file; `--exhaustive` turns the
