@@ -132,6 +132,10 @@ pub struct ScanArgs {
     /// Report the raw coupling, as if no HIP shim, ROCm branch or device abstraction existed.
     #[arg(long)]
     pub ignore_existing_ports: bool,
+    /// Count vendored code (vendor/, third_party/, git submodules, …) with the project's own
+    /// findings and scores, instead of listing it apart as vendored libraries.
+    #[arg(long)]
+    pub include_vendored: bool,
     /// Parse every file: turn off the byte-level prefilter that skips files no rule can match, and
     /// the result cache (the findings are the same; the reference the fast paths are tested
     /// against, and for timing).
@@ -350,6 +354,8 @@ fn prepare_without_rules(args: &ScanArgs) -> Result<Prepared> {
         exhaustive: args.exhaustive,
         prefilter_first: false,
         cache,
+        vendored: config.vendored.clone(),
+        include_vendored: args.include_vendored || config.include_vendored.unwrap_or(false),
     };
     Ok(Prepared {
         settings,

@@ -42,6 +42,8 @@ struct RawConfig {
     hidden: Option<bool>,
     no_ignore: Option<bool>,
     score: Option<Spanned<ScoreWeights>>,
+    vendored: Option<Vec<String>>,
+    include_vendored: Option<bool>,
 }
 
 /// The `[tool]` table of a pyproject.toml, for `[tool.cuda-audit]`. Other tools' tables are
@@ -77,6 +79,10 @@ pub struct Config {
     pub no_ignore: Option<bool>,
     /// Score weights (docs/scoring.md); `None` means the defaults.
     pub score: Option<ScoreWeights>,
+    /// Globs (relative to the scan root) of further vendored directories.
+    pub vendored: Vec<String>,
+    /// Count vendored code with the project's own.
+    pub include_vendored: Option<bool>,
 }
 
 /// Finds the configuration for `start`: the first directory from `start` upwards that holds a
@@ -214,6 +220,8 @@ fn validate(raw: RawConfig, path: &Path, name: &str, text: &str) -> Result<Confi
         hidden: raw.hidden,
         no_ignore: raw.no_ignore,
         score,
+        vendored: raw.vendored.unwrap_or_default(),
+        include_vendored: raw.include_vendored,
     })
 }
 
@@ -242,7 +250,13 @@ pub const STARTER: &str = r#"# cuda-audit configuration. Command-line flags over
 targets = ["rocm", "neuron", "tpu"]
 
 # Paths to skip, as globs relative to this file's directory (in addition to .gitignore).
-exclude = ["third_party/**", "build/**"]
+exclude = ["build/**"]
+
+# Third-party code is reported apart, as vendored libraries, and not scored: vendor/, third_party/,
+# 3rdparty/, extern/, external/ and git submodules are recognised. Name other such directories
+# (globs relative to the scan root), or count vendored code with the project's own.
+# vendored = ["deps/*"]
+# include-vendored = true
 
 # Only report these rule ids, categories or libraries (empty: all), minus the ignored ones.
 # select = ["kernel", "inline-ptx", "cudart"]

@@ -33,6 +33,9 @@ pub struct Finding {
     pub baseline_state: Option<crate::baseline::BaselineState>,
     /// The portability layer the code base already has for this finding (a HIP shim, a ROCm branch).
     pub existing_port: Option<crate::ports::ExistingPort>,
+    /// Inside a declaration that only declares (a function prototype): what the file exposes,
+    /// not a use. Never reported as the project's coupling; counted for vendored libraries.
+    pub declaration: bool,
 }
 
 /// A 1-based position: line, column in characters, column in UTF-16 code units.
@@ -166,6 +169,7 @@ pub(crate) mod tests_support {
             weak_name: None,
             baseline_state: None,
             existing_port: None,
+            declaration: false,
         }
     }
 }

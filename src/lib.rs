@@ -24,6 +24,7 @@ pub mod portability;
 pub mod ports;
 pub mod prefilter;
 pub mod progress;
+pub mod project;
 pub mod report;
 pub mod rule;
 pub mod scan;

@@ -47,6 +47,11 @@ pub struct Settings {
     /// Build the prefilter before the walk, so that every file meets it (for tests: normally it
     /// is built beside the scan once the tree proves large enough).
     pub prefilter_first: bool,
+    /// Globs of further vendored directories (configuration `vendored`), besides the usual
+    /// names and git submodules ([`crate::project::layout`]).
+    pub vendored: Vec<String>,
+    /// Count vendored code's findings with the project's own (`--include-vendored`).
+    pub include_vendored: bool,
 }
 
 /// The default cap on findings per file (a minified or generated file can hold thousands).
@@ -69,6 +74,8 @@ impl Settings {
             exhaustive: false,
             cache: None,
             prefilter_first: false,
+            vendored: Vec::new(),
+            include_vendored: false,
         }
     }
 }
@@ -100,6 +107,9 @@ pub struct Audit {
     /// With the result cache on, every file read and its key, sorted (a file read twice with
     /// different bytes appears twice): compared with a [`TreeDigest`] taken before the scan.
     pub files_read: Vec<(String, crate::cache::Key)>,
+    /// Whose code the findings are in: the project's names, vendored libraries, HIP files,
+    /// languages not analysed.
+    pub project: crate::project::ProjectReport,
 }
 
 impl Audit {
@@ -129,6 +139,7 @@ impl Audit {
             cache_hits: 0,
             prefiltered: 0,
             files_read: Vec::new(),
+            project: crate::project::ProjectReport::default(),
         }
     }
 }
@@ -168,11 +179,20 @@ enum Outcome {
         path: String,
         /// `#include` paths (for following includes to a HIP shim when files were deferred).
         includes: Vec<String>,
+        /// Imported modules (which framework a method-style use belongs to).
+        imports: Vec<String>,
+        /// A C-family file that includes a HIP or ROCm header.
+        includes_hip: bool,
         /// Set when the prefilter ruled the file out: its path on disk, to parse it after all if
         /// another file's results make its definitions or includes matter.
         deferred: Option<PathBuf>,
     },
     Skipped(FileNote),
+    /// A source file of a language that is not analysed, or a HIP source.
+    NotAnalysed {
+        path: String,
+        language: &'static str,
+    },
 }
 
 impl Outcome {
@@ -180,6 +200,7 @@ impl Outcome {
         match self {
             Outcome::Scanned { path, .. } => path,
             Outcome::Skipped(note) => &note.path,
+            Outcome::NotAnalysed { path, .. } => path,
         }
     }
 }
@@ -238,6 +259,10 @@ fn analyse(
             reason: reason.as_str(),
             message,
         }),
+        Entry::Other { path, language } => Outcome::NotAnalysed {
+            path: relative(root, &path),
+            language,
+        },
     }
 }
 
@@ -250,6 +275,7 @@ pub fn audit(settings: &Settings) -> Result<Audit> {
 pub struct Analysed<'s> {
     settings: &'s Settings,
     root: PathBuf,
+    layout: crate::project::Layout,
     threads: usize,
     targets: Vec<Target>,
     outcomes: Vec<Outcome>,
@@ -312,6 +338,11 @@ pub fn tree_digest(
                     format!("{}\0{message}", reason.as_str()).into_bytes(),
                     None,
                 ),
+                Entry::Other { path, language } => (
+                    relative(&root, &path),
+                    format!("not-analysed\0{language}").into_bytes(),
+                    None,
+                ),
             };
             items.lock().unwrap_or_else(|e| e.into_inner()).push(item);
         }
@@ -320,7 +351,9 @@ pub fn tree_digest(
     let mut items = items.into_inner().unwrap_or_else(|e| e.into_inner());
     items.sort_unstable();
     let mut h = Sha256::new();
-    update_parts(&mut h, [extra]);
+    // What else decides whose code a file is: submodules, Go's vendor list.
+    let layout = crate::project::Layout::read(&root, &[]).map_err(Error::Usage)?;
+    update_parts(&mut h, [extra, layout.source()]);
     for (path, what, _) in &items {
         update_parts(&mut h, [path.as_bytes(), what.as_slice()]);
     }
@@ -345,6 +378,11 @@ pub struct TreeDigest {
 /// Walks the tree and analyses every file.
 pub fn analyse_tree(settings: &Settings) -> Result<Analysed<'_>> {
     let (root, paths) = resolve(&settings.root, &settings.paths)?;
+    let layout = crate::project::Layout::read(&root, &settings.vendored).map_err(Error::Usage)?;
+    // Names defined in vendored code do not decide what the project's own code means, unless
+    // vendored code is counted as the project's.
+    let counts_definitions =
+        |path: &str| settings.include_vendored || layout.vendored(path).is_none();
     let cache = settings
         .cache
         .as_ref()
@@ -416,8 +454,11 @@ pub fn analyse_tree(settings: &Settings) -> Result<Analysed<'_>> {
                         after_analysis();
                         // Definitions are only looked up: one set per thread instead of one list
                         // per file (a large tree defines millions of names, mostly the same).
-                        if let Outcome::Scanned { defined, .. } = &mut outcome {
-                            names.extend(std::mem::take(defined));
+                        if let Outcome::Scanned { defined, path, .. } = &mut outcome {
+                            let defined = std::mem::take(defined);
+                            if counts_definitions(path) {
+                                names.extend(defined);
+                            }
                         }
                         outcomes
                             .lock()
@@ -447,6 +488,7 @@ pub fn analyse_tree(settings: &Settings) -> Result<Analysed<'_>> {
     Ok(Analysed {
         settings,
         root,
+        layout,
         threads,
         targets,
         outcomes: outcomes.into_inner().expect("workers are done"),
@@ -463,6 +505,7 @@ impl Analysed<'_> {
         let Analysed {
             settings,
             root,
+            layout,
             threads,
             targets,
             mut outcomes,
@@ -514,7 +557,7 @@ impl Analysed<'_> {
             .iter()
             .map(|o| match o {
                 Outcome::Scanned { findings, .. } => findings.len(),
-                Outcome::Skipped(_) => 0,
+                Outcome::Skipped(_) | Outcome::NotAnalysed { .. } => 0,
             })
             .sum();
         let mut findings = Vec::with_capacity(total);
@@ -524,6 +567,14 @@ impl Analysed<'_> {
         let mut late: FastSet<String> = FastSet::default();
         let mut suppressed = 0;
         let mut file_ports = std::collections::BTreeMap::new();
+        let mut project = crate::project::ProjectReport {
+            vendored_included: settings.include_vendored,
+            ..Default::default()
+        };
+        // The project's own files, from which its identity is learnt.
+        let mut own_files: Vec<String> = Vec::new();
+        // Python files and what they import (which framework `.cuda()` belongs to).
+        let mut python_imports: Vec<(String, Vec<String>)> = Vec::new();
         for outcome in outcomes {
             match outcome {
                 Outcome::Scanned {
@@ -535,18 +586,47 @@ impl Analysed<'_> {
                     warnings,
                     ports,
                     path,
+                    imports,
+                    includes_hip,
                     ..
                 } => {
+                    let vendored = layout.vendored(&path).is_some();
+                    if lang == Lang::Python {
+                        python_imports.push((path.clone(), imports));
+                    }
+                    let hip = lang.is_c_family()
+                        && crate::project::hip::is_hip_source(
+                            &path,
+                            includes_hip,
+                            f.iter()
+                                .any(|f| f.category == crate::rule::Category::Include),
+                        );
+                    if hip {
+                        project.hip_files += 1;
+                    } else {
+                        findings.extend(f);
+                    }
+                    if !vendored {
+                        own_files.push(path.clone());
+                    }
+                    if settings.include_vendored || !vendored {
+                        late.extend(d);
+                    }
                     file_ports.insert(path, ports);
                     suppressed += s;
                     report.scanned += 1;
                     report.bytes += bytes;
                     *report.by_language.entry(lang).or_default() += 1;
-                    findings.extend(f);
-                    late.extend(d);
                     report.warnings.extend(warnings);
                 }
                 Outcome::Skipped(note) => report.skipped.push(note),
+                Outcome::NotAnalysed { language, .. } => {
+                    if language == crate::lang::unanalysed::HIP {
+                        project.hip_files += 1;
+                    } else {
+                        *project.not_analysed.entry(language).or_default() += 1;
+                    }
+                }
             }
         }
         // A name matched only by a family pattern (`cudaLikeHelper` by `cuda[A-Z]*`) is not CUDA when
@@ -557,6 +637,19 @@ impl Analysed<'_> {
                 .as_ref()
                 .is_some_and(|name| defined_sets.iter().any(|set| set.contains(name)))
         });
+        let imports: Vec<crate::project::receivers::FileImports> = python_imports
+            .iter()
+            .map(|(path, imports)| crate::project::receivers::FileImports { path, imports })
+            .collect();
+        project.unattributed = crate::project::receivers::attribute(&mut findings, &imports, rules);
+        split_by_owner(
+            &mut findings,
+            &layout,
+            &root,
+            &own_files,
+            &mut project,
+            settings,
+        );
         let existing_ports = if settings.ignore_existing_ports {
             crate::ports::ExistingPortsReport::default()
         } else {
@@ -587,8 +680,56 @@ impl Analysed<'_> {
             cache_hits,
             prefiltered,
             files_read,
+            project,
         }
     }
+}
+
+/// Sorts the findings by whose code they are in: declarations (prototypes) are never uses;
+/// vendored code goes to its library's entry (and stays among the findings only with
+/// `--include-vendored`); uses of the project's own packages, crates and images are dropped.
+fn split_by_owner(
+    findings: &mut Vec<Finding>,
+    layout: &crate::project::Layout,
+    root: &Path,
+    own_files: &[String],
+    project: &mut crate::project::ProjectReport,
+    settings: &Settings,
+) {
+    // The Go module file is read whether or not go.mod is a scanned file.
+    let go_mod = (root.join("go.mod").is_file() && !own_files.iter().any(|f| f == "go.mod"))
+        .then_some("go.mod");
+    let identity =
+        crate::project::Identity::learn(root, own_files.iter().map(String::as_str).chain(go_mod));
+    project.names = identity.shown();
+    let mut vendored = Vec::new();
+    let mut keep = Vec::with_capacity(findings.len());
+    let mut own_uses = 0;
+    // Findings are grouped by file: one vendor lookup per file.
+    let mut unit: Option<(String, Option<crate::project::VendorUnit>)> = None;
+    for f in std::mem::take(findings) {
+        if unit.as_ref().is_none_or(|(p, _)| *p != f.path) {
+            unit = Some((f.path.clone(), layout.vendored(&f.path)));
+        }
+        let this_unit = unit.as_ref().and_then(|(_, u)| u.clone());
+        match this_unit {
+            Some(u) => {
+                let counted = settings.include_vendored && !f.declaration;
+                vendored.push((u, f.clone()));
+                if counted {
+                    keep.push(f);
+                }
+            }
+            None if f.declaration => {}
+            None if identity.owns(&f) => own_uses += 1,
+            None => keep.push(f),
+        }
+    }
+    project.own_uses = own_uses;
+    let pairs: Vec<(crate::project::VendorUnit, &Finding)> =
+        vendored.iter().map(|(u, f)| (u.clone(), f)).collect();
+    project.vendored = crate::project::vendored_libraries(&pairs);
+    *findings = keep;
 }
 
 /// Parses the files the prefilter ruled out whose definitions or includes turn out to matter
@@ -748,6 +889,7 @@ fn scan_file(
         });
     }
     let text = decoded.text.as_ref();
+    let includes_hip = lang.is_c_family() && crate::project::hip::includes_hip_header(text);
     let mut from_cache = None;
     let mut ruled_out = false;
     match cache.zip(key.as_ref()).and_then(|(c, k)| c.get(k)) {
@@ -783,6 +925,8 @@ fn scan_file(
             ports: crate::ports::FilePorts::default(),
             path: rel,
             includes: Vec::new(),
+            imports: Vec::new(),
+            includes_hip,
             deferred: Some(path.to_path_buf()),
         };
     }
@@ -852,6 +996,8 @@ fn scan_file(
         ports: scanned.ports,
         path: rel,
         includes: scanned.includes,
+        imports: scanned.imports,
+        includes_hip,
         deferred: None,
     }
 }
@@ -870,6 +1016,8 @@ pub struct ScannedText {
     pub ports: crate::ports::FilePorts,
     /// The `#include` paths the file names, as written.
     pub includes: Vec<String>,
+    /// The modules the file imports ([`crate::lang::Extraction::imports`]).
+    pub imports: Vec<String>,
 }
 
 /// Scans one file's text. `rel` is the path as reported, `path` the path on disk (its name tells
@@ -887,6 +1035,12 @@ pub fn scan_text(
     let parse_text = crate::source::normalize_lone_cr(text);
     let extraction = front_ends.extract(&parse_text, lang, path);
     let lines = LineIndex::new(text);
+    let declarations = &extraction.declarations;
+    let in_declaration = |offset: usize| {
+        // Declarations are recorded in tree order (by start), and do not nest.
+        let i = declarations.partition_point(|d| d.start <= offset);
+        i > 0 && declarations[i - 1].contains(&offset)
+    };
     let findings = match_facts(rules, &extraction, lang)
         .into_iter()
         .map(|hit| {
@@ -918,6 +1072,7 @@ pub fn scan_text(
                 weak_name: hit.weak_name,
                 baseline_state: None,
                 existing_port: None,
+                declaration: in_declaration(hit.span.start),
             }
         })
         .collect();
@@ -935,6 +1090,7 @@ pub fn scan_text(
         skip: extraction.skip,
         ports,
         includes,
+        imports: extraction.imports,
     }
 }
 
@@ -952,6 +1108,12 @@ pub fn scan_snippet(rules: &RuleSet, text: &str, lang: Lang) -> Vec<Finding> {
             .as_ref()
             .is_some_and(|name| defined.contains(name))
     });
+    let file = crate::project::receivers::FileImports {
+        path: name,
+        imports: &scanned.imports,
+    };
+    crate::project::receivers::attribute(&mut findings, &[file], rules);
+    findings.retain(|f| !f.declaration);
     findings
 }
 

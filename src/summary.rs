@@ -33,6 +33,16 @@ pub struct Summary {
     pub breakdown: Breakdown,
     /// Per selected target: its `rewrite` items grouped by library, then symbol, costliest first.
     pub blockers: Vec<(Target, Vec<BlockerLibrary>)>,
+    /// Source files of languages not analysed, by language name.
+    pub not_analysed: BTreeMap<&'static str, usize>,
+    /// The project's own names, and how many uses of them were not counted as coupling.
+    pub project_names: Vec<String>,
+    pub own_uses: usize,
+    /// Vendored libraries, and whether their findings are counted with the project's.
+    pub vendored: Vec<crate::project::VendoredLibrary>,
+    pub vendored_included: bool,
+    /// HIP sources (not CUDA: an existing ROCm port).
+    pub hip_files: usize,
 }
 
 /// The distinct CUDA symbols one library contributes: what HIPIFY's statistics mode counts, but
@@ -106,7 +116,67 @@ impl Summary {
             bytes_scanned: audit.files.bytes,
             skipped_by_reason,
             warnings_by_reason,
+            not_analysed: audit.project.not_analysed.clone(),
+            project_names: audit.project.names.clone(),
+            own_uses: audit.project.own_uses,
+            vendored: audit.project.vendored.clone(),
+            vendored_included: audit.project.vendored_included,
+            hip_files: audit.project.hip_files,
         }
+    }
+
+    /// Files not analysed, by language: "10166 go, 121 cython" (empty when there are none).
+    pub fn not_analysed_text(&self) -> String {
+        let mut langs: Vec<(&&str, &usize)> = self.not_analysed.iter().collect();
+        langs.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
+        langs
+            .iter()
+            .map(|(l, n)| format!("{n} {l}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+
+    /// What the scan learnt about whose code it read, one line each: the project's own uses not
+    /// counted, vendored libraries, HIP sources. Empty when there is nothing to say.
+    pub fn ownership_lines(&self) -> Vec<String> {
+        let mut lines = Vec::new();
+        if self.own_uses > 0 {
+            lines.push(format!(
+                "own code: {} use{} of the project's own packages not counted ({})",
+                self.own_uses,
+                if self.own_uses == 1 { "" } else { "s" },
+                self.project_names.join(", ")
+            ));
+        }
+        if !self.vendored.is_empty() {
+            let findings: usize = self.vendored.iter().map(|v| v.findings).sum();
+            let libs: Vec<String> = self
+                .vendored
+                .iter()
+                .map(|v| format!("{} ({})", v.path, v.findings))
+                .collect();
+            lines.push(format!(
+                "vendored: {} librar{}, {} finding{} {}: {}",
+                self.vendored.len(),
+                if self.vendored.len() == 1 { "y" } else { "ies" },
+                findings,
+                if findings == 1 { "" } else { "s" },
+                if self.vendored_included {
+                    "counted (--include-vendored)"
+                } else {
+                    "not counted (--include-vendored counts them)"
+                },
+                libs.join(", ")
+            ));
+        }
+        if self.hip_files > 0 {
+            lines.push(format!(
+                "HIP: {} file{} of HIP source, not counted as CUDA (an existing ROCm port)",
+                self.hip_files,
+                if self.hip_files == 1 { "" } else { "s" }
+            ));
+        }
+        lines
     }
 
     pub fn files_skipped(&self) -> usize {
@@ -136,6 +206,9 @@ impl Summary {
                 .map(|(r, n)| format!("{n} {r}"))
                 .collect();
             line.push_str(&format!("; warnings: {}", reasons.join(", ")));
+        }
+        if !self.not_analysed.is_empty() {
+            line.push_str(&format!("; not analysed: {}", self.not_analysed_text()));
         }
         line
     }

@@ -72,6 +72,12 @@ pub enum Entry {
         lang: Lang,
         size: u64,
     },
+    /// A source file in a language cuda-audit does not analyse (counted by language, so that
+    /// a report says what it did not read), or HIP source (counted as an existing ROCm port).
+    Other {
+        path: PathBuf,
+        language: &'static str,
+    },
     /// Something that was not scanned, with the reason.
     Skip {
         path: PathBuf,
@@ -189,7 +195,11 @@ fn classify(entry: &DirEntry, root: &Path, max_file_size: u64) -> Option<Entry> 
     if file_type.is_symlink() {
         return Some(classify_symlink(path, root));
     }
-    let lang = Lang::detect(&path)?;
+    let Some(lang) = Lang::detect(&path) else {
+        return crate::lang::unanalysed::language_of(&path)
+            .filter(|_| file_type.is_file())
+            .map(|language| Entry::Other { path, language });
+    };
     if !file_type.is_file() {
         return Some(Entry::Skip {
             path,

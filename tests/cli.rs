@@ -51,8 +51,8 @@ fn target_subset_limits_portability() {
 fn exclude_and_hidden() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::create_dir(dir.path().join(".hidden")).unwrap();
-    std::fs::create_dir(dir.path().join("vendor")).unwrap();
-    for p in [".hidden/a.cu", "vendor/b.cu", "c.cu"] {
+    std::fs::create_dir(dir.path().join("lib")).unwrap();
+    for p in [".hidden/a.cu", "lib/b.cu", "c.cu"] {
         std::fs::write(dir.path().join(p), "void f() { cudaFree(0); }\n").unwrap();
     }
     let paths = |args: &[&str]| -> Vec<String> {
@@ -65,10 +65,10 @@ fn exclude_and_hidden() {
             .map(|f| f["path"].as_str().unwrap().to_string())
             .collect()
     };
-    assert_eq!(paths(&["-f", "json"]), ["c.cu", "vendor/b.cu"]);
-    assert_eq!(paths(&["-f", "json", "--exclude", "vendor"]), ["c.cu"]);
+    assert_eq!(paths(&["-f", "json"]), ["c.cu", "lib/b.cu"]);
+    assert_eq!(paths(&["-f", "json", "--exclude", "lib"]), ["c.cu"]);
     assert_eq!(
-        paths(&["-f", "json", "--hidden", "--exclude", "vendor/**"]),
+        paths(&["-f", "json", "--hidden", "--exclude", "lib/**"]),
         [".hidden/a.cu", "c.cu"]
     );
 }

@@ -119,7 +119,7 @@ fn ignore_existing_ports_shows_the_raw_coupling() {
     );
     assert_eq!(
         with["summary"]["existing_ports"]["covered"]["rocm"]["by_layer"]["shim"],
-        11
+        9
     );
     assert_eq!(
         raw["summary"]["existing_ports"]["covered"]["rocm"]["findings"],

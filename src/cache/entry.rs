@@ -79,6 +79,7 @@ fn encode_finding(f: &Finding, portability: usize, e: &mut Enc) {
     f.weak_name.encode(e);
     f.baseline_state.encode(e);
     f.existing_port.encode(e);
+    f.declaration.encode(e);
 }
 
 fn decode_finding(d: &mut Dec, portabilities: &[Arc<Portability>]) -> Result<Finding> {
@@ -99,6 +100,7 @@ fn decode_finding(d: &mut Dec, portabilities: &[Arc<Portability>]) -> Result<Fin
         weak_name: Codec::decode(d)?,
         baseline_state: Codec::decode(d)?,
         existing_port: Codec::decode(d)?,
+        declaration: Codec::decode(d)?,
     })
 }
 
@@ -146,6 +148,7 @@ impl Codec for ScannedText {
         self.skip.encode(e);
         self.ports.encode(e);
         self.includes.encode(e);
+        self.imports.encode(e);
     }
     fn decode(d: &mut Dec) -> Result<Self> {
         let table: Vec<Arc<Portability>> = Codec::decode(d)?;
@@ -161,6 +164,7 @@ impl Codec for ScannedText {
             skip: Codec::decode(d)?,
             ports: Codec::decode(d)?,
             includes: Codec::decode(d)?,
+            imports: Codec::decode(d)?,
         })
     }
 }

@@ -203,6 +203,16 @@ impl<'t> Walker<'t> {
                 }
                 true
             }
+            "declaration" | "field_declaration" if self.is_prototype(node) => {
+                // A prototype declares an API; it does not use it. Its types still become
+                // facts (a vendored header's prototypes are what it exposes), marked as
+                // declarations.
+                self.out.declarations.push(node.byte_range());
+                for declarator in children_by_field(node, "declarator") {
+                    self.define(declarator);
+                }
+                true
+            }
             "declaration"
             | "parameter_declaration"
             | "field_declaration"
@@ -552,6 +562,42 @@ impl<'t> Walker<'t> {
             None,
         );
         false
+    }
+
+    /// Whether a declaration only declares functions (`cudaError_t cudaMalloc(void**, size_t);`,
+    /// a method declared in a class): every declarator is a function declarator, and the
+    /// declaration is not inside a function body, where `dim3 grid(n);` constructs an object.
+    fn is_prototype(&self, node: Node) -> bool {
+        let declarators = children_by_field(node, "declarator");
+        if declarators.is_empty() {
+            return false;
+        }
+        let all_functions = declarators.iter().all(|&d| {
+            let mut d = d;
+            loop {
+                match d.kind() {
+                    "function_declarator" => return true,
+                    "pointer_declarator" | "reference_declarator" | "attributed_declarator" => {
+                        match d.child_by_field_name("declarator") {
+                            Some(inner) => d = inner,
+                            None => return false,
+                        }
+                    }
+                    _ => return false,
+                }
+            }
+        });
+        let mut up = node.parent();
+        while let Some(p) = up {
+            if matches!(
+                p.kind(),
+                "compound_statement" | "function_definition" | "lambda_expression"
+            ) {
+                return false;
+            }
+            up = p.parent();
+        }
+        all_functions
     }
 
     /// The name of the function a declaration or definition declares (for kernel messages).

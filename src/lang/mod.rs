@@ -10,6 +10,7 @@ pub mod manifest;
 pub mod preproc;
 pub mod python;
 pub mod rust;
+pub mod unanalysed;
 
 use globset::{GlobSet, GlobSetBuilder};
 use serde::{Deserialize, Serialize};
@@ -309,6 +310,12 @@ pub struct Extraction {
     pub branches: Vec<Vec<Branch>>,
     /// Definitions that may map a CUDA name to a HIP one (`#define cudaMalloc hipMalloc`).
     pub shim_candidates: Vec<ShimCandidate>,
+    /// Spans of declarations that only declare (function prototypes): the facts inside them
+    /// are what the file exposes, not uses.
+    pub declarations: Vec<Range<usize>>,
+    /// Modules the file imports (Python: dotted paths; relative ones with their leading dots),
+    /// sorted: which framework a method-style use belongs to depends on them.
+    pub imports: Vec<String>,
 }
 
 /// One branch of a preprocessor conditional.

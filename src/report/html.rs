@@ -136,6 +136,9 @@ fn header(h: &mut String, s: &Summary) {
         plural(s.files_with_findings, "file"),
         esc(&s.files_line())
     );
+    for line in s.ownership_lines() {
+        let _ = writeln!(h, "<p class=\"meta\">{}</p>", esc(&line));
+    }
     h.push_str(
         "<p class=\"hint\">Per target, the porting effort of every CUDA coupling: <b>none</b> (runs unchanged), \
 <b>automatic</b> (a mechanical translation exists), <b>manual</b> (an equivalent exists; a person ports it), \

@@ -262,7 +262,17 @@ fn summary_value(s: &Summary) -> Value {
             "skipped_by_reason": s.skipped_by_reason,
             "warnings": s.warnings_by_reason.values().sum::<usize>(),
             "warnings_by_reason": s.warnings_by_reason,
+            "not_analysed": s.not_analysed,
+            "hip": s.hip_files,
             "line": s.files_line(),
+        },
+        "project": {
+            "names": s.project_names,
+            "own_uses": s.own_uses,
+        },
+        "vendored": {
+            "included": s.vendored_included,
+            "libraries": s.vendored.iter().map(vendored_value).collect::<Vec<_>>(),
         },
         "by_category": s.by_category.iter().map(|(c, n)| (c.as_str().to_string(), json!(n))).collect::<Map<_, _>>(),
         "by_library": s.by_library,
@@ -273,6 +283,18 @@ fn summary_value(s: &Summary) -> Value {
         "scoring": serde_json::to_value(s.weights).unwrap_or(Value::Null),
         "breakdown": null,
         "blockers": s.blockers.iter().map(|(t, _)| (t.as_str().to_string(), Value::Null)).collect::<Map<_, _>>(),
+    })
+}
+
+fn vendored_value(v: &crate::project::VendoredLibrary) -> Value {
+    json!({
+        "name": v.name,
+        "path": v.path,
+        "reason": v.reason,
+        "findings": v.findings,
+        "files": v.files,
+        "by_library": v.by_library,
+        "names": v.names.iter().map(|(n, c)| json!({ "name": n, "occurrences": c })).collect::<Vec<_>>(),
     })
 }
 

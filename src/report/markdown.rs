@@ -38,6 +38,9 @@ pub fn render(s: &Summary) -> String {
     md.push_str("## cuda-audit: CUDA coupling\n\n");
     if s.findings == 0 {
         let _ = writeln!(md, "No CUDA coupling found. {}.\n", s.files_line());
+        for line in s.ownership_lines() {
+            let _ = writeln!(md, "- {line}");
+        }
         footer(&mut md);
         return md;
     }
@@ -50,6 +53,12 @@ pub fn render(s: &Summary) -> String {
         plural(s.files_with_findings),
         s.files_line()
     );
+    for line in s.ownership_lines() {
+        let _ = writeln!(md, "- {line}");
+    }
+    if !s.ownership_lines().is_empty() {
+        md.push('\n');
+    }
     scores(&mut md, s);
     blockers(&mut md, s);
     libraries(&mut md, s);

@@ -81,7 +81,14 @@ fn skeleton(audit: &Audit) -> (Value, BTreeMap<&str, usize>) {
             "invocations": [{
                 "executionSuccessful": true,
                 "toolExecutionNotifications": notifications,
-                "properties": { "summary": summary.files_line() },
+                "properties": {
+                    "summary": summary.files_line(),
+                    "notAnalysed": summary.not_analysed,
+                    "hipFiles": summary.hip_files,
+                    "ownUses": summary.own_uses,
+                    "vendored": summary.vendored.iter().map(|v| json!({ "name": v.name, "path": v.path, "findings": v.findings })).collect::<Vec<_>>(),
+                    "vendoredIncluded": summary.vendored_included,
+                },
             }],
             "automationDetails": { "id": "cuda-audit/" },
             "columnKind": "utf16CodeUnits",

@@ -218,6 +218,9 @@ fn write_summary(p: &Paint, audit: &Audit, s: &Summary, out: &mut dyn Write) -> 
         if s.files_with_findings == 1 { "" } else { "s" }
     )?;
     writeln!(out, "  {}", s.files_line())?;
+    for line in s.ownership_lines() {
+        writeln!(out, "  {line}")?;
+    }
     if s.suppressed > 0 {
         writeln!(
             out,

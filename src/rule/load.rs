@@ -341,13 +341,20 @@ impl Builder {
             launch: m.launch,
             inline_asm: m.inline_asm,
         };
-        if matchers.names == 0
+        let matches_nothing = matchers.names == 0
             && matchers.patterns.is_empty()
             && matchers.includes.is_empty()
             && matchers.namespaces.is_empty()
             && !m.launch
-            && !m.inline_asm
-        {
+            && !m.inline_asm;
+        if m.fallback && !matches_nothing {
+            return Err(ctx.error(
+                id_span,
+                format!("rule `{id}` is a fallback and also matches names"),
+                "a fallback rule only receives other rules' findings",
+            ));
+        }
+        if matches_nothing && !m.fallback {
             return Err(ctx.error(
                 id_span,
                 format!("rule `{id}` matches nothing"),
@@ -373,6 +380,10 @@ impl Builder {
                 language: raw.examples.language,
             },
             origin: ctx.name.to_string(),
+            receiver: raw.receiver.map(|r| crate::rule::Receiver {
+                frameworks: r.frameworks,
+                otherwise: r.otherwise.into_inner(),
+            }),
         });
         Ok(())
     }
@@ -452,6 +463,16 @@ impl Builder {
             .enumerate()
             .map(|(i, r)| (r.id.clone(), i))
             .collect();
+        for rule in &self.set.rules {
+            if let Some(receiver) = &rule.receiver {
+                if !self.set.by_id.contains_key(&receiver.otherwise) {
+                    return Err(Error::Usage(format!(
+                        "rule `{}` ({}): `receiver.otherwise` names `{}`, which is no rule",
+                        rule.id, rule.origin, receiver.otherwise
+                    )));
+                }
+            }
+        }
         let build = |b: GlobSetBuilder| {
             b.build()
                 .map_err(|e| Error::Usage(format!("cannot compile rule globs: {e}")))

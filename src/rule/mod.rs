@@ -117,6 +117,15 @@ pub struct Rule {
     pub examples: Examples,
     /// Where the rule came from: `builtin:<file>` or a user file path.
     pub origin: String,
+    /// Method-style findings belong to this rule only when the file reaches a framework.
+    pub receiver: Option<Receiver>,
+}
+
+/// See [`raw::RawReceiver`].
+#[derive(Debug, Clone)]
+pub struct Receiver {
+    pub frameworks: Vec<String>,
+    pub otherwise: String,
 }
 
 impl Rule {

@@ -88,6 +88,21 @@ pub struct RawRule {
     pub symbols: BTreeMap<Spanned<String>, RawSymbol>,
     #[serde(default)]
     pub examples: RawExamples,
+    /// For method-style symbols (`.cuda()`, `.to(cuda)`, `device=cuda`): the framework they
+    /// belong to only when the file reaches it.
+    pub receiver: Option<RawReceiver>,
+}
+
+/// `[rule.receiver]`: a method-style finding (a symbol that starts with `.` or is a keyword
+/// argument) is this rule's only when the file imports one of `frameworks`, directly or through
+/// the scanned tree's own modules; otherwise it is the `otherwise` rule's.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawReceiver {
+    /// Top-level modules that reach the framework (`torch`, and libraries built on it).
+    pub frameworks: Vec<String>,
+    /// The id of the rule the finding belongs to when the file reaches none of them.
+    pub otherwise: Spanned<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -111,6 +126,10 @@ pub struct RawMatch {
     /// Inline assembly in device code (PTX).
     #[serde(default)]
     pub inline_asm: bool,
+    /// Matches nothing by itself: the rule receives the findings other rules hand over
+    /// (`[rule.receiver] otherwise`). Exclusive with every other matcher.
+    #[serde(default)]
+    pub fallback: bool,
 }
 
 #[derive(Debug, Deserialize)]

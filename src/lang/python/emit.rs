@@ -90,6 +90,11 @@ impl<'t, 'c> Emitter<'t, 'c> {
                 self.parse_source(unit, d, Lang::Cuda, "CUDA source in a string".into());
             }
         }
+        let mut imports = self.scopes.modules.clone();
+        imports.extend(self.scopes.relative.iter().cloned());
+        imports.sort();
+        imports.dedup();
+        self.out.imports = imports;
         self.out
     }
 

@@ -89,6 +89,9 @@ pub struct Scopes<'t> {
     pub opened_by: HashMap<(usize, usize), ScopeId>,
     /// Imported module paths, interned.
     pub modules: Vec<String>,
+    /// Relative imports, as written with their leading dots and the imported name
+    /// (`from ..utils import x` → `..utils.x`, `from . import models` → `.models`).
+    pub relative: Vec<String>,
 }
 
 /// A scope-opening node kind.
@@ -111,6 +114,7 @@ impl<'t> Scopes<'t> {
             scopes: vec![Scope::new(None, ScopeKind::Module)],
             opened_by: HashMap::new(),
             modules: Vec::new(),
+            relative: Vec::new(),
         };
         for (unit, (tree, src)) in units.iter().enumerate() {
             s.collect(unit, tree.root_node(), src);
@@ -299,7 +303,18 @@ impl<'t> Scopes<'t> {
             let bound = text(bound, src);
             match &module {
                 // A relative import names the project's own code.
-                None => self.bind(scope, bound, Binding::Local),
+                None => {
+                    if let Some(rel) = node
+                        .child_by_field_name("module_name")
+                        .filter(|m| m.kind() == "relative_import")
+                    {
+                        let rel: String = text(rel, src).split_whitespace().collect();
+                        let sep = if rel.ends_with('.') { "" } else { "." };
+                        self.relative
+                            .push(format!("{rel}{sep}{}", dotted(path, src)));
+                    }
+                    self.bind(scope, bound, Binding::Local)
+                }
                 Some(m) => {
                     let full = format!("{m}.{}", dotted(path, src));
                     let i = self.intern(&full);
