@@ -280,6 +280,8 @@ pub struct Analysed<'s> {
     targets: Vec<Target>,
     outcomes: Vec<Outcome>,
     defined_sets: Vec<FastSet<String>>,
+    /// Names vendored files define: they decide what vendored code means, never the project's.
+    vendored_defined: Vec<FastSet<String>>,
     prefilter: Arc<OnceLock<Arc<Prefilter>>>,
     cache: Option<Cache>,
 }
@@ -390,6 +392,7 @@ pub fn analyse_tree(settings: &Settings) -> Result<Analysed<'_>> {
     crate::timings::phase("cache read");
     let outcomes: Mutex<Vec<Outcome>> = Mutex::new(Vec::new());
     let defined_sets: Mutex<Vec<FastSet<String>>> = Mutex::new(Vec::new());
+    let vendored_defined: Mutex<Vec<FastSet<String>>> = Mutex::new(Vec::new());
     let rules = &settings.rules;
     let targets = RuleSet::targets_or_all(&settings.targets);
     // The prefilter takes a few milliseconds of CPU to build: it is built beside the scan once
@@ -434,6 +437,7 @@ pub fn analyse_tree(settings: &Settings) -> Result<Analysed<'_>> {
                 .spawn_scoped(scope, || {
                     let mut front_ends = FrontEnds::new();
                     let mut names: FastSet<String> = FastSet::default();
+                    let mut vendored_names: FastSet<String> = FastSet::default();
                     loop {
                         let next = receiver
                             .lock()
@@ -458,6 +462,8 @@ pub fn analyse_tree(settings: &Settings) -> Result<Analysed<'_>> {
                             let defined = std::mem::take(defined);
                             if counts_definitions(path) {
                                 names.extend(defined);
+                            } else {
+                                vendored_names.extend(defined);
                             }
                         }
                         outcomes
@@ -470,6 +476,10 @@ pub fn analyse_tree(settings: &Settings) -> Result<Analysed<'_>> {
                         .lock()
                         .expect("no worker panics while holding the lock")
                         .push(names);
+                    vendored_defined
+                        .lock()
+                        .expect("no worker panics while holding the lock")
+                        .push(vendored_names);
                 })
                 .expect("the scan threads start");
         }
@@ -493,6 +503,7 @@ pub fn analyse_tree(settings: &Settings) -> Result<Analysed<'_>> {
         targets,
         outcomes: outcomes.into_inner().expect("workers are done"),
         defined_sets: defined_sets.into_inner().expect("workers are done"),
+        vendored_defined: vendored_defined.into_inner().expect("workers are done"),
         prefilter,
         cache,
     })
@@ -510,6 +521,7 @@ impl Analysed<'_> {
             targets,
             mut outcomes,
             defined_sets,
+            vendored_defined,
             prefilter,
             cache,
         } = self;
@@ -565,6 +577,8 @@ impl Analysed<'_> {
         // of names on a large tree.
         let mut defined_sets = defined_sets;
         let mut late: FastSet<String> = FastSet::default();
+        let mut vendored_defined = vendored_defined;
+        let mut late_vendored: FastSet<String> = FastSet::default();
         let mut suppressed = 0;
         let mut file_ports = std::collections::BTreeMap::new();
         let mut project = crate::project::ProjectReport {
@@ -611,6 +625,8 @@ impl Analysed<'_> {
                     }
                     if settings.include_vendored || !vendored {
                         late.extend(d);
+                    } else {
+                        late_vendored.extend(d);
                     }
                     file_ports.insert(path, ports);
                     suppressed += s;
@@ -631,11 +647,16 @@ impl Analysed<'_> {
         }
         // A name matched only by a family pattern (`cudaLikeHelper` by `cuda[A-Z]*`) is not CUDA when
         // the scanned tree defines it.
+        // In vendored code, the vendored code's own definitions count too.
         defined_sets.push(late);
+        vendored_defined.push(late_vendored);
         findings.retain(|f| {
-            !f.weak_name
-                .as_ref()
-                .is_some_and(|name| defined_sets.iter().any(|set| set.contains(name)))
+            let Some(name) = &f.weak_name else {
+                return true;
+            };
+            let defined = |sets: &[FastSet<String>]| sets.iter().any(|set| set.contains(name));
+            !(defined(&defined_sets)
+                || (layout.vendored(&f.path).is_some() && defined(&vendored_defined)))
         });
         let imports: Vec<crate::project::receivers::FileImports> = python_imports
             .iter()

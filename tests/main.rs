@@ -12,6 +12,7 @@ mod hipify;
 mod manifests;
 mod performance;
 mod ports;
+mod project;
 mod python;
 mod regressions;
 mod reports;

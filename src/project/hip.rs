@@ -62,37 +62,57 @@ pub fn is_hip_source(rel: &str, includes_hip: bool, has_cuda_include: bool) -> b
         || includes_hip
 }
 
-/// Whether a C-family text has an `#include` of a HIP or ROCm header. Read line by line, not
+/// Whether a C-family text includes a HIP or ROCm header unconditionally — outside every
+/// preprocessor conditional but its include guard. A HIP include inside `#if BNB_HIP … #else …`
+/// is one branch of a file written for both platforms, not a HIP file. Read line by line, not
 /// from the parse, so that it is known for files the prefilter spares a parse (a HIP file has
 /// no CUDA token) exactly as for parsed ones.
 pub fn includes_hip_header(text: &str) -> bool {
     // Cheap rejection first: most C-family files name no HIP header at all.
-    if !text.contains("hip")
-        && !text.contains("roc")
-        && !text.contains("miopen")
-        && !text.contains("rccl")
-        && !text.contains("amd_smi")
+    if !["hip", "roc", "miopen", "rccl", "amd_smi"]
+        .iter()
+        .any(|needle| text.contains(needle))
     {
         return false;
     }
-    text.lines().any(|line| {
-        let Some(rest) = line.trim_start().strip_prefix('#') else {
-            return false;
-        };
-        let Some(rest) = rest.trim_start().strip_prefix("include") else {
-            return false;
-        };
-        let rest = rest.trim_start();
-        let (open, close) = match rest.chars().next() {
-            Some('<') => ('<', '>'),
-            Some('"') => ('"', '"'),
-            _ => return false,
-        };
-        rest[open.len_utf8()..]
-            .split(close)
-            .next()
-            .is_some_and(is_hip_header)
-    })
+    let directives: Vec<(&str, &str)> = text
+        .lines()
+        .filter_map(|line| {
+            let rest = line.trim_start().strip_prefix('#')?.trim_start();
+            let name_end = rest
+                .find(|c: char| !c.is_ascii_alphabetic())
+                .unwrap_or(rest.len());
+            Some((&rest[..name_end], rest[name_end..].trim()))
+        })
+        .collect();
+    // Per open conditional: whether it counts (an include guard does not).
+    let mut open: Vec<bool> = Vec::new();
+    for (i, &(directive, arg)) in directives.iter().enumerate() {
+        match directive {
+            "ifndef" => {
+                let guard = directives.get(i + 1).is_some_and(|&(d, a)| {
+                    d == "define" && a.split_whitespace().next() == arg.split_whitespace().next()
+                });
+                open.push(!guard);
+            }
+            "if" | "ifdef" => open.push(true),
+            "endif" => {
+                open.pop();
+            }
+            "include" if !open.iter().any(|&counts| counts) => {
+                let (close, path) = match arg.chars().next() {
+                    Some('<') => ('>', &arg[1..]),
+                    Some('"') => ('"', &arg[1..]),
+                    _ => continue,
+                };
+                if path.split(close).next().is_some_and(is_hip_header) {
+                    return true;
+                }
+            }
+            _ => {}
+        }
+    }
+    false
 }
 
 #[cfg(test)]
@@ -116,6 +136,17 @@ mod tests {
             "// #include <cuda_runtime.h>\nint hip = 1;\n"
         ));
         assert!(!includes_hip_header("#include <ship.h>\n"));
+        // Guarded: one branch of a file for both platforms.
+        assert!(!includes_hip_header(
+            "#if BNB_HIP\n#include <hip/hip_runtime.h>\n#else\n#include <cuda_runtime.h>\n#endif\n"
+        ));
+        // An include guard is not a platform branch.
+        assert!(includes_hip_header(
+            "#ifndef OPS_H\n#define OPS_H\n#include <hip/hip_runtime.h>\n#endif\n"
+        ));
+        assert!(includes_hip_header(
+            "#pragma once\n#include \"hip/hip_fp16.h\"\n"
+        ));
         assert!(is_hip_header("rocblas/rocblas.h"));
         assert!(is_hip_header("hipcub/hipcub.hpp"));
         assert!(!is_hip_header("cuda_runtime.h"));
