@@ -107,6 +107,13 @@ impl Identity {
                         }
                     }
                 }
+                "meta.yaml" | "meta.yml" | "recipe.yaml" => {
+                    if let Some(text) = read() {
+                        if let Some(n) = conda_recipe_name(&String::from_utf8_lossy(&text)) {
+                            id.add(&n);
+                        }
+                    }
+                }
                 "CMakeLists.txt" => {
                     if let Some(text) = read() {
                         for n in cmake_projects(&String::from_utf8_lossy(&text)) {
@@ -328,6 +335,58 @@ fn setup_py_names(text: &str) -> Vec<String> {
     names
 }
 
+/// The package a conda recipe builds: `name:` under `package:`, with the recipe's
+/// `{% set name = "…" %}` (or `context: name:`) substituted for `{{ name }}`. The recipe is
+/// Jinja-templated YAML: read line by line rather than rendered.
+fn conda_recipe_name(text: &str) -> Option<String> {
+    let mut vars: Vec<(String, String)> = Vec::new();
+    let mut in_package = false;
+    let mut in_context = false;
+    for line in text.lines() {
+        let trimmed = line.trim();
+        if let Some(set) = trimmed
+            .strip_prefix("{%")
+            .and_then(|t| t.trim_start().strip_prefix("set "))
+        {
+            if let Some((var, value)) = set.split_once('=') {
+                let value = value
+                    .trim()
+                    .trim_end_matches("%}")
+                    .trim()
+                    .trim_matches(['"', '\'']);
+                vars.push((var.trim().to_string(), value.to_string()));
+            }
+            continue;
+        }
+        if !line.starts_with([' ', '\t']) && !trimmed.is_empty() {
+            in_package = trimmed == "package:";
+            in_context = trimmed == "context:";
+            continue;
+        }
+        let Some(value) = trimmed.strip_prefix("name:") else {
+            continue;
+        };
+        let value = value.trim().trim_matches(['"', '\'']);
+        if in_context {
+            vars.push(("name".to_string(), value.to_string()));
+        } else if in_package {
+            let value = match value
+                .strip_prefix("{{")
+                .and_then(|v| v.strip_suffix("}}"))
+                .or_else(|| value.strip_prefix("${{").and_then(|v| v.strip_suffix("}}")))
+            {
+                Some(var) => {
+                    let var = var.trim();
+                    vars.iter().rev().find(|(k, _)| k == var)?.1.clone()
+                }
+                None => value.to_string(),
+            };
+            return (!value.is_empty() && !value.contains(['{', '}'])).then_some(value);
+        }
+    }
+    None
+}
+
 /// The `module` directive of a go.mod.
 fn go_module(text: &str) -> Option<String> {
     text.lines().find_map(|line| {
@@ -405,6 +464,15 @@ mod tests {
             ),
             ["CUTLASS"]
         );
+    }
+
+    #[test]
+    fn conda_recipes() {
+        let meta = "{% set name = \"cuvs\" %}\n{% set version = \"1\" %}\npackage:\n  name: {{ name }}\n  version: {{ version }}\nrequirements:\n  run:\n    - name: no\n";
+        assert_eq!(conda_recipe_name(meta).as_deref(), Some("cuvs"));
+        let v1 = "context:\n  name: rmm\npackage:\n  name: ${{ name }}\n";
+        assert_eq!(conda_recipe_name(v1).as_deref(), Some("rmm"));
+        assert_eq!(conda_recipe_name("package:\n  name: {{ unknown }}\n"), None);
     }
 
     #[test]
