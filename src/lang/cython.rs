@@ -151,7 +151,7 @@ impl<'t> Reader<'t> {
                 return Block::Other;
             }
             "from" => {
-                self.from_import(toks);
+                self.import_from(toks);
                 return Block::Other;
             }
             "include" => return Block::Other,
@@ -365,7 +365,7 @@ impl<'t> Reader<'t> {
     }
 
     /// `from a.b cimport x as y, z`, `from a import (x, y)`, `from a cimport *`.
-    fn from_import(&mut self, toks: &[Token]) {
+    fn import_from(&mut self, toks: &[Token]) {
         if self.is(toks.get(1), ".") {
             return; // relative: the project's own module
         }
