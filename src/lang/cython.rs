@@ -65,6 +65,8 @@ pub fn extract(text: &str) -> Extraction {
         text,
         out: Extraction::default(),
         modules: HashSet::new(),
+        scopes: Vec::new(),
+        indent: 0,
     };
     // Indentation of the `cdef extern` (or enum) line whose block we are in.
     let mut extern_block: Option<usize> = None;
@@ -75,6 +77,11 @@ pub fn extract(text: &str) -> Extraction {
             continue;
         }
         extern_block = None;
+        // Leaving a function body: its parameters and locals go out of scope.
+        while r.scopes.last().is_some_and(|(i, _)| *i >= line.indent) {
+            r.scopes.pop();
+        }
+        r.indent = line.indent;
         if let Some(i) = enum_block {
             if line.indent > i {
                 r.enum_member(line);
@@ -112,6 +119,11 @@ struct Reader<'t> {
     out: Extraction,
     /// Local names bound by imports.
     modules: HashSet<String>,
+    /// Function bodies we are in: the indentation of the `def` line and the parameters and
+    /// locals, which are the function's own names, not CUDA's (`int blockDim` in a wrapper).
+    scopes: Vec<(usize, HashSet<String>)>,
+    /// Indentation of the line being read.
+    indent: usize,
 }
 
 impl<'t> Reader<'t> {
@@ -133,11 +145,71 @@ impl<'t> Reader<'t> {
         });
     }
 
+    /// A name the file defines: a local of the enclosing function, or else a file-level name.
     fn define(&mut self, t: &Token) {
         let w = self.word(t);
         if t.kind == Tok::Ident && !KEYWORDS.contains(&w) {
-            self.out.defined.push(w.to_string());
+            match self.scopes.last_mut() {
+                Some((_, locals)) => {
+                    locals.insert(w.to_string());
+                }
+                None => self.out.defined.push(w.to_string()),
+            }
         }
+    }
+
+    /// A function's parameter list (from its `(`) and what follows: each parameter's name (the
+    /// last identifier before its `=`) is a local of the body; types and defaults are uses.
+    fn params(&mut self, toks: &[Token]) {
+        let mut depth = 0usize;
+        let mut close = toks.len();
+        for (j, t) in toks.iter().enumerate() {
+            match self.word(t) {
+                "(" | "[" | "{" => depth += 1,
+                ")" | "]" | "}" => {
+                    depth = depth.saturating_sub(1);
+                    if depth == 0 {
+                        close = j;
+                        break;
+                    }
+                }
+                _ => {}
+            }
+        }
+        let inner = toks.get(1..close).unwrap_or(&[]);
+        let mut locals = HashSet::new();
+        let mut part_start = 0;
+        let mut depth = 0usize;
+        for j in 0..=inner.len() {
+            let w = inner.get(j).map(|t| self.word(t));
+            match w {
+                Some("(" | "[" | "{") => depth += 1,
+                Some(")" | "]" | "}") => depth = depth.saturating_sub(1),
+                _ => {}
+            }
+            if !(w.is_none() || (w == Some(",") && depth == 0)) {
+                continue;
+            }
+            let part = &inner[part_start..j];
+            part_start = j + 1;
+            let eq = part
+                .iter()
+                .position(|t| self.word(t) == "=")
+                .unwrap_or(part.len());
+            let decl = &part[..eq];
+            let name = decl
+                .iter()
+                .rposition(|t| t.kind == Tok::Ident && !KEYWORDS.contains(&self.word(t)));
+            if let Some(k) = name {
+                self.uses(&decl[..k]);
+                locals.insert(self.word(&decl[k]).to_string());
+            } else {
+                self.uses(decl);
+            }
+            self.uses(&part[eq..]);
+        }
+        self.uses(toks.get(close + 1..).unwrap_or(&[]));
+        self.scopes.push((self.indent, locals));
     }
 
     /// Reads one logical line outside extern blocks; says whether it opens an extern or enum block.
@@ -159,9 +231,15 @@ impl<'t> Reader<'t> {
                 if let Some(name) = toks.get(1) {
                     self.define(name);
                 }
-                self.uses(toks.get(2..).unwrap_or(&[]));
+                let rest = toks.get(2..).unwrap_or(&[]);
+                if first == "def" && self.is(rest.first(), "(") {
+                    self.params(rest);
+                } else {
+                    self.uses(rest);
+                }
                 return Block::Other;
             }
+            "global" | "nonlocal" => return Block::Other,
             "cdef" | "cpdef" | "ctypedef" => return self.declaration(line),
             "DEF" => {
                 if let Some(name) = toks.get(1) {
@@ -261,7 +339,11 @@ impl<'t> Reader<'t> {
             Some(k) => {
                 self.define(&decl[k]);
                 self.uses(&decl[..k]);
-                self.uses_after(&rest[end..]);
+                if self.is(rest.get(end), "(") {
+                    self.params(&rest[end..]);
+                } else {
+                    self.uses_after(&rest[end..]);
+                }
             }
             None => self.uses(rest),
         }
@@ -307,6 +389,9 @@ impl<'t> Reader<'t> {
             }
             let after_dot =
                 i > 0 && self.word(&toks[i - 1]) == "." && toks[i - 1].span.end <= t.span.start;
+            if !after_dot && self.scopes.iter().any(|(_, locals)| locals.contains(w)) {
+                continue;
+            }
             if after_dot {
                 // The head of the chain `a.b.c`: report only attributes of an imported module.
                 let mut h = i;
@@ -639,16 +724,13 @@ mod tests {
                 ),
                 ("intptr_t".into(), "c", "intptr_t".into()),
                 ("size_t".into(), "c", "size_t".into()),
-                ("size".into(), "c", "size".into()),
                 ("cudaMalloc".into(), "c", "cudaMalloc".into()),
-                ("ptr".into(), "c", "ptr".into()),
-                ("size".into(), "c", "size".into()),
                 ("intptr_t".into(), "c", "intptr_t".into()),
-                ("ptr".into(), "c", "ptr".into()),
             ]
         );
         let x = extract(src);
-        assert_eq!(x.defined, vec!["malloc", "ptr", "status"]);
+        // Parameters and locals (`size`, `ptr`, `status`) are the function's own names.
+        assert_eq!(x.defined, vec!["malloc"]);
     }
 
     #[test]
@@ -707,6 +789,21 @@ mod tests {
             !n.iter()
                 .any(|s| s.contains("CUDA_THING") || s.contains("memcpyHostToDevice")),
             "{n:?}"
+        );
+    }
+
+    #[test]
+    fn parameters_are_local_names() {
+        let src = "cpdef bsrilu02(intptr_t handle, int blockDim, size_t info=0):\n    status = cusparseXbsrilu02(handle, blockDim, info)\n\ndef g(x, *args, **kw): return blockDim\nn = blockDim\n";
+        assert_eq!(
+            names(src),
+            vec![
+                "c:intptr_t",
+                "c:size_t",
+                "c:cusparseXbsrilu02",
+                "c:blockDim",
+                "c:blockDim"
+            ]
         );
     }
 
