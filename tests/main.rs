@@ -4,9 +4,11 @@ mod common;
 
 mod cache;
 mod cli;
+mod cython;
 mod errors;
 mod fixtures;
 mod gate;
+mod go;
 mod hardening;
 mod hipify;
 mod manifests;

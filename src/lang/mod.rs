@@ -5,6 +5,8 @@
 //! dispatches a file to its front end.
 
 pub mod cpp;
+pub mod cython;
+pub mod go;
 pub mod lexer;
 pub mod manifest;
 pub mod preproc;
@@ -51,6 +53,12 @@ pub enum Lang {
     GithubWorkflow,
     /// Other YAML: Kubernetes manifests, Helm charts and values.
     Yaml,
+    /// Go sources.
+    Go,
+    /// Go module files (`go.mod`).
+    GoMod,
+    /// Cython sources and declarations (`.pyx`, `.pxd`, `.pxi`).
+    Cython,
 }
 
 impl Lang {
@@ -79,6 +87,9 @@ impl Lang {
             Lang::Compose => "compose",
             Lang::GithubWorkflow => "github-workflow",
             Lang::Yaml => "yaml",
+            Lang::Go => "go",
+            Lang::GoMod => "go-mod",
+            Lang::Cython => "cython",
         }
     }
 
@@ -105,6 +116,9 @@ impl Lang {
             Lang::Compose => "docker-compose.yml",
             Lang::GithubWorkflow => ".github/workflows/ci.yml",
             Lang::Yaml => "deployment.yaml",
+            Lang::Go => "snippet.go",
+            Lang::GoMod => "go.mod",
+            Lang::Cython => "snippet.pyx",
         }
     }
 
@@ -153,6 +167,7 @@ pub const FILES: &[(&str, Lang)] = &[
     ("conda*.yml", Lang::Conda),
     ("conda*.yaml", Lang::Conda),
     ("Cargo.toml", Lang::Cargo),
+    ("go.mod", Lang::GoMod),
     ("Dockerfile", Lang::Dockerfile),
     ("Dockerfile.*", Lang::Dockerfile),
     ("*.Dockerfile", Lang::Dockerfile),
@@ -185,6 +200,10 @@ pub const FILES: &[(&str, Lang)] = &[
     ("*.pyi", Lang::Python),
     ("*.ipynb", Lang::Python),
     ("*.rs", Lang::Rust),
+    ("*.go", Lang::Go),
+    ("*.pyx", Lang::Cython),
+    ("*.pxd", Lang::Cython),
+    ("*.pxi", Lang::Cython),
     ("*.sh", Lang::Shell),
     ("*.bash", Lang::Shell),
     ("*.yml", Lang::Yaml),
@@ -223,6 +242,7 @@ pub struct FrontEnds {
     cpp: Option<cpp::CppFrontEnd>,
     python: Option<python::PythonFrontEnd>,
     manifest: Option<manifest::ManifestFrontEnd>,
+    go: Option<go::GoFrontEnd>,
 }
 
 impl FrontEnds {
@@ -246,6 +266,14 @@ impl FrontEnds {
                     .extract(text, path, cpp)
             }
             Lang::Rust => rust::extract(text),
+            Lang::Go => {
+                let cpp = self.cpp.get_or_insert_with(cpp::CppFrontEnd::new);
+                self.go
+                    .get_or_insert_with(go::GoFrontEnd::new)
+                    .extract(text, cpp)
+            }
+            Lang::GoMod => go::extract_go_mod(text),
+            Lang::Cython => cython::extract(text),
             _ => self
                 .manifest
                 .get_or_insert_with(manifest::ManifestFrontEnd::new)

@@ -67,7 +67,14 @@ impl ManifestFrontEnd {
             Lang::Compose | Lang::GithubWorkflow | Lang::Yaml => {
                 yaml_files::extract(text, lang, path, &mut out)
             }
-            Lang::C | Lang::Cpp | Lang::Cuda | Lang::Python | Lang::Rust => {}
+            Lang::C
+            | Lang::Cpp
+            | Lang::Cuda
+            | Lang::Python
+            | Lang::Rust
+            | Lang::Go
+            | Lang::GoMod
+            | Lang::Cython => {}
         }
         out.into_extraction()
     }
