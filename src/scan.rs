@@ -717,11 +717,7 @@ fn split_by_owner(
     project: &mut crate::project::ProjectReport,
     settings: &Settings,
 ) {
-    // The Go module file is read whether or not go.mod is a scanned file.
-    let go_mod = (root.join("go.mod").is_file() && !own_files.iter().any(|f| f == "go.mod"))
-        .then_some("go.mod");
-    let identity =
-        crate::project::Identity::learn(root, own_files.iter().map(String::as_str).chain(go_mod));
+    let identity = crate::project::Identity::learn(root, own_files.iter().map(String::as_str));
     project.names = identity.shown();
     let mut vendored = Vec::new();
     let mut keep = Vec::with_capacity(findings.len());

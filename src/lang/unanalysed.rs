@@ -10,16 +10,13 @@ use std::path::Path;
 /// The language name HIP sources are counted under.
 pub const HIP: &str = "hip";
 
-/// File extensions (lower case, without the dot) of source languages that are not analysed,
+/// File extensions (lower case, without the dot) of source languages that are not analysed
+/// (a language cuda-audit reads, in [`super::FILES`], is never looked up here),
 /// with the name they are counted under. Only languages in which GPU code or its bindings are
 /// written, or which commonly sit beside them, are listed: documentation and data formats are
 /// not source.
 pub const EXTENSIONS: &[(&str, &str)] = &[
     ("hip", HIP),
-    ("go", "go"),
-    ("pyx", "cython"),
-    ("pxd", "cython"),
-    ("pxi", "cython"),
     ("f", "fortran"),
     ("for", "fortran"),
     ("f77", "fortran"),
@@ -69,8 +66,7 @@ mod tests {
 
     #[test]
     fn languages_by_extension() {
-        assert_eq!(language_of(Path::new("a/b/health.go")), Some("go"));
-        assert_eq!(language_of(Path::new("runtime.pyx")), Some("cython"));
+        assert_eq!(language_of(Path::new("a/b/Main.java")), Some("java"));
         assert_eq!(language_of(Path::new("solver.F90")), Some("fortran"));
         assert_eq!(language_of(Path::new("k.hip")), Some(HIP));
         assert_eq!(language_of(Path::new("README.md")), None);

@@ -18,11 +18,12 @@ pub const VENDOR_DIRS: &[&str] = &[
     "3rdparty",
     "3rd_party",
     "3rd-party",
-    "extern",
-    "external",
-    "externals",
-    "dependencies",
 ];
+
+/// Directory names that hold third-party libraries in subdirectories, but that projects also use
+/// for their own code (`extern/`, a Go package `dependencies/`): a file directly inside is not
+/// vendored, one in a subdirectory is.
+pub const AMBIGUOUS_VENDOR_DIRS: &[&str] = &["extern", "external", "externals", "dependencies"];
 
 /// What the layout of the scanned tree says about vendored code.
 #[derive(Debug, Default)]
@@ -102,8 +103,16 @@ impl Layout {
         let parts: Vec<&str> = rel.split('/').collect();
         // Directories only: the file name itself is never a vendor directory.
         let dirs = &parts[..parts.len().saturating_sub(1)];
-        if let Some(i) = dirs.iter().position(|d| VENDOR_DIRS.contains(d)) {
-            return Some(self.unit_under(&parts, i));
+        // Names that projects also give their own packages (a Go package `internal/dependencies`)
+        // hold vendored libraries only as subdirectories, never as files of their own.
+        if let Some(i) = dirs
+            .iter()
+            .position(|d| VENDOR_DIRS.contains(d) || AMBIGUOUS_VENDOR_DIRS.contains(d))
+        {
+            let ambiguous = AMBIGUOUS_VENDOR_DIRS.contains(&parts[i]);
+            if !ambiguous || parts.len() > i + 2 {
+                return Some(self.unit_under(&parts, i));
+            }
         }
         if let Some(set) = &self.configured {
             // The longest directory prefix the configuration names is the unit.
@@ -261,6 +270,12 @@ mod tests {
         assert!(l.vendored("src/vendor.cpp").is_none());
         assert!(l.vendored("vendor").is_none());
         assert!(l.vendored("src/kernels/gemm.cu").is_none());
+        assert!(
+            l.vendored("internal/dependencies/dependencies.go")
+                .is_none()
+        );
+        let u = l.vendored("dependencies/optix/optix.h").unwrap();
+        assert_eq!(u.path, "dependencies/optix");
     }
 
     #[test]
