@@ -344,6 +344,49 @@ pub struct Extraction {
     /// Modules the file imports (Python: dotted paths; relative ones with their leading dots),
     /// sorted: which framework a method-style use belongs to depends on them.
     pub imports: Vec<String>,
+    /// Python build scripts: the C/C++/CUDA sources handed to PyTorch's extension builders.
+    pub build_sources: Vec<BuildSources>,
+    /// Python build scripts: where the script provides for a ROCm build (`torch.version.hip`,
+    /// `ROCM_HOME`, `IS_HIP_EXTENSION`, `hipcc`, `--offload-arch`), as a byte offset.
+    pub rocm_build: Option<usize>,
+}
+
+/// How a Python build script compiles native sources.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum BuildKind {
+    /// `torch.utils.cpp_extension.CUDAExtension(…, sources=[…])`: hipified on ROCm PyTorch.
+    CudaExtension,
+    /// `CppExtension`: compiled by the host compiler, never hipified.
+    CppExtension,
+    /// `torch.utils.cpp_extension.load(name, sources=[…])`: JIT build, hipified on ROCm when a
+    /// source is CUDA (`.cu`/`.cuh`).
+    Load,
+    /// A DeepSpeed-style op builder's `sources()` list (a class whose `sources` method returns
+    /// the list; built with `CUDAExtension` by the builder base class).
+    OpBuilder,
+}
+
+impl BuildKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            BuildKind::CudaExtension => "CUDAExtension",
+            BuildKind::CppExtension => "CppExtension",
+            BuildKind::Load => "torch.utils.cpp_extension.load",
+            BuildKind::OpBuilder => "op builder sources()",
+        }
+    }
+}
+
+/// The sources one build call compiles.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BuildSources {
+    pub kind: BuildKind,
+    /// Source paths as resolved from literals, variables, list concatenation,
+    /// `os.path.join(…)` and `glob.glob(…)` patterns (kept as globs, `*`/`**`), relative to the
+    /// directory of the script (a leading `./` removed; absolute or unresolvable parts dropped).
+    pub sources: Vec<String>,
+    /// Byte offset of the call (or of the `sources` method), for the evidence's line.
+    pub offset: usize,
 }
 
 /// One branch of a preprocessor conditional.
