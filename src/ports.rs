@@ -275,6 +275,7 @@ pub fn apply(
         });
     }
     let is_rocm = |m: &str| rules.ports.is_rocm_macro(m) || project_macros.contains(m);
+    let is_cuda_arch = |m: &str| rules.ports.is_cuda_arch_macro(m);
     // The first build-time translation in the tree (by path), if any.
     let build = files.iter().find_map(|(path, file)| {
         file.builds
@@ -301,7 +302,7 @@ pub fn apply(
         }
         let guard = files
             .get(&f.path)
-            .and_then(|file| guard_for(file, f.start.line, &is_rocm, &mut macros));
+            .and_then(|file| guard_for(file, f.start.line, &is_rocm, &is_cuda_arch, &mut macros));
         let port = match guard {
             Some(evidence) => Some((Layer::Guard, format!("{evidence} in {}", f.path))),
             // The shim header is the HIP side: it is only compiled for ROCm.
@@ -476,6 +477,7 @@ fn guard_for(
     file: &FilePorts,
     line: usize,
     is_rocm: &dyn Fn(&str) -> bool,
+    is_cuda_arch: &dyn Fn(&str) -> bool,
     seen: &mut BTreeSet<String>,
 ) -> Option<String> {
     for chain in &file.chains {
@@ -491,11 +493,21 @@ fn guard_for(
                 .zip(b.negated.iter().copied())
                 .filter(|(i, _)| is_rocm(i))
                 .collect();
+            // `#if __CUDA_ARCH__ >= 900`: only NVIDIA's device compilation takes it (HIP does not
+            // define the macro), so a later `#else`/`#elif` is the path HIP compiles.
+            let cuda_arch_only = !b.is_else
+                && b.idents
+                    .iter()
+                    .zip(b.negated.iter())
+                    .any(|(i, negated)| !negated && is_cuda_arch(i))
+                && b.idents.iter().all(|i| is_cuda_arch(i) || !is_rocm(i));
             let sense = if !rocm_idents.is_empty() {
                 seen.extend(rocm_idents.iter().map(|(i, _)| (*i).clone()));
                 // Taken on ROCm builds unless every ROCm macro is negated
                 // (`#if !defined(GGML_USE_HIP) && !defined(GGML_USE_MUSA)` is the CUDA-only side).
                 Some(rocm_idents.iter().any(|(_, negated)| !negated))
+            } else if cuda_arch_only {
+                Some(false)
             } else if senses.contains(&Some(true)) {
                 Some(false)
             } else if b.is_else && senses.contains(&Some(false)) {

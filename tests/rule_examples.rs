@@ -72,3 +72,39 @@ fn every_rule_has_an_example_and_a_clean_message() {
         }
     }
 }
+
+/// One vocabulary: `automatic` means a named tool performs the change (hipify's renames, PyTorch's
+/// build-time hipify of the sources it compiles). An edit a person makes to a build file,
+/// manifest, image or workflow, however small, is `manual` — for every target, in every rule of
+/// those categories and in every per-symbol override.
+#[test]
+fn no_build_dependency_or_container_judgement_is_automatic() {
+    use cuda_audit::portability::{Effort, Target};
+    use cuda_audit::rule::Category;
+    let rules = builtin_rules();
+    let manual_categories = [Category::Build, Category::Dependency, Category::Container];
+    let mut wrong = Vec::new();
+    for rule in rules.rules() {
+        if !manual_categories.contains(&rule.category) {
+            continue;
+        }
+        for t in Target::ALL {
+            if rule.portability.get(t).effort == Effort::Automatic {
+                wrong.push(format!("rule {} ({t})", rule.id));
+            }
+        }
+    }
+    for sym in rules.symbols() {
+        let rule = rules.rule(sym.rule);
+        let Some(p) = &sym.portability else { continue };
+        if !manual_categories.contains(&rule.category) {
+            continue;
+        }
+        for t in Target::ALL {
+            if p.get(t).effort == Effort::Automatic {
+                wrong.push(format!("symbol {} of rule {} ({t})", sym.name, rule.id));
+            }
+        }
+    }
+    assert!(wrong.is_empty(), "`automatic` where a person edits: {wrong:?}");
+}

@@ -208,6 +208,10 @@ impl Builder {
                 .extend(ports.hip_prefixes.iter().cloned());
             self.set
                 .ports
+                .cuda_arch_macros
+                .extend(ports.cuda_arch_macros.iter().cloned());
+            self.set
+                .ports
                 .device_paths
                 .extend(ports.python.iter().map(|p| super::DevicePath {
                     prefix: p.prefix.clone(),

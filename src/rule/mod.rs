@@ -246,6 +246,8 @@ pub struct PortsData {
     pub rocm_macros: GlobSet,
     /// Prefixes of HIP/ROCm identifiers.
     pub hip_prefixes: Vec<String>,
+    /// Macros only NVIDIA's device compilation defines (`__CUDA_ARCH__`).
+    pub cuda_arch_macros: Vec<String>,
     /// Python device paths besides CUDA.
     pub device_paths: Vec<DevicePath>,
     /// Builds that hipify CUDA sources: (name prefix, what it is).
@@ -264,6 +266,10 @@ pub struct DevicePath {
 impl PortsData {
     pub fn is_rocm_macro(&self, name: &str) -> bool {
         self.rocm_macros.is_match(name)
+    }
+
+    pub fn is_cuda_arch_macro(&self, name: &str) -> bool {
+        self.cuda_arch_macros.iter().any(|m| m == name)
     }
 
     pub fn is_hip_name(&self, name: &str) -> bool {

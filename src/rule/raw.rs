@@ -28,6 +28,10 @@ pub struct RawExistingPorts {
     /// Prefixes of HIP/ROCm names (`hip`, `rocblas_`): a `#define cudaX hipX` is a shim entry.
     #[serde(default)]
     pub hip_prefixes: Vec<String>,
+    /// Macros only NVIDIA's device compilation defines (`__CUDA_ARCH__`): HIP does not, so the
+    /// `#else` (or a later `#elif`) of a branch on them is the path HIP compiles.
+    #[serde(default)]
+    pub cuda_arch_macros: Vec<String>,
     /// Python device paths besides CUDA: a file that uses them already runs on those targets.
     #[serde(default)]
     pub python: Vec<RawDevicePath>,
