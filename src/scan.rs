@@ -1052,7 +1052,8 @@ pub fn scan_text(
     let parse_text = crate::source::normalize_lone_cr(text);
     let extraction = front_ends.extract(&parse_text, lang, path);
     let lines = LineIndex::new(text);
-    let declarations = &extraction.declarations;
+    let mut declarations = extraction.declarations.clone();
+    declarations.sort_unstable_by_key(|d| (d.start, d.end));
     let in_declaration = |offset: usize| {
         // Declarations are recorded in tree order (by start), and do not nest.
         let i = declarations.partition_point(|d| d.start <= offset);

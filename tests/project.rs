@@ -202,3 +202,17 @@ fn every_report_states_what_it_did_not_analyse() {
         serde_json::json!({ "fortran": 1, "java": 1 })
     );
 }
+
+#[test]
+fn the_projects_own_headers_are_not_library_includes() {
+    let audit = audit_dir(&fixture("project/own_headers"));
+    snapshot("project-own-headers", &audit);
+    let includes: Vec<&str> = audit
+        .findings
+        .iter()
+        .filter(|f| f.category == cuda_audit::rule::Category::Include)
+        .map(|f| f.symbol.as_str())
+        .collect();
+    // `cuda/reduce.hpp` is include/mylib/cuda/reduce.hpp; `cuda/std/atomic` is libcu++.
+    assert_eq!(includes, ["cuda_runtime.h", "cuda/std/atomic"]);
+}

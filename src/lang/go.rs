@@ -231,7 +231,14 @@ impl<'t> Walker<'t> {
             return;
         }
         // The preamble's own declarations (`typedef int CUdevice;`) restate the CUDA API: they
-        // are not the project's names, so they do not go to `defined`.
+        // are not the project's names, so they do not go to `defined`; its prototypes declare,
+        // they do not use.
+        self.out.declarations.extend(
+            inner
+                .declarations
+                .iter()
+                .map(|d| d.start + region.start..d.end + region.start),
+        );
         for f in inner.facts {
             self.out.facts.push(Fact {
                 kind: f.kind,

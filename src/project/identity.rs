@@ -21,6 +21,10 @@ pub struct Identity {
     names: BTreeSet<String>,
     /// The names as found, for the report.
     shown: BTreeSet<String>,
+    /// Every path suffix (at a `/`) of the project's own C-family files: an `#include` that
+    /// names one (`"cuda/cuda_utils.hpp"` for `include/LightGBM/cuda/cuda_utils.hpp`) is the
+    /// project's own header, not a CUDA library's.
+    headers: crate::hash::FastSet<String>,
 }
 
 /// Categories of core CUDA (kernels, intrinsics, PTX, runtime and driver API): never the
@@ -54,6 +58,16 @@ impl Identity {
             })
             .collect();
         for &rel in &files {
+            if crate::lang::Lang::detect(Path::new(rel)).is_some_and(crate::lang::Lang::is_c_family) {
+                let mut suffix = rel;
+                loop {
+                    id.headers.insert(suffix.to_string());
+                    match suffix.split_once('/') {
+                        Some((_, rest)) => suffix = rest,
+                        None => break,
+                    }
+                }
+            }
             let (dir, name) = rel.rsplit_once('/').unwrap_or(("", rel));
             if matches!(name, "__init__.py" | "__init__.pyi" | "__init__.pxd") {
                 let (parent, package) = dir.rsplit_once('/').unwrap_or(("", dir));
@@ -156,17 +170,32 @@ impl Identity {
     /// except for core CUDA (kernels, intrinsics, runtime and driver API), whose library is
     /// never a project's, whatever the project is called.
     pub fn owns(&self, f: &Finding) -> bool {
+        // A bare name (`cuda_runtime.h`) may be a stub the project keeps for CPU builds: only a
+        // path with a directory is taken as naming the project's own header.
+        let include = f.symbol.trim_start_matches("./");
+        if f.category == Category::Include && include.contains('/') && self.headers.contains(include)
+        {
+            return true;
+        }
         if self.names.is_empty() {
             return false;
         }
         if !is_core_cuda(f.category) && self.is_own(&f.library) {
             return true;
         }
-        let root = if f.category == Category::Container {
-            image_name(&f.symbol)
-        } else {
-            leading_name(&f.symbol)
-        };
+        if f.category == Category::Container {
+            // The project's images: its own name, or its name and a component
+            // (`gpu-operator-validator` of gpu-operator).
+            let image = image_name(&f.symbol);
+            let normalised = normalise(image);
+            return self.is_own(image)
+                || image.split('-').scan(String::new(), |prefix, part| {
+                    prefix.push_str(&normalise(part));
+                    Some(prefix.clone())
+                })
+                .any(|prefix| prefix.len() >= 6 && prefix.len() < normalised.len() && self.names.contains(&prefix));
+        }
+        let root = leading_name(&f.symbol);
         !root.is_empty() && self.is_own(root)
     }
 }
