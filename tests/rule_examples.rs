@@ -106,5 +106,8 @@ fn no_build_dependency_or_container_judgement_is_automatic() {
             }
         }
     }
-    assert!(wrong.is_empty(), "`automatic` where a person edits: {wrong:?}");
+    assert!(
+        wrong.is_empty(),
+        "`automatic` where a person edits: {wrong:?}"
+    );
 }

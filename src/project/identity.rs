@@ -58,7 +58,8 @@ impl Identity {
             })
             .collect();
         for &rel in &files {
-            if crate::lang::Lang::detect(Path::new(rel)).is_some_and(crate::lang::Lang::is_c_family) {
+            if crate::lang::Lang::detect(Path::new(rel)).is_some_and(crate::lang::Lang::is_c_family)
+            {
                 let mut suffix = rel;
                 loop {
                     id.headers.insert(suffix.to_string());
@@ -173,7 +174,9 @@ impl Identity {
         // A bare name (`cuda_runtime.h`) may be a stub the project keeps for CPU builds: only a
         // path with a directory is taken as naming the project's own header.
         let include = f.symbol.trim_start_matches("./");
-        if f.category == Category::Include && include.contains('/') && self.headers.contains(include)
+        if f.category == Category::Include
+            && include.contains('/')
+            && self.headers.contains(include)
         {
             return true;
         }
@@ -189,11 +192,17 @@ impl Identity {
             let image = image_name(&f.symbol);
             let normalised = normalise(image);
             return self.is_own(image)
-                || image.split('-').scan(String::new(), |prefix, part| {
-                    prefix.push_str(&normalise(part));
-                    Some(prefix.clone())
-                })
-                .any(|prefix| prefix.len() >= 6 && prefix.len() < normalised.len() && self.names.contains(&prefix));
+                || image
+                    .split('-')
+                    .scan(String::new(), |prefix, part| {
+                        prefix.push_str(&normalise(part));
+                        Some(prefix.clone())
+                    })
+                    .any(|prefix| {
+                        prefix.len() >= 6
+                            && prefix.len() < normalised.len()
+                            && self.names.contains(&prefix)
+                    });
         }
         let root = leading_name(&f.symbol);
         !root.is_empty() && self.is_own(root)

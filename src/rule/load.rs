@@ -128,6 +128,8 @@ struct Builder {
     pattern_entries: Vec<GlobEntry>,
     include_entries: Vec<GlobEntry>,
     rocm_macro_builder: GlobSetBuilder,
+    /// `[[knowledge]]` tables waiting for every rule to be loaded: (file name, text, origin, entries).
+    knowledge: Vec<(String, String, Origin, Vec<super::raw::RawKnowledge>)>,
 }
 
 impl Default for Builder {
@@ -143,6 +145,7 @@ impl Default for Builder {
             pattern_entries: Vec::new(),
             include_entries: Vec::new(),
             rocm_macro_builder: GlobSetBuilder::new(),
+            knowledge: Vec::new(),
         }
     }
 }
@@ -191,6 +194,11 @@ impl Builder {
         origin: Origin,
     ) -> Result<()> {
         let ctx = FileCtx { name, text };
+        let has_knowledge = !file.knowledge.is_empty();
+        if has_knowledge {
+            self.knowledge
+                .push((name.to_string(), text.to_string(), origin, file.knowledge));
+        }
         if let Some(ports) = &file.existing_ports {
             for glob in &ports.rocm_macros {
                 let compiled = GlobBuilder::new(glob.get_ref()).build().map_err(|e| {
@@ -226,7 +234,7 @@ impl Builder {
                     .map(|b| (b.prefix.clone(), b.what.clone())),
             );
         }
-        if file.rule.is_empty() && file.existing_ports.is_none() {
+        if file.rule.is_empty() && file.existing_ports.is_none() && !has_knowledge {
             return Err(ctx.error(
                 0..0,
                 format!("rule file {name} defines no rules"),
@@ -459,6 +467,80 @@ impl Builder {
         }
     }
 
+    /// Applies the `[[knowledge]]` tables of every file, once all rules are known.
+    fn apply_knowledge(&mut self) -> Result<()> {
+        for (name, text, origin, entries) in std::mem::take(&mut self.knowledge) {
+            let ctx = FileCtx {
+                name: &name,
+                text: &text,
+            };
+            for k in entries {
+                let Some(rule) = self.set.by_id.get(k.rule.get_ref()).copied() else {
+                    return Err(ctx.error(
+                        k.rule.span(),
+                        format!("`{}` is no rule", k.rule.get_ref()),
+                        "knowledge names the rule its names belong to",
+                    ));
+                };
+                let languages = self.rule_languages[rule].clone();
+                for n in &k.names {
+                    let existing = self.set.names.get(n.get_ref()).and_then(|slots| {
+                        slots
+                            .iter()
+                            .copied()
+                            .find(|&s| self.set.symbols[s].rule == rule)
+                    });
+                    let base = existing
+                        .and_then(|s| self.set.symbols[s].portability.clone())
+                        .unwrap_or_else(|| Arc::clone(&self.set.rules[rule].portability));
+                    let patched = Portability([
+                        patch(&base.0[0], k.rocm.as_ref()),
+                        patch(&base.0[1], k.neuron.as_ref()),
+                        patch(&base.0[2], k.tpu.as_ref()),
+                    ]);
+                    match existing {
+                        Some(slot) => {
+                            self.set.symbols[slot].portability = Some(Arc::new(patched));
+                        }
+                        None => {
+                            let symbol = Symbol {
+                                name: n.get_ref().clone(),
+                                rule,
+                                portability: Some(Arc::new(patched)),
+                                kind: None,
+                                section: None,
+                                deprecated: None,
+                                removed: None,
+                                weak: false,
+                            };
+                            self.add_name(&ctx, n, rule, &languages, origin, Some(symbol))?;
+                        }
+                    }
+                }
+                let names: Vec<&str> = k.names.iter().map(|n| n.get_ref().as_str()).collect();
+                let what = [("ROCm", &k.rocm), ("Neuron", &k.neuron), ("TPU", &k.tpu)]
+                    .iter()
+                    .filter_map(|(t, p)| {
+                        let p = p.as_ref()?;
+                        let mut s = format!("{t}: {}", p.effort.map_or("as above", |e| e.as_str()));
+                        if let Some(note) = &p.note {
+                            s.push_str(&format!(", {note}"));
+                        }
+                        Some(s)
+                    })
+                    .collect::<Vec<_>>()
+                    .join("; ");
+                let help = &mut self.set.rules[rule].help;
+                help.push_str(&format!(
+                    "\n\nNewer than the tables: {} — {what} ({}).",
+                    names.join(", "),
+                    k.source
+                ));
+            }
+        }
+        Ok(())
+    }
+
     fn finish(mut self) -> Result<RuleSet> {
         self.set.by_id = self
             .set
@@ -467,6 +549,7 @@ impl Builder {
             .enumerate()
             .map(|(i, r)| (r.id.clone(), i))
             .collect();
+        self.apply_knowledge()?;
         for rule in &self.set.rules {
             if let Some(receiver) = &rule.receiver {
                 if !self.set.by_id.contains_key(&receiver.otherwise) {
@@ -567,6 +650,43 @@ mod tests {
         assert!(!is_kebab_case("Cudart"));
         assert!(!is_kebab_case("a--b"));
         assert!(!is_kebab_case("-a"));
+    }
+
+    const RULE: &str = r#"
+[[rule]]
+id = "warp"
+title = "Warp"
+category = "device-intrinsic"
+library = "cuda"
+help = "h"
+[rule.match]
+names = ["__shfl"]
+patterns = ["__shfl*_sync"]
+[rule.portability]
+rocm = { effort = "manual", note = "old" }
+neuron = { effort = "rewrite" }
+tpu = { effort = "rewrite" }
+[rule.examples]
+match = ["__shfl(x, 1);"]
+"#;
+
+    #[test]
+    fn knowledge_patches_names_and_adds_pattern_matched_ones() {
+        let text = format!(
+            "{RULE}\n[[knowledge]]\nrule = \"warp\"\nnames = [\"__shfl\", \"__shfl_xor_sync\"]\nsource = \"docs\"\nrocm = {{ effort = \"none\", note = \"new\" }}\n"
+        );
+        let set = RuleSet::from_text("k.toml", &text).unwrap();
+        for name in ["__shfl", "__shfl_xor_sync"] {
+            let sym = set.lookup_name(name, Lang::Cuda).unwrap();
+            let p = sym.portability.as_ref().unwrap();
+            assert_eq!(p.0[0].effort, crate::portability::Effort::None, "{name}");
+            assert_eq!(p.0[0].note.as_deref(), Some("new"));
+            assert_eq!(p.0[1].effort, crate::portability::Effort::Rewrite);
+        }
+        assert!(set.find_rule("warp").unwrap().help.contains("(docs)"));
+        let unknown =
+            format!("{RULE}\n[[knowledge]]\nrule = \"nope\"\nnames = [\"x\"]\nsource = \"s\"\n");
+        assert!(RuleSet::from_text("k.toml", &unknown).is_err());
     }
 }
 

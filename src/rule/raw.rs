@@ -17,6 +17,25 @@ pub struct RawRuleFile {
     pub rule: Vec<RawRule>,
     /// What marks portability work a code base has already done (docs/existing-ports.md).
     pub existing_ports: Option<RawExistingPorts>,
+    /// Judgements newer than the data a rule was generated from (the 2024 HIPIFY tables): kept
+    /// beside it, applied to that rule's names after every file is loaded.
+    #[serde(default)]
+    pub knowledge: Vec<RawKnowledge>,
+}
+
+/// `[[knowledge]]`: per-name judgements for names of an existing rule (patched when the rule has
+/// the name, added to it when it matches the name only by pattern or not at all).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawKnowledge {
+    /// The rule the names belong to.
+    pub rule: Spanned<String>,
+    pub names: Vec<Spanned<String>>,
+    /// Where the knowledge comes from; appended to the rule's help with the names.
+    pub source: String,
+    pub rocm: Option<RawPortPatch>,
+    pub neuron: Option<RawPortPatch>,
+    pub tpu: Option<RawPortPatch>,
 }
 
 #[derive(Debug, Default, Deserialize)]
