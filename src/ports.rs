@@ -12,7 +12,7 @@
 //! because a shim defined in one header covers calls in every file.
 
 use crate::finding::Finding;
-use crate::lang::{Extraction, FactKind, Lang, ShimForm};
+use crate::lang::{BuildKind, Extraction, FactKind, Lang, ShimForm};
 use crate::portability::{Effort, Target};
 use crate::rule::Category;
 use crate::rule::RuleSet;
@@ -94,6 +94,22 @@ pub struct FilePorts {
     device_paths: Vec<(usize, usize)>,
     /// Build-time translations the file sets up: (index into the rule data, line).
     builds: Vec<(usize, usize)>,
+    /// Python build scripts: what each PyTorch extension build compiles.
+    build_sources: Vec<BuildCall>,
+    /// Python build scripts: the line where the script provides for a ROCm build.
+    rocm_build: Option<usize>,
+}
+
+/// One build call of a Python build script and the sources it compiles, as paths (or globs)
+/// relative to the script's directory.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+struct BuildCall {
+    kind: String,
+    /// Whether PyTorch hipifies what this call compiles on ROCm (`CUDAExtension`, `load` with a
+    /// CUDA source, an op builder; never `CppExtension`).
+    hipified: bool,
+    sources: Vec<String>,
+    line: usize,
 }
 
 impl FilePorts {
@@ -127,9 +143,28 @@ impl FilePorts {
                     builds.push((i, line_of(f.span.start)));
                 }
             }
+            let build_sources = extraction
+                .build_sources
+                .iter()
+                .map(|b| BuildCall {
+                    kind: b.kind.as_str().to_string(),
+                    hipified: match b.kind {
+                        BuildKind::CudaExtension | BuildKind::OpBuilder => true,
+                        BuildKind::Load => b
+                            .sources
+                            .iter()
+                            .any(|s| s.ends_with(".cu") || s.ends_with(".cuh")),
+                        BuildKind::CppExtension => false,
+                    },
+                    sources: b.sources.clone(),
+                    line: line_of(b.offset),
+                })
+                .collect();
             return FilePorts {
                 device_paths,
                 builds,
+                build_sources,
+                rocm_build: extraction.rocm_build.map(line_of),
                 ..FilePorts::default()
             };
         }
@@ -212,6 +247,8 @@ impl FilePorts {
             includes,
             device_paths: Vec::new(),
             builds: Vec::new(),
+            build_sources: Vec::new(),
+            rocm_build: None,
         }
     }
 }
@@ -228,6 +265,153 @@ pub struct ExistingPortsReport {
     pub shim_gaps: Vec<(String, usize)>,
     /// Macros found to select a ROCm build (built-in patterns and shim switches), sorted.
     pub rocm_macros: Vec<String>,
+    /// The project's builds that compile its CUDA sources for ROCm (hipified by PyTorch), with
+    /// how many files each covers: "the project builds this for ROCm", as opposed to the source
+    /// having a ROCm path (shims, guarded branches).
+    pub rocm_builds: Vec<RocmBuild>,
+}
+
+/// A build call that compiles sources for ROCm.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RocmBuild {
+    /// `setup.py:12`.
+    pub at: String,
+    pub kind: String,
+    /// Where the build provides for ROCm (`setup.py:40`).
+    pub rocm_evidence: String,
+    /// Sources and headers it compiles, found in the tree.
+    pub files: usize,
+}
+
+/// The files a ROCm build of the project hipifies, with the evidence (file → what), and the
+/// builds. A build counts only when a Python file in its directory or an enclosing one provides
+/// for a ROCm build (a setup.py that asserts `CUDA_HOME` and passes `-gencode` flags builds for
+/// NVIDIA alone); its sources are resolved against the script's directory, then its enclosing
+/// directories (op builders name sources from the package root), and globs are matched against
+/// the tree's files. The headers those sources include, transitively within the tree, are
+/// compiled the same way.
+fn hipified_files(files: &BTreeMap<String, FilePorts>) -> (BTreeMap<&str, String>, Vec<RocmBuild>) {
+    let dir_of = |p: &str| p.rsplit_once('/').map_or("", |(d, _)| d).to_string();
+    // Directories holding a ROCm marker in a Python file, with the marker.
+    let mut rocm_dirs: BTreeMap<String, String> = BTreeMap::new();
+    for (path, file) in files {
+        if let Some(line) = file.rocm_build {
+            rocm_dirs
+                .entry(dir_of(path))
+                .or_insert_with(|| format!("{path}:{line}"));
+        }
+    }
+    let rocm_evidence_for = |dir: &str| -> Option<String> {
+        let mut d = dir.to_string();
+        loop {
+            if let Some(e) = rocm_dirs.get(&d) {
+                return Some(e.clone());
+            }
+            if d.is_empty() {
+                return None;
+            }
+            d = dir_of(&d);
+        }
+    };
+    let mut out: BTreeMap<&str, String> = BTreeMap::new();
+    let mut builds = Vec::new();
+    for (path, file) in files {
+        for call in file.build_sources.iter().filter(|c| c.hipified) {
+            let dir = dir_of(path);
+            let Some(rocm) = rocm_evidence_for(&dir) else {
+                continue;
+            };
+            let what = format!("{} at {path}:{} (ROCm build: {rocm})", call.kind, call.line);
+            let mut compiled: Vec<&str> = Vec::new();
+            for source in &call.sources {
+                compiled.extend(resolve_source(files, &dir, source));
+            }
+            // The headers the sources include, within the tree.
+            let mut queue = compiled.clone();
+            while let Some(p) = queue.pop() {
+                let Some(f) = files.get(p) else { continue };
+                for inc in &f.includes {
+                    let inc = inc.trim_start_matches("./");
+                    let from = format!("{}/{inc}", dir_of(p));
+                    let hit = files
+                        .keys()
+                        .find(|k| k.as_str() == from.trim_start_matches('/'))
+                        .or_else(|| files.keys().find(|k| k.ends_with(&format!("/{inc}")) || k.as_str() == inc));
+                    if let Some(h) = hit {
+                        if !compiled.contains(&h.as_str()) {
+                            compiled.push(h.as_str());
+                            queue.push(h.as_str());
+                        }
+                    }
+                }
+            }
+            for p in &compiled {
+                out.entry(p).or_insert_with(|| what.clone());
+            }
+            builds.push(RocmBuild {
+                at: format!("{path}:{}", call.line),
+                kind: call.kind.clone(),
+                rocm_evidence: rocm.clone(),
+                files: compiled.len(),
+            });
+        }
+    }
+    (out, builds)
+}
+
+/// The files of the tree a build's source (a path or glob relative to the script's directory
+/// `dir`) names: tried against `dir`, then each enclosing directory, the first that matches.
+fn resolve_source<'a>(
+    files: &'a BTreeMap<String, FilePorts>,
+    dir: &str,
+    source: &str,
+) -> Vec<&'a str> {
+    let mut base = dir.to_string();
+    loop {
+        let joined = normalise_path(&if base.is_empty() {
+            source.to_string()
+        } else {
+            format!("{base}/{source}")
+        });
+        if let Some(joined) = joined {
+            let found: Vec<&str> = if joined.contains(['*', '?', '[']) {
+                match globset::GlobBuilder::new(&joined)
+                    .literal_separator(true)
+                    .build()
+                {
+                    Ok(g) => {
+                        let m = g.compile_matcher();
+                        files.keys().filter(|k| m.is_match(k.as_str())).map(String::as_str).collect()
+                    }
+                    Err(_) => Vec::new(),
+                }
+            } else {
+                files.get_key_value(&joined).map(|(k, _)| k.as_str()).into_iter().collect()
+            };
+            if !found.is_empty() {
+                return found;
+            }
+        }
+        if base.is_empty() {
+            return Vec::new();
+        }
+        base = base.rsplit_once('/').map_or(String::new(), |(d, _)| d.to_string());
+    }
+}
+
+/// `a/./b/../c` → `a/c`; `None` when it leaves the tree.
+fn normalise_path(p: &str) -> Option<String> {
+    let mut parts: Vec<&str> = Vec::new();
+    for seg in p.split('/') {
+        match seg {
+            "" | "." => {}
+            ".." => {
+                parts.pop()?;
+            }
+            s => parts.push(s),
+        }
+    }
+    Some(parts.join("/"))
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -276,16 +460,14 @@ pub fn apply(
     }
     let is_rocm = |m: &str| rules.ports.is_rocm_macro(m) || project_macros.contains(m);
     let is_cuda_arch = |m: &str| rules.ports.is_cuda_arch_macro(m);
-    // The first build-time translation in the tree (by path), if any.
-    let build = files.iter().find_map(|(path, file)| {
-        file.builds
-            .first()
-            .map(|&(i, line)| format!("{} ({path}:{line})", rules.ports.build_translations[i].1))
-    });
+    // The files a ROCm build of the project hipifies: the sources of its PyTorch extension
+    // builds and the headers they include, file by file.
+    let (hipified, rocm_builds) = hipified_files(files);
     let through_shim = include_closure(files, &shim_paths);
 
     let mut report = ExistingPortsReport {
         shim_files,
+        rocm_builds,
         ..Default::default()
     };
     let mut macros: BTreeSet<String> = project_macros.iter().cloned().collect();
@@ -326,16 +508,13 @@ pub fn apply(
                     )
                 })
                 .or_else(|| {
-                    // A mechanical rename that the project's build already performs on ROCm (in
-                    // C/C++/CUDA files: CUDA source in a Python string is compiled by its library).
-                    let what = build.as_ref()?;
-                    if !Lang::detect(std::path::Path::new(&f.path)).is_some_and(Lang::is_c_family) {
-                        return None;
-                    }
+                    // A mechanical rename that the project's ROCm build performs on this very
+                    // file (a source of a PyTorch extension build, or a header one includes).
+                    let what = hipified.get(f.path.as_str())?;
                     (f.portability.get(Target::Rocm).effort == Effort::Automatic).then(|| {
                         (
                             Layer::BuildTranslation,
-                            format!("hipified at build time by {what}"),
+                            format!("hipified at build time: {what}"),
                         )
                     })
                 })
@@ -536,7 +715,7 @@ fn guard_for(
 
 mod cache_codec {
     //! The per-file port data in the result cache ([`crate::cache`]).
-    use super::{BranchLines, FilePorts, IncludeSwitch, Shim};
+    use super::{BranchLines, BuildCall, FilePorts, IncludeSwitch, Shim};
     use crate::cache::codec::{codec_enum, codec_struct};
     use crate::lang::ShimForm;
 
@@ -570,12 +749,20 @@ mod cache_codec {
         path,
         line
     });
+    codec_struct!(BuildCall {
+        kind,
+        hipified,
+        sources,
+        line
+    });
     codec_struct!(FilePorts {
         chains,
         shims,
         switches,
         includes,
         device_paths,
-        builds
+        builds,
+        build_sources,
+        rocm_build
     });
 }

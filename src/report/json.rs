@@ -107,6 +107,9 @@ fn existing_ports_value(audit: &Audit) -> Value {
         }).collect::<Vec<_>>(),
         "shim_gaps": r.shim_gaps.iter().map(|(s, n)| json!({ "symbol": s, "occurrences": n })).collect::<Vec<_>>(),
         "rocm_macros": r.rocm_macros,
+        "rocm_builds": r.rocm_builds.iter().map(|b| json!({
+            "at": b.at, "kind": b.kind, "rocm_evidence": b.rocm_evidence, "files": b.files,
+        })).collect::<Vec<_>>(),
     })
 }
 

@@ -316,6 +316,19 @@ fn write_existing_ports(p: &Paint, audit: &Audit, out: &mut dyn Write) -> io::Re
             covered.join(", ")
         }
     )?;
+    // "The project builds this for ROCm" (a hipifying build), apart from "the source has a ROCm
+    // path" (shims, guarded branches).
+    for b in &r.rocm_builds {
+        writeln!(
+            out,
+            "    ROCm build {} at {} compiles {} file{} (ROCm: {})",
+            b.kind,
+            b.at,
+            b.files,
+            if b.files == 1 { "" } else { "s" },
+            b.rocm_evidence
+        )?;
+    }
     for s in &r.shim_files {
         let selected = s
             .selected_by
