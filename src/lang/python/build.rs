@@ -44,10 +44,22 @@ const ROCM_STRINGS: &[&str] = &[
     "hipcc",
     "--offload-arch",
     "ROCM_HOME",
+    "ROCM_PATH",
     "USE_ROCM",
     "__HIP_PLATFORM_AMD__",
     "__HIP_PLATFORM_HCC__",
     "hipify",
+];
+
+/// DeepSpeed's op builder bases for other accelerators: their sources are never built with
+/// `CUDAExtension`.
+const OTHER_ACCELERATOR_BUILDERS: &[&str] = &[
+    "CPUOpBuilder",
+    "SYCLOpBuilder",
+    "NPUOpBuilder",
+    "HPUOpBuilder",
+    "MLUOpBuilder",
+    "XPUOpBuilder",
 ];
 
 /// What the walk collects for the build pass.
@@ -157,7 +169,10 @@ impl<'t> Emitter<'t, '_> {
                 && text(b, src)
                     .rsplit('.')
                     .next()
-                    .is_some_and(|last| last.trim().ends_with("OpBuilder"))
+                    .map(str::trim)
+                    .is_some_and(|last| {
+                        last.ends_with("OpBuilder") && !OTHER_ACCELERATOR_BUILDERS.contains(&last)
+                    })
         });
         if !builder {
             return;
@@ -688,6 +703,14 @@ impl<'t> Eval<'_, 't, '_> {
         };
         let positional = plain_args(args);
         let mut cursor = args.walk();
+        // `os.path.join(d, *parts)`: the parts are unknown.
+        if args
+            .named_children(&mut cursor)
+            .any(|a| matches!(a.kind(), "list_splat" | "dictionary_splat"))
+        {
+            return V::Unknown;
+        }
+        let mut cursor = args.walk();
         let keywords: Vec<&str> = args
             .named_children(&mut cursor)
             .filter(|a| a.kind() == "keyword_argument")
@@ -718,6 +741,25 @@ impl<'t> Eval<'_, 't, '_> {
                 "os.path.abspath" | "os.path.realpath" | "os.path.normpath" | "os.fspath" => {
                     return match self.first(unit, &positional, scope, depth) {
                         V::Strs(a) => V::Strs(a),
+                        _ => V::Unknown,
+                    };
+                }
+                // `os.path.relpath(p, this_dir)`: a path in the script directory, made relative.
+                "os.path.relpath" => {
+                    let (Some(&p), Some(&start)) = (positional.first(), positional.get(1)) else {
+                        return V::Unknown;
+                    };
+                    let in_dir = matches!(
+                        self.value(unit, start, scope, depth + 1),
+                        V::Strs(s) if s.iter().all(|s| s.base == Base::Dir && s.s.is_empty())
+                    );
+                    return match self.value(unit, p, scope, depth + 1) {
+                        V::Strs(a) if in_dir => strs(
+                            a.into_iter()
+                                .filter(|a| a.base == Base::Dir)
+                                .map(|a| Sv::rel(a.s.trim_start_matches('/')))
+                                .collect(),
+                        ),
                         _ => V::Unknown,
                     };
                 }
@@ -966,6 +1008,43 @@ ext.CUDAExtension("k", kernels + list((HERE / "csrc").rglob("*.cpp")) + [str(HER
     }
 
     #[test]
+    fn detectron_style_relpath_and_splats() {
+        let src = r#"
+import glob
+from os import path
+import os
+from torch.utils.cpp_extension import CUDAExtension
+this_dir = path.dirname(path.abspath(__file__))
+extensions_dir = path.join(this_dir, "detectron2", "layers", "csrc")
+main_source = path.join(extensions_dir, "vision.cpp")
+sources = glob.glob(path.join(extensions_dir, "**", "*.cpp"))
+source_cuda = glob.glob(path.join(extensions_dir, "**", "*.cu")) + glob.glob(
+    path.join(extensions_dir, "*.cu")
+)
+sources = [main_source] + sources
+sources += source_cuda
+parts = ["x", "y.cu"]
+CUDAExtension("detectron2._C", sources + [path.join(extensions_dir, *parts)])
+CUDAExtension("rel", [os.path.relpath(path.join(this_dir, "k.cu"), this_dir)])
+"#;
+        assert_eq!(
+            builds(src),
+            vec![
+                (
+                    BuildKind::CudaExtension,
+                    strings(&[
+                        "detectron2/layers/csrc/**/*.cpp",
+                        "detectron2/layers/csrc/vision.cpp",
+                        "detectron2/layers/csrc/**/*.cu",
+                        "detectron2/layers/csrc/*.cu",
+                    ])
+                ),
+                (BuildKind::CudaExtension, strings(&["k.cu"])),
+            ]
+        );
+    }
+
+    #[test]
     fn cpp_extension_load_and_load_inline() {
         let src = r#"
 from torch.utils import cpp_extension
@@ -1017,6 +1096,10 @@ class TransformerBuilder(CUDAOpBuilder):
         if self.is_rocm_pytorch():
             sources.append('csrc/transformer/hip_extra.cpp')
         return sources
+
+class SYCLAdamBuilder(SYCLOpBuilder):
+    def sources(self):
+        return ['csrc/xpu/adam/fused_adam.cpp']
 
 class NotABuilder(object):
     def sources(self):
