@@ -18,6 +18,7 @@
 //! Device strings are recognised as literals, as simple string variables of the same file, and
 //! as f-strings (`f"cuda:{rank}"`); only `cuda`, `gpu` and `nccl` make facts (`"cpu"` never does).
 
+use super::build::BuildState;
 use super::literal::{self, Decoded};
 use super::offsets::OffsetMap;
 use super::scope::{Binding, Loc, MODULE, ScopeId, Scopes, dotted, opens_scope, text};
@@ -47,9 +48,11 @@ pub struct Unit<'t> {
 
 pub struct Emitter<'t, 'c> {
     units: &'t [Unit<'t>],
-    scopes: Scopes<'t>,
+    pub(super) scopes: Scopes<'t>,
     cpp: &'c mut CppFrontEnd,
     pub out: Extraction,
+    /// Build calls and list mutations, for [`Extraction::build_sources`].
+    pub(super) build: BuildState<'t>,
     /// Decorator details (`function \`k\``), indexed from traversal items.
     details: Vec<String>,
     /// File spans of string sources already parsed as CUDA.
@@ -78,6 +81,7 @@ impl<'t, 'c> Emitter<'t, 'c> {
             details: Vec::new(),
             parsed_sources: HashSet::new(),
             loose_sources: Vec::new(),
+            build: BuildState::default(),
         }
     }
 
@@ -90,6 +94,7 @@ impl<'t, 'c> Emitter<'t, 'c> {
                 self.parse_source(unit, d, Lang::Cuda, "CUDA source in a string".into());
             }
         }
+        self.finish_builds();
         let mut imports = self.scopes.modules.clone();
         imports.extend(self.scopes.relative.iter().cloned());
         imports.sort();
@@ -98,11 +103,11 @@ impl<'t, 'c> Emitter<'t, 'c> {
         self.out
     }
 
-    fn src(&self, unit: usize) -> &'t str {
+    pub(super) fn src(&self, unit: usize) -> &'t str {
         self.units[unit].src
     }
 
-    fn file_span(&self, unit: usize, r: Range<usize>) -> Range<usize> {
+    pub(super) fn file_span(&self, unit: usize, r: Range<usize>) -> Range<usize> {
         match self.units[unit].map {
             Some(m) => m.span(r),
             None => r,
@@ -177,6 +182,9 @@ impl<'t, 'c> Emitter<'t, 'c> {
                 {
                     self.loose_sources.push((unit, node));
                 }
+                if !docstring && item.parent != "concatenated_string" {
+                    self.rocm_string(unit, node);
+                }
                 // Only f-string interpolations hold code.
                 true
             }
@@ -200,6 +208,9 @@ impl<'t, 'c> Emitter<'t, 'c> {
                 true
             }
             "function_definition" | "class_definition" => {
+                if node.kind() == "class_definition" {
+                    self.build_class(unit, node);
+                }
                 // Facts inside the body are not about the decorator.
                 *detail = None;
                 true
@@ -244,6 +255,7 @@ impl<'t, 'c> Emitter<'t, 'c> {
             }
             "call" => {
                 self.call(unit, node, scope, item.detail);
+                self.build_call(unit, node, scope);
                 true
             }
             "subscript" => {
@@ -372,7 +384,13 @@ impl<'t, 'c> Emitter<'t, 'c> {
 
     /// The dotted names a reference (`a`, `a.b.c`) stands for: none when its root is not an
     /// import; several only through ambiguous star imports.
-    fn resolve(&self, unit: usize, node: Node<'t>, scope: ScopeId, depth: usize) -> Vec<String> {
+    pub(super) fn resolve(
+        &self,
+        unit: usize,
+        node: Node<'t>,
+        scope: ScopeId,
+        depth: usize,
+    ) -> Vec<String> {
         let src = self.src(unit);
         let mut attrs: Vec<&str> = Vec::new();
         let mut n = node;
@@ -493,6 +511,7 @@ impl<'t, 'c> Emitter<'t, 'c> {
         let names = self.resolve(unit, node, scope, 0);
         let d = self.detail_text(detail);
         let resolved = !names.is_empty();
+        self.rocm_reference(unit, &names, node);
         for name in names {
             self.push(unit, name, node.byte_range(), d.as_deref());
         }

@@ -10,6 +10,7 @@
 //! code). Traversals are iterative and resolution depths are bounded, so deeply nested or
 //! hostile input cannot overflow the stack.
 
+mod build;
 mod emit;
 mod literal;
 mod notebook;
