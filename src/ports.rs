@@ -336,7 +336,11 @@ fn hipified_files(files: &BTreeMap<String, FilePorts>) -> (BTreeMap<&str, String
                     let hit = files
                         .keys()
                         .find(|k| k.as_str() == from.trim_start_matches('/'))
-                        .or_else(|| files.keys().find(|k| k.ends_with(&format!("/{inc}")) || k.as_str() == inc));
+                        .or_else(|| {
+                            files
+                                .keys()
+                                .find(|k| k.ends_with(&format!("/{inc}")) || k.as_str() == inc)
+                        });
                     if let Some(h) = hit {
                         if !compiled.contains(&h.as_str()) {
                             compiled.push(h.as_str());
@@ -381,12 +385,20 @@ fn resolve_source<'a>(
                 {
                     Ok(g) => {
                         let m = g.compile_matcher();
-                        files.keys().filter(|k| m.is_match(k.as_str())).map(String::as_str).collect()
+                        files
+                            .keys()
+                            .filter(|k| m.is_match(k.as_str()))
+                            .map(String::as_str)
+                            .collect()
                     }
                     Err(_) => Vec::new(),
                 }
             } else {
-                files.get_key_value(&joined).map(|(k, _)| k.as_str()).into_iter().collect()
+                files
+                    .get_key_value(&joined)
+                    .map(|(k, _)| k.as_str())
+                    .into_iter()
+                    .collect()
             };
             if !found.is_empty() {
                 return found;
@@ -395,7 +407,9 @@ fn resolve_source<'a>(
         if base.is_empty() {
             return Vec::new();
         }
-        base = base.rsplit_once('/').map_or(String::new(), |(d, _)| d.to_string());
+        base = base
+            .rsplit_once('/')
+            .map_or(String::new(), |(d, _)| d.to_string());
     }
 }
 
@@ -464,6 +478,12 @@ pub fn apply(
     // builds and the headers they include, file by file.
     let (hipified, rocm_builds) = hipified_files(files);
     let through_shim = include_closure(files, &shim_paths);
+    // Per shim, the files that include it (directly or through other headers): a shim's mapping
+    // covers only the files it is compiled into.
+    let reach_of: BTreeMap<&str, BTreeMap<&str, String>> = shim_paths
+        .iter()
+        .map(|&s| (s, include_closure(files, &BTreeSet::from([s]))))
+        .collect();
 
     let mut report = ExistingPortsReport {
         shim_files,
@@ -493,7 +513,12 @@ pub fn apply(
             }
             None => shims
                 .get(f.symbol.as_str())
-                .filter(|s| s.path != f.path)
+                .filter(|s| {
+                    s.path != f.path
+                        && reach_of
+                            .get(s.path.as_str())
+                            .is_some_and(|r| r.contains_key(f.path.as_str()))
+                })
                 .map(|s| {
                     (
                         Layer::Shim,

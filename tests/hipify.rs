@@ -79,8 +79,18 @@ fn revised_by_knowledge() -> HashSet<String> {
     let mut names = HashSet::new();
     for (_, text) in cuda_audit::rule::load::builtin_files() {
         let doc: toml::Table = text.parse().expect("built-in rule files are TOML");
-        for k in doc.get("knowledge").and_then(|k| k.as_array()).into_iter().flatten() {
-            for n in k.get("names").and_then(|n| n.as_array()).into_iter().flatten() {
+        for k in doc
+            .get("knowledge")
+            .and_then(|k| k.as_array())
+            .into_iter()
+            .flatten()
+        {
+            for n in k
+                .get("names")
+                .and_then(|n| n.as_array())
+                .into_iter()
+                .flatten()
+            {
                 names.insert(n.as_str().expect("names are strings").to_string());
             }
         }

@@ -220,5 +220,47 @@ fn a_cpp_extension_build_hipifies_the_automatic_renames() {
         .find(|f| f.symbol == "cudaStreamSynchronize")
         .unwrap();
     let note = f.portability.get(Target::Rocm).note.as_deref().unwrap();
-    assert!(note.contains("setup.py:2"), "{note}");
+    assert!(
+        note.contains("CUDAExtension at ports/extension/setup.py:8")
+            && note.contains("ROCm build: ports/extension/setup.py:4"),
+        "{note}"
+    );
+}
+
+#[test]
+fn build_credit_covers_exactly_the_files_a_rocm_build_compiles() {
+    let audit = audit_fixture("ports/mixed_build");
+    let layer = |path: &str, symbol: &str| -> Option<&str> {
+        let f = audit
+            .findings
+            .iter()
+            .find(|f| f.path.ends_with(path) && f.symbol == symbol)
+            .unwrap_or_else(|| panic!("no {symbol} in {path}"));
+        f.existing_port.as_ref().map(|p| p.layer.as_str())
+    };
+    // Sources of the CUDAExtension (an os.path.join and a glob) and the header they include.
+    assert_eq!(
+        layer("csrc/ext/scale.cu", "<<<>>>"),
+        Some("build-translation")
+    );
+    assert_eq!(
+        layer("csrc/ext/bind.cpp", "cudaStream_t"),
+        Some("build-translation")
+    );
+    assert_eq!(
+        layer("csrc/ext/kernels.cuh", "cuda_runtime.h"),
+        Some("build-translation")
+    );
+    // Built by CMake, and a load_inline elsewhere: no credit.
+    assert_eq!(layer("csrc/lib/host.cu", "cudaMalloc"), None);
+    assert_eq!(layer("csrc/lib/host.cu", "cuda_runtime.h"), None);
+    assert_eq!(layer("tools/jit.py", "__global__"), None);
+    let builds = &audit.existing_ports.rocm_builds;
+    assert_eq!(builds.len(), 1, "{builds:?}");
+    assert_eq!(builds[0].files, 3);
+
+    // A build for NVIDIA alone (asserts CUDA_HOME, sm_90a gencode) credits nothing.
+    let nvidia = audit_fixture("ports/nvidia_only");
+    assert!(nvidia.findings.iter().all(|f| f.existing_port.is_none()));
+    assert!(nvidia.existing_ports.rocm_builds.is_empty());
 }
