@@ -710,9 +710,7 @@ fn guard_for(
                 // Taken on ROCm builds unless every ROCm macro is negated
                 // (`#if !defined(GGML_USE_HIP) && !defined(GGML_USE_MUSA)` is the CUDA-only side).
                 Some(rocm_idents.iter().any(|(_, negated)| !negated))
-            } else if cuda_arch_only {
-                Some(false)
-            } else if senses.contains(&Some(true)) {
+            } else if cuda_arch_only || senses.contains(&Some(true)) {
                 Some(false)
             } else if b.is_else && senses.contains(&Some(false)) {
                 Some(true)
