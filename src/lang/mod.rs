@@ -349,6 +349,19 @@ pub struct Extraction {
     /// Python build scripts: where the script provides for a ROCm build (`torch.version.hip`,
     /// `ROCM_HOME`, `IS_HIP_EXTENSION`, `hipcc`, `--offload-arch`), as a byte offset.
     pub rocm_build: Option<usize>,
+    /// Python: code taken only on ROCm (`if torch.version.hip:` bodies, the ROCm side of a
+    /// conditional expression, the body of a function that only runs on ROCm), in file order.
+    pub rocm_regions: Vec<RocmRegion>,
+}
+
+/// Code that runs only on ROCm, and the condition that says so.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RocmRegion {
+    pub span: Range<usize>,
+    /// Byte offset of the condition (for the evidence's line).
+    pub condition_offset: usize,
+    /// The condition as written, whitespace collapsed, at most 80 characters.
+    pub condition: String,
 }
 
 /// How a Python build script compiles native sources.
