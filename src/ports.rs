@@ -60,6 +60,62 @@ struct BranchLines {
     /// Per identifier: the branch is taken when it is absent.
     negated: Vec<bool>,
     is_else: bool,
+    /// The branch holds no implementation: it is empty, or a few lines that stop with an error
+    /// (`CUTE_INVALID_CONTROL_PATH("only sm90")`, `__trap()`, `assert(false)`, `#error`). Such a
+    /// branch is no ROCm path, whatever compiles it.
+    stub: bool,
+}
+
+/// `text` without `//` and `/* */` comments (string literals kept: an error message is what marks
+/// a stub). Approximate where a comment marker sits inside a string, which only ever drops text.
+fn strip_comments(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(i) = rest.find('/') {
+        out.push_str(&rest[..i]);
+        let after = &rest[i..];
+        if after.starts_with("//") {
+            rest = after.find('\n').map_or("", |n| &after[n..]);
+        } else if after.starts_with("/*") {
+            rest = after[2..].find("*/").map_or("", |e| &after[e + 4..]);
+        } else {
+            out.push('/');
+            rest = &after[1..];
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+/// Whether a branch body (the text after its directive line) is a stub: empty, or at most a few
+/// lines one of which stops with an error.
+fn is_stub(body: &str) -> bool {
+    const MARKERS: &[&str] = &[
+        "__trap",
+        "trap;",
+        "INVALID",
+        "assert(",
+        "printf(",
+        "abort(",
+        "#error",
+        "__builtin_unreachable",
+        "throw ",
+        "not supported",
+        "NOT_SUPPORTED",
+        "not implemented",
+        "NOT_IMPLEMENTED",
+        "only supports",
+    ];
+    let stripped = strip_comments(body);
+    let code: Vec<&str> = stripped
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect();
+    if code.is_empty() {
+        return true;
+    }
+    code.len() <= 6 && code.iter().any(|l| MARKERS.iter().any(|m| l.contains(m)))
 }
 
 /// A CUDA name a file maps to a HIP name.
@@ -183,6 +239,10 @@ impl FilePorts {
                         idents: b.idents.clone(),
                         negated: b.negated.clone(),
                         is_else: b.is_else,
+                        stub: text
+                            .get(b.span.clone())
+                            .and_then(|t| t.split_once('\n'))
+                            .is_none_or(|(_, body)| is_stub(body)),
                     })
                     .collect()
             })
@@ -719,7 +779,13 @@ fn guard_for(
             };
             senses.push(sense);
         }
-        let Some(rocm_branch) = senses.iter().position(|s| *s == Some(true)) else {
+        // The branch ROCm takes must hold an implementation: an `#else` that only reports
+        // "this kernel only supports sm90" is no ROCm path.
+        let Some(rocm_branch) = senses
+            .iter()
+            .zip(chain)
+            .position(|(s, b)| *s == Some(true) && !b.stub)
+        else {
             continue;
         };
         // The finding sits in the ROCm branch or in a sibling of it: either way the code has a
@@ -756,7 +822,8 @@ mod cache_codec {
         end,
         idents,
         negated,
-        is_else
+        is_else,
+        stub
     });
     codec_struct!(Shim {
         cuda,
@@ -788,4 +855,24 @@ mod cache_codec {
         build_sources,
         rocm_build
     });
+}
+
+#[cfg(test)]
+mod stub_tests {
+    use super::*;
+
+    #[test]
+    fn stubs_are_empty_or_stop_with_an_error() {
+        assert!(is_stub(""));
+        assert!(is_stub("  // nothing here\n"));
+        assert!(is_stub(
+            "    if (cute::thread0()) {\n        CUTE_INVALID_CONTROL_PATH(\"This kernel only supports sm90\");\n    }\n"
+        ));
+        assert!(is_stub("  __trap();\n"));
+        assert!(!is_stub("    return exp2f(x);\n"));
+        assert!(!is_stub(
+            "  float a = x;\n  float b = a * 2;\n  float c = b + 1;\n  float d = c;\n  float e = d;\n  assert(e > 0);\n  return e;\n"
+        ));
+        assert_eq!(strip_comments("a /* b */ c // d\ne"), "a  c \ne");
+    }
 }
