@@ -95,6 +95,7 @@ impl<'t, 'c> Emitter<'t, 'c> {
             }
         }
         self.finish_builds();
+        self.finish_rocm_regions();
         let mut imports = self.scopes.modules.clone();
         imports.extend(self.scopes.relative.iter().cloned());
         imports.sort();
@@ -198,6 +199,7 @@ impl<'t, 'c> Emitter<'t, 'c> {
                 false
             }
             "decorated_definition" => {
+                self.rocm_decorated(unit, node, scope);
                 if let Some(name) = node
                     .child_by_field_name("definition")
                     .and_then(|d| d.child_by_field_name("name"))
@@ -309,6 +311,14 @@ impl<'t, 'c> Emitter<'t, 'c> {
             }
             "comparison_operator" => {
                 self.env_membership(unit, node, scope);
+                true
+            }
+            "if_statement" => {
+                self.rocm_if(unit, node, scope);
+                true
+            }
+            "conditional_expression" => {
+                self.rocm_ternary(unit, node, scope);
                 true
             }
             "dictionary" => {

@@ -15,6 +15,7 @@ mod emit;
 mod literal;
 mod notebook;
 mod offsets;
+mod rocm;
 mod scope;
 mod tables;
 
