@@ -154,6 +154,18 @@ pub struct FilePorts {
     build_sources: Vec<BuildCall>,
     /// Python build scripts: the line where the script provides for a ROCm build.
     rocm_build: Option<usize>,
+    /// Python: code taken only on ROCm.
+    rocm_regions: Vec<RegionLines>,
+}
+
+/// Python code taken only on ROCm, in lines, with its condition.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+struct RegionLines {
+    first: usize,
+    last: usize,
+    /// The condition's line and text.
+    line: usize,
+    condition: String,
 }
 
 /// One build call of a Python build script and the sources it compiles, as paths (or globs)
@@ -216,11 +228,22 @@ impl FilePorts {
                     line: line_of(b.offset),
                 })
                 .collect();
+            let rocm_regions = extraction
+                .rocm_regions
+                .iter()
+                .map(|r| RegionLines {
+                    first: line_of(r.span.start),
+                    last: line_of(r.span.end.saturating_sub(1).max(r.span.start)),
+                    line: line_of(r.condition_offset),
+                    condition: r.condition.clone(),
+                })
+                .collect();
             return FilePorts {
                 device_paths,
                 builds,
                 build_sources,
                 rocm_build: extraction.rocm_build.map(line_of),
+                rocm_regions,
                 ..FilePorts::default()
             };
         }
@@ -309,6 +332,7 @@ impl FilePorts {
             builds: Vec::new(),
             build_sources: Vec::new(),
             rocm_build: None,
+            rocm_regions: Vec::new(),
         }
     }
 }
@@ -554,6 +578,30 @@ pub fn apply(
     let mut gaps: BTreeMap<String, usize> = BTreeMap::new();
     for f in findings.iter_mut() {
         if let Some(file) = files.get(&f.path) {
+            // Python code taken only on ROCm runs there as it is.
+            let region = file
+                .rocm_regions
+                .iter()
+                .find(|r| r.first <= f.start.line && f.start.line <= r.last);
+            if let Some(RegionLines {
+                line, condition, ..
+            }) = region
+            {
+                if f.portability.get(Target::Rocm).effort != Effort::None {
+                    let evidence = format!("on a ROCm branch: `{condition}` at {}:{line}", f.path);
+                    let rocm =
+                        &mut std::sync::Arc::make_mut(&mut f.portability).0[Target::Rocm.index()];
+                    rocm.effort = Effort::None;
+                    rocm.note = Some(format!("already ported: {evidence}"));
+                    *report.covered.entry(Layer::Guard).or_default() += 1;
+                    f.existing_port = Some(ExistingPort {
+                        layer: Layer::Guard,
+                        evidence,
+                        targets: vec![Target::Rocm],
+                    });
+                }
+                continue;
+            }
             cover_by_device_paths(f, file, rules, &mut report);
         }
         let c_family = rules
@@ -804,7 +852,7 @@ fn guard_for(
 
 mod cache_codec {
     //! The per-file port data in the result cache ([`crate::cache`]).
-    use super::{BranchLines, BuildCall, FilePorts, IncludeSwitch, Shim};
+    use super::{BranchLines, BuildCall, FilePorts, IncludeSwitch, RegionLines, Shim};
     use crate::cache::codec::{codec_enum, codec_struct};
     use crate::lang::ShimForm;
 
@@ -839,6 +887,12 @@ mod cache_codec {
         path,
         line
     });
+    codec_struct!(RegionLines {
+        first,
+        last,
+        line,
+        condition
+    });
     codec_struct!(BuildCall {
         kind,
         hipified,
@@ -853,7 +907,8 @@ mod cache_codec {
         device_paths,
         builds,
         build_sources,
-        rocm_build
+        rocm_build,
+        rocm_regions
     });
 }
 
