@@ -76,8 +76,8 @@ fn strip_comments(text: &str) -> String {
         let after = &rest[i..];
         if after.starts_with("//") {
             rest = after.find('\n').map_or("", |n| &after[n..]);
-        } else if after.starts_with("/*") {
-            rest = after[2..].find("*/").map_or("", |e| &after[e + 4..]);
+        } else if let Some(comment) = after.strip_prefix("/*") {
+            rest = comment.find("*/").map_or("", |e| &comment[e + 2..]);
         } else {
             out.push('/');
             rest = &after[1..];
