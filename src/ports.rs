@@ -247,6 +247,22 @@ impl FilePorts {
                 ..FilePorts::default()
             };
         }
+        let include_paths = || {
+            extraction
+                .facts
+                .iter()
+                .filter(|f| f.kind == FactKind::Include)
+                .map(|f| f.text.clone())
+                .collect::<Vec<_>>()
+        };
+        if lang == Lang::Cython {
+            // `cdef extern from "cupy_blas.h"`: a Cython file is compiled through the headers it
+            // names, so a shim among them covers its calls.
+            return FilePorts {
+                includes: include_paths(),
+                ..FilePorts::default()
+            };
+        }
         if !lang.is_c_family() {
             return FilePorts::default();
         }
@@ -317,12 +333,7 @@ impl FilePorts {
                 }
             }
         }
-        let includes = extraction
-            .facts
-            .iter()
-            .filter(|f| f.kind == FactKind::Include)
-            .map(|f| f.text.clone())
-            .collect();
+        let includes = include_paths();
         FilePorts {
             chains,
             shims,
@@ -706,8 +717,14 @@ fn include_closure<'a>(
     files: &'a BTreeMap<String, FilePorts>,
     shims: &BTreeSet<&'a str>,
 ) -> BTreeMap<&'a str, String> {
+    // By suffix, relative prefixes dropped (`"../../cupy_blas.h"` names `cupy_backends/cupy_blas.h`
+    // from two levels down).
     let resolves = |include: &str, path: &str| {
-        path == include || path.ends_with(&format!("/{}", include.trim_start_matches("./")))
+        let mut inc = include;
+        while let Some(rest) = inc.strip_prefix("../").or_else(|| inc.strip_prefix("./")) {
+            inc = rest;
+        }
+        path == inc || path.ends_with(&format!("/{inc}"))
     };
     let mut reached: BTreeMap<&str, String> = shims.iter().map(|s| (*s, s.to_string())).collect();
     loop {
