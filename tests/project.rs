@@ -58,7 +58,7 @@ fn a_package_scanning_itself_reports_only_what_it_uses_beneath_it() {
         !audit
             .findings
             .iter()
-            .any(|f| f.symbol.contains("nvidia/cuvs"))
+            .any(|f| f.symbol.contains("rapidsai/cuvs"))
     );
     assert!(audit.project.own_uses >= 5, "{}", audit.project.own_uses);
     assert_eq!(audit.project.names, ["cuvs"]);
