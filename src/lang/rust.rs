@@ -883,8 +883,10 @@ impl<'ast> Visit<'ast> for Facts<'_> {
                     let ext = path.rsplit('.').next().unwrap_or("");
                     if path.contains('.') && matches!(ext, "cu" | "cuh" | "ptx") {
                         let span = inner_span(&self.span(lit.span()));
+                        // Keyed by the file name (rule globs do not cross `/`).
+                        let name = super::manifest::basename(&path);
                         self.out
-                            .entry(&path, span, vec![format!("cuda-source:{path}")]);
+                            .entry(&path, span, vec![format!("cuda-source:{name}")]);
                     }
                 }
             }
@@ -1238,7 +1240,7 @@ fn other(l: Launcher) { l.launch(); let b = Launcher; b.alloc_zeros(3); }
         let f = facts(text);
         assert!(
             f.iter()
-                .any(|(k, w)| k == "cuda-source:kernels/scale.cu" && w == "kernels/scale.cu")
+                .any(|(k, w)| k == "cuda-source:scale.cu" && w == "kernels/scale.cu")
         );
     }
 
