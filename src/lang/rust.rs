@@ -725,8 +725,11 @@ impl<'ast> Visit<'ast> for ImportCollector<'_, '_> {
 }
 
 impl<'ast> Visit<'ast> for Facts<'_> {
-    fn visit_item_use(&mut self, _: &'ast syn::ItemUse) {
-        // Read by the import collector.
+    fn visit_item_use(&mut self, u: &'ast syn::ItemUse) {
+        // The tree is read by the import collector; `#[cfg(feature = "cuda")]` on it is ours.
+        for attr in &u.attrs {
+            self.visit_attribute(attr);
+        }
     }
 
     fn visit_path(&mut self, path: &'ast syn::Path) {
