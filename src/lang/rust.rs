@@ -11,8 +11,13 @@
 //! from `cuda_std`, `.cuda(true)` on a `cc::Build`, commands started with `Command::new("nvcc")`
 //! or `.compiler("nvcc")`, compiler flags passed with `.flag(…)`/`.arg(…)`, environment
 //! variables read (`env::var("CUDA_HOME")`, `env!`), and `cargo:rustc-link-lib=` and
-//! `cargo:rerun-if-env-changed=` build-script directives. Comments and string contents are
-//! never read as code. A file syn cannot parse is scanned token by token for paths.
+//! `cargo:rerun-if-env-changed=` build-script directives. Also: methods called on values of
+//! CUDA crates' types (a local type flow within a function and through the file's struct
+//! fields), CUDA crates reached through the crate's own re-exports (`crate::backend::cudarc::…`),
+//! `feature = "…"` in `cfg` predicates, `include_str!` of `.cu`/`.ptx` files, and CUDA C++ in
+//! string literals (handed to NVRTC, or holding `__global__`), parsed with the CUDA grammar at
+//! its real offsets. Comments are never read as code, nor string contents other than kernels.
+//! A file syn cannot parse is scanned token by token for paths. See docs/manifests.md.
 
 use super::cpp::CppFrontEnd;
 use super::manifest::{Mapped, Out, shell};
