@@ -448,6 +448,73 @@ fn rust_sources_resolve_imports() {
 }
 
 #[test]
+fn rust_cudarc_methods_reexports_switches_and_kernel_strings() {
+    let audit = audit_fixture("rust");
+    let ops = "rust/src/ops.rs";
+    let cudarc: Vec<(String, usize)> = found(&audit, ops)
+        .into_iter()
+        .filter(|(r, s, _)| r == "rust-cudarc" && !s.contains("::"))
+        .map(|(_, s, l)| (s, l))
+        .collect();
+    let want = [
+        ("load_ptx", 21),
+        ("alloc_zeros", 26),
+        ("htod_sync_copy", 30),
+        ("get_func", 32),
+        ("launch", 34),
+        ("dtoh_sync_copy", 35),
+    ];
+    let want: Vec<(String, usize)> = want.iter().map(|(s, l)| (s.to_string(), *l)).collect();
+    assert_eq!(cudarc, want);
+    // Re-exported through `crate::backend`.
+    assert!(has(
+        &audit,
+        ops,
+        "rust-cudarc",
+        "crate::backend::cudarc::driver::CudaSlice",
+        3
+    ));
+    assert!(has(
+        &audit,
+        "rust/src/backend.rs",
+        "rust-cudarc",
+        "cudarc",
+        3
+    ));
+    // Feature switches, `not(…)` excluded.
+    assert!(has(
+        &audit,
+        "rust/src/backend.rs",
+        "rust-cuda-feature-gate",
+        "feature = \"cuda\"",
+        2
+    ));
+    assert!(has(
+        &audit,
+        ops,
+        "rust-cuda-feature-gate",
+        "feature = \"cudnn\"",
+        39
+    ));
+    assert!(!found(&audit, ops).iter().any(|(_, _, l)| *l == 46));
+    // CUDA C++ in a raw string and in a literal handed to compile_ptx, at their real columns.
+    let at = |rule: &str, symbol: &str, line: usize, column: usize| {
+        audit.findings.iter().any(|f| {
+            f.path == ops
+                && f.rule_id == rule
+                && f.symbol == symbol
+                && f.start.line == line
+                && f.start.column == column
+        })
+    };
+    assert!(at("kernel-definition", "__global__", 7, 12));
+    assert!(at("builtin-variables", "threadIdx", 8, 39));
+    assert!(at("device-intrinsics", "__expf", 9, 27));
+    assert!(at("kernel-definition", "__global__", 42, 18));
+    assert!(at("rust-embedded-cuda-source", "kernels/scale.cu", 41, 29));
+}
+
+#[test]
 fn generic_yaml_without_gpu_words_is_not_parsed() {
     let dir = tempfile::tempdir().unwrap();
     // Malformed, but holds nothing the rules could match: skipped cheaply, no warning.
