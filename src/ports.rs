@@ -64,6 +64,31 @@ struct BranchLines {
     /// (`CUTE_INVALID_CONTROL_PATH("only sm90")`, `__trap()`, `assert(false)`, `#error`). Such a
     /// branch is no ROCm path, whatever compiles it.
     stub: bool,
+    /// The directive compares an architecture version (`__CUDA_ARCH__ >= 900`), as opposed to
+    /// telling device code from host code (`#ifdef __CUDA_ARCH__`, whose `#else` is host code that
+    /// HIP's device pass would compile as if it were device code).
+    compares_version: bool,
+}
+
+/// Whether a directive line compares a macro with a number (`__CUDA_ARCH__ >= 900`,
+/// `(__CUDA_ARCH__ == 1200)`, `800 <= __CUDA_ARCH__`).
+fn compares_version(directive: &str) -> bool {
+    let code = strip_comments(directive);
+    [
+        "__CUDA_ARCH__",
+        "__CUDA_ARCH_SPECIFIC__",
+        "__CUDA_ARCH_FAMILY_SPECIFIC__",
+    ]
+    .iter()
+    .any(|m| {
+        code.match_indices(m).any(|(i, _)| {
+            let after = code[i + m.len()..].trim_start_matches([' ', ')', '\t']);
+            let before = code[..i].trim_end_matches([' ', '(', '\t']);
+            ["<", ">", "==", "!=", "<=", ">="]
+                .iter()
+                .any(|op| after.starts_with(op) || before.ends_with(op))
+        })
+    })
 }
 
 /// `text` without `//` and `/* */` comments (string literals kept: an error message is what marks
@@ -115,7 +140,23 @@ fn is_stub(body: &str) -> bool {
     if code.is_empty() {
         return true;
     }
-    code.len() <= 6 && code.iter().any(|l| MARKERS.iter().any(|m| l.contains(m)))
+    // More PTX is no ROCm path; nor is a short branch that only returns a constant (a host
+    // stub such as `return 0;` or `return {0, 0, 0};`, which a device pass would run as is).
+    let ptx = code
+        .iter()
+        .any(|l| l.starts_with("asm") || l.contains(" asm(") || l.contains(" asm volatile"));
+    let constant_return = code.len() <= 3
+        && code.iter().any(|l| {
+            l.strip_prefix("return").is_some_and(|v| {
+                let v = v.trim().trim_end_matches(';').trim();
+                v.is_empty()
+                    || v.chars()
+                        .all(|c| c.is_ascii_digit() || "{}, .-".contains(c))
+                    || matches!(v, "true" | "false" | "nullptr")
+            })
+        });
+    ptx || constant_return
+        || (code.len() <= 6 && code.iter().any(|l| MARKERS.iter().any(|m| l.contains(m))))
 }
 
 /// A CUDA name a file maps to a HIP name.
@@ -282,6 +323,10 @@ impl FilePorts {
                             .get(b.span.clone())
                             .and_then(|t| t.split_once('\n'))
                             .is_none_or(|(_, body)| is_stub(body)),
+                        compares_version: text
+                            .get(b.span.clone())
+                            .and_then(|t| t.lines().next())
+                            .is_some_and(compares_version),
                     })
                     .collect()
             })
@@ -825,6 +870,7 @@ fn guard_for(
             // `#if __CUDA_ARCH__ >= 900`: only NVIDIA's device compilation takes it (HIP does not
             // define the macro), so a later `#else`/`#elif` is the path HIP compiles.
             let cuda_arch_only = !b.is_else
+                && b.compares_version
                 && b.idents
                     .iter()
                     .zip(b.negated.iter())
@@ -888,7 +934,8 @@ mod cache_codec {
         idents,
         negated,
         is_else,
-        stub
+        stub,
+        compares_version
     });
     codec_struct!(Shim {
         cuda,
@@ -942,6 +989,20 @@ mod stub_tests {
         ));
         assert!(is_stub("  __trap();\n"));
         assert!(!is_stub("    return exp2f(x);\n"));
+        assert!(is_stub("  return 0;\n"));
+        assert!(is_stub("  return {0, 0, 0};\n"));
+        assert!(is_stub(
+            "  asm volatile(\"st.global.cg.u32 [%0], %1;\" :: \"l\"(p), \"r\"(v));\n"
+        ));
+        assert!(compares_version("#if __CUDA_ARCH__ >= 900"));
+        assert!(compares_version(
+            "#if defined(__CUDA_ARCH__) && (__CUDA_ARCH__ == 1200)"
+        ));
+        assert!(compares_version("#if 800 <= __CUDA_ARCH__"));
+        assert!(!compares_version("#ifdef __CUDA_ARCH__"));
+        assert!(!compares_version(
+            "#if defined(__CUDA_ARCH__) // >= 900 below"
+        ));
         assert!(!is_stub(
             "  float a = x;\n  float b = a * 2;\n  float c = b + 1;\n  float d = c;\n  float e = d;\n  assert(e > 0);\n  return e;\n"
         ));
