@@ -263,6 +263,21 @@ impl<'t> Reader<'t> {
     /// `cdef …`, `cpdef …`, `ctypedef …`.
     fn declaration(&mut self, line: &Line) -> Block {
         let toks = &line.tokens;
+        // `ctypedef cudaError_t (*F_cudaMalloc)(void**, size_t)`: a function-pointer type for a
+        // library loaded at run time declares the API, it does not use it.
+        if let (Some(first), Some(last)) = (toks.first(), toks.last()) {
+            let span = first.span.start..last.span.end;
+            let compact: String = self
+                .text
+                .get(span.clone())
+                .unwrap_or("")
+                .chars()
+                .filter(|c| !c.is_whitespace())
+                .collect();
+            if self.word(first) == "ctypedef" && compact.contains("(*") {
+                self.out.declarations.push(span);
+            }
+        }
         let mut i = 1;
         while i < toks.len()
             && matches!(
@@ -687,6 +702,21 @@ fn string(text: &str, q: usize, start: usize) -> (usize, Option<String>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn function_pointer_typedefs_are_declarations() {
+        let src = "ctypedef cudaError_t (*F_cudaMalloc)(void** p, size_t n) nogil\ncdef F_cudaMalloc f\nstatus = cudaMalloc(p, n)\n";
+        let x = extract(src);
+        assert_eq!(x.declarations.len(), 1);
+        let d = &x.declarations[0];
+        assert_eq!(
+            &src[d.clone()],
+            "ctypedef cudaError_t (*F_cudaMalloc)(void** p, size_t n) nogil"
+        );
+        // The call on the last line is not inside it.
+        let call = src.rfind("cudaMalloc").unwrap();
+        assert!(!d.contains(&call));
+    }
 
     fn facts(src: &str) -> Vec<(String, &'static str, String)> {
         let x = extract(src);
