@@ -533,3 +533,25 @@ fn generic_yaml_without_gpu_words_is_not_parsed() {
     let symbols: Vec<&str> = audit.findings.iter().map(|f| f.symbol.as_str()).collect();
     assert_eq!(symbols, ["nvidia.com/gpu"]);
 }
+
+#[test]
+fn compilers_libraries_and_commands_behind_variables_and_strings() {
+    let audit = audit_hidden("manifests/variables");
+    let mk = "manifests/variables/Makefile";
+    for (path, rule, symbol, line) in [
+        (mk, "nvcc-compiler", "$(NVCC)", 10),
+        (mk, "nvcc-flags", "-gencode arch=compute_80,code=sm_80", 5),
+        (mk, "nvcc-flags", "-arch=sm_80", 10),
+        (mk, "nvcc-flags", "--use_fast_math", 10),
+        (mk, "nvcc-flags", "-Xcompiler", 10),
+        (mk, "nvcc-compiler", "${NVCC}", 13),
+    ] {
+        assert!(
+            has(&audit, path, rule, symbol, line),
+            "{path}:{line} {rule} `{symbol}` missing: {:?}",
+            found(&audit, path)
+        );
+    }
+    // `$(CC)` with `CC ?= gcc` is no finding.
+    assert!(!found(&audit, mk).iter().any(|(_, s, l)| s == "$(CC)" || *l == 17));
+}

@@ -13,7 +13,15 @@
 
 use super::requirements::{self, is_index_option};
 use super::{Mapped, Out, basename};
+use std::collections::HashMap;
 use std::ops::Range;
+
+/// What a variable used as a command word stands for: Make variable name → the basenames of the
+/// commands its definitions name (`NVCC ?= nvcc` → `nvcc`).
+pub(crate) type CommandVars = HashMap<String, Vec<String>>;
+
+/// How deep commands nested in strings (`bash -c "…"`, `docker exec … sh -c '…'`) are read.
+const MAX_NESTING: u8 = 3;
 
 /// One shell word.
 #[derive(Clone, Debug)]
@@ -394,6 +402,20 @@ fn is_prefix(word: &str) -> bool {
 
 /// Reads what cuda-audit cares about from one simple command.
 pub(crate) fn analyze(words: &[Word], out: &mut Out) {
+    analyze_with(words, out, None, 0);
+}
+
+/// `$(NAME)` or `${NAME}` and nothing else: NAME.
+pub(crate) fn pure_reference(v: &str) -> Option<&str> {
+    let inner = v
+        .strip_prefix("$(")
+        .and_then(|r| r.strip_suffix(')'))
+        .or_else(|| v.strip_prefix("${").and_then(|r| r.strip_suffix('}')))?;
+    is_identifier(inner).then_some(inner)
+}
+
+/// [`analyze`], with the Make variables a command word may stand for, at a nesting depth.
+pub(crate) fn analyze_with(words: &[Word], out: &mut Out, vars: Option<&CommandVars>, depth: u8) {
     for w in words {
         for (name, span) in &w.refs {
             env_fact(name, span.clone(), out);
@@ -428,7 +450,20 @@ pub(crate) fn analyze(words: &[Word], out: &mut Out) {
         }
     }
     let Some(cmd) = words.get(i) else { return };
-    let name = basename(&cmd.value.text);
+    // `$(NVCC) …` with `NVCC ?= nvcc`: the command the variable names, at the use.
+    let resolved = vars
+        .zip(pure_reference(&cmd.value.text))
+        .and_then(|(vars, var)| vars.get(var))
+        .filter(|names| !names.is_empty());
+    if let Some(names) = resolved {
+        for n in names {
+            out.entry(&cmd.value.text, cmd.raw.clone(), vec![format!("command:{n}")]);
+        }
+    }
+    let name = match resolved {
+        Some(names) => names[0].as_str(),
+        None => basename(&cmd.value.text),
+    };
     match name {
         "export" | "declare" | "local" | "readonly" | "typeset" => {
             for w in &words[i + 1..] {
@@ -444,7 +479,7 @@ pub(crate) fn analyze(words: &[Word], out: &mut Out) {
         "" => return,
         _ => {}
     }
-    if !name.starts_with('$') && !name.starts_with('-') {
+    if resolved.is_none() && !name.starts_with('$') && !name.starts_with('-') {
         out.entry(
             &cmd.value.text,
             cmd.raw.clone(),
