@@ -538,6 +538,9 @@ fn generic_yaml_without_gpu_words_is_not_parsed() {
 fn compilers_libraries_and_commands_behind_variables_and_strings() {
     let audit = audit_hidden("manifests/variables");
     let mk = "manifests/variables/Makefile";
+    let sh = "manifests/variables/build.sh";
+    let df = "manifests/variables/Dockerfile";
+    let wf = "manifests/variables/.github/workflows/build.yml";
     for (path, rule, symbol, line) in [
         (mk, "nvcc-compiler", "$(NVCC)", 10),
         (mk, "nvcc-flags", "-gencode arch=compute_80,code=sm_80", 5),
@@ -545,6 +548,10 @@ fn compilers_libraries_and_commands_behind_variables_and_strings() {
         (mk, "nvcc-flags", "--use_fast_math", 10),
         (mk, "nvcc-flags", "-Xcompiler", 10),
         (mk, "nvcc-compiler", "${NVCC}", 13),
+        (sh, "cmake-cuda-toolkit", "CMAKE_CUDA_ARCHITECTURES", 3),
+        (sh, "cmake-findcuda", "CUDA_TOOLKIT_ROOT_DIR", 4),
+        (df, "cmake-cuda-toolkit", "CMAKE_CUDA_ARCHITECTURES", 2),
+        (wf, "cmake-cuda-toolkit", "CMAKE_CUDA_COMPILER", 7),
     ] {
         assert!(
             has(&audit, path, rule, symbol, line),
@@ -554,4 +561,13 @@ fn compilers_libraries_and_commands_behind_variables_and_strings() {
     }
     // `$(CC)` with `CC ?= gcc` is no finding.
     assert!(!found(&audit, mk).iter().any(|(_, s, l)| s == "$(CC)" || *l == 17));
+    // `-DCMAKE_BUILD_TYPE=Release` is no finding.
+    for path in [sh, df, wf] {
+        assert!(
+            !found(&audit, path)
+                .iter()
+                .any(|(_, s, _)| s.contains("CMAKE_BUILD_TYPE")),
+            "{path}"
+        );
+    }
 }

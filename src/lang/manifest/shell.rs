@@ -497,6 +497,8 @@ pub(crate) fn analyze_with(words: &[Word], out: &mut Out, vars: Option<&CommandV
         pip_install(&rest[1..], out);
     } else if matches!(name, "docker" | "podman" | "nvidia-docker") {
         docker(rest, out);
+    } else if matches!(name, "cmake" | "cmake3") {
+        cmake_defines(rest, out);
     } else if matches!(name, "conda" | "mamba" | "micromamba") {
         conda_install(rest, out);
     } else if matches!(
@@ -707,6 +709,62 @@ fn docker(args: &[Word], out: &mut Out) {
             return;
         }
         i += 1;
+    }
+}
+
+/// `cmake -DCMAKE_CUDA_ARCHITECTURES=90 -D CUDA_TOOLKIT_ROOT_DIR=… ..`: the cache variables, as
+/// the CMake front end names them in `set(…)` (`cmake-variable:NAME`), and nvcc flags or
+/// architectures in their values (`-DCMAKE_CUDA_FLAGS="-gencode …"`).
+fn cmake_defines(args: &[Word], out: &mut Out) {
+    let mut i = 0;
+    while i < args.len() {
+        let v = &args[i].value;
+        let (def, at) = if v.text == "-D" {
+            i += 1;
+            match args.get(i) {
+                Some(next) => (&next.value, 0),
+                None => break,
+            }
+        } else if v.text.starts_with("-D") {
+            (v, 2)
+        } else {
+            i += 1;
+            continue;
+        };
+        i += 1;
+        let body = &def.text[at..];
+        let Some((name_type, value)) = body.split_once('=') else {
+            continue;
+        };
+        let name = name_type.split_once(':').map_or(name_type, |(n, _)| n);
+        if !is_identifier(name) {
+            continue;
+        }
+        out.entry(
+            name,
+            def.span(at..at + name.len()),
+            vec![format!("cmake-variable:{name}")],
+        );
+        // Flags and architectures in the value, word by word.
+        let value_at = at + name_type.len() + 1;
+        let mut words: Vec<(Range<usize>, &str)> = Vec::new();
+        let mut k = value_at;
+        for piece in value.split([' ', '\t', '\n', ';']) {
+            if !piece.is_empty() {
+                words.push((def.span(k..k + piece.len()), piece));
+            }
+            k += piece.len() + 1;
+        }
+        let mut w = 0;
+        while w < words.len() {
+            let (span, piece) = words[w].clone();
+            if piece.starts_with('-') || is_arch_name(piece) {
+                let next = words.get(w + 1);
+                w += word_flag(piece, span, next.map(|n| n.1), next.map(|n| n.0.end), out);
+            } else {
+                w += 1;
+            }
+        }
     }
 }
 
@@ -976,6 +1034,40 @@ mod tests {
             "nvcr.io/nvidia/pytorch:24.01-py3"
         ));
         assert!(!f.iter().any(|(k, _)| k.starts_with("image:python")));
+    }
+
+    #[test]
+    fn cmake_cache_variables_on_the_command_line() {
+        let f = keys(
+            "cmake -S . -B build -DCMAKE_CUDA_ARCHITECTURES=90 -D CUDA_TOOLKIT_ROOT_DIR=/usr/local/cuda \\\n  -DCMAKE_CUDA_FLAGS:STRING=\"-gencode arch=compute_80,code=sm_80 --use_fast_math\" -DCMAKE_BUILD_TYPE=Release ..\necho -DCMAKE_CUDA_ARCHITECTURES=80\n",
+        );
+        assert!(
+            has(
+                &f,
+                "cmake-variable:CMAKE_CUDA_ARCHITECTURES",
+                "CMAKE_CUDA_ARCHITECTURES"
+            ),
+            "{f:?}"
+        );
+        assert!(has(
+            &f,
+            "cmake-variable:CUDA_TOOLKIT_ROOT_DIR",
+            "CUDA_TOOLKIT_ROOT_DIR"
+        ));
+        assert!(has(&f, "cmake-variable:CMAKE_CUDA_FLAGS", "CMAKE_CUDA_FLAGS"));
+        assert!(has(
+            &f,
+            "flag:-gencode",
+            "-gencode arch=compute_80,code=sm_80"
+        ));
+        assert!(has(&f, "flag:--use_fast_math", "--use_fast_math"));
+        assert!(has(&f, "cmake-variable:CMAKE_BUILD_TYPE", "CMAKE_BUILD_TYPE"));
+        assert_eq!(
+            f.iter()
+                .filter(|(k, _)| k == "cmake-variable:CMAKE_CUDA_ARCHITECTURES")
+                .count(),
+            1
+        );
     }
 
     #[test]
