@@ -552,6 +552,11 @@ fn compilers_libraries_and_commands_behind_variables_and_strings() {
         (sh, "cmake-findcuda", "CUDA_TOOLKIT_ROOT_DIR", 4),
         (df, "cmake-cuda-toolkit", "CMAKE_CUDA_ARCHITECTURES", 2),
         (wf, "cmake-cuda-toolkit", "CMAKE_CUDA_COMPILER", 7),
+        (sh, "os-cuda-packages", "nvidia-container-toolkit", 7),
+        (sh, "nvidia-tools", "nvidia-smi", 8),
+        (df, "pip-cupy", "cupy-cuda12x", 4),
+        (wf, "nvcc-compiler", "nvcc", 9),
+        (wf, "nvcc-flags", "-arch=sm_90", 9),
     ] {
         assert!(
             has(&audit, path, rule, symbol, line),

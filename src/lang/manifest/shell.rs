@@ -496,7 +496,18 @@ pub(crate) fn analyze_with(words: &[Word], out: &mut Out, vars: Option<&CommandV
     } else if name == "uv" && rest.first().is_some_and(|w| w.value.text == "pip") {
         pip_install(&rest[1..], out);
     } else if matches!(name, "docker" | "podman" | "nvidia-docker") {
-        docker(rest, out);
+        // The command run in the container: `docker exec c bash -c "…"`, `docker run img nvcc …`.
+        if let Some(at) = docker(rest, out) {
+            if depth < MAX_NESTING {
+                analyze_with(&rest[at..], out, vars, depth + 1);
+            }
+        }
+    } else if matches!(name, "sh" | "bash" | "zsh" | "dash" | "ash" | "ksh") {
+        if let Some(script) = shell_c_script(rest) {
+            if depth < MAX_NESTING {
+                nested(&script.value, out, vars, depth + 1);
+            }
+        }
     } else if matches!(name, "cmake" | "cmake3") {
         cmake_defines(rest, out);
     } else if matches!(name, "conda" | "mamba" | "micromamba") {
@@ -610,12 +621,59 @@ fn pip_install(args: &[Word], out: &mut Out) {
     }
 }
 
-/// `docker run|create|pull`: `--runtime=nvidia`, `--gpus`, and the image.
-fn docker(args: &[Word], out: &mut Out) {
-    let Some(sub) = args.first() else { return };
+/// The script of `bash -c '…'`, `sh -ec "…"`, `bash -lc "…"`: the first operand after an
+/// option cluster holding `c`.
+fn shell_c_script(args: &[Word]) -> Option<&Word> {
+    let mut saw_c = false;
+    let mut i = 0;
+    while i < args.len() {
+        let v = args[i].value.text.as_str();
+        if v == "--" {
+            i += 1;
+            break;
+        }
+        if let Some(opts) = v.strip_prefix('-').filter(|o| !o.starts_with('-')) {
+            saw_c |= opts.contains('c');
+            if opts.ends_with('o') {
+                i += 1; // `-o pipefail`
+            }
+        } else if v.starts_with('+') || v.starts_with("--") {
+            // `+e`, `--login`, `--norc`
+        } else {
+            break;
+        }
+        i += 1;
+    }
+    args.get(i).filter(|_| saw_c)
+}
+
+/// A command line held in a string (`bash -c "apt-get install …"`), read as commands at the
+/// string's real positions.
+fn nested(script: &Mapped, out: &mut Out, vars: Option<&CommandVars>, depth: u8) {
+    for cmd in commands(&script.text, 0, Flavor::Shell) {
+        let words: Vec<Word> = cmd
+            .into_iter()
+            .map(|w| Word {
+                raw: script.span(w.raw),
+                value: w.value.through(script),
+                refs: w
+                    .refs
+                    .into_iter()
+                    .map(|(n, r)| (n, script.span(r)))
+                    .collect(),
+            })
+            .collect();
+        analyze_with(&words, out, vars, depth);
+    }
+}
+
+/// `docker run|create|pull|exec`: `--runtime=nvidia`, `--gpus`, and the image; the index in
+/// `args` of the command run in the container, if any.
+fn docker(args: &[Word], out: &mut Out) -> Option<usize> {
+    let sub = args.first()?;
     let sub = sub.value.text.as_str();
-    if !matches!(sub, "run" | "create" | "pull") {
-        return;
+    if !matches!(sub, "run" | "create" | "pull" | "exec") {
+        return None;
     }
     let mut i = 1;
     while i < args.len() {
@@ -677,6 +735,7 @@ fn docker(args: &[Word], out: &mut Out) {
                     | "cpuset-cpus"
                     | "memory-swap"
                     | "stop-signal"
+                    | "detach-keys"
             );
             let value = match inline {
                 Some(val) => Some(val),
@@ -703,13 +762,14 @@ fn docker(args: &[Word], out: &mut Out) {
                 _ => {}
             }
         } else {
-            if !v.contains('$') && !v.is_empty() {
+            if sub != "exec" && !v.contains('$') && !v.is_empty() {
                 out.entry(v, w.raw.clone(), vec![super::image_key(v)]);
             }
-            return;
+            return (sub != "pull" && i + 1 < args.len()).then_some(i + 1);
         }
         i += 1;
     }
+    None
 }
 
 /// `cmake -DCMAKE_CUDA_ARCHITECTURES=90 -D CUDA_TOOLKIT_ROOT_DIR=… ..`: the cache variables, as
@@ -1068,6 +1128,31 @@ mod tests {
                 .count(),
             1
         );
+    }
+
+    #[test]
+    fn commands_nested_in_strings() {
+        let src = "docker exec -it gpu bash -c \"apt-get install -y nvidia-container-toolkit && nvidia-smi\"\nsh -c 'nvcc -arch=sm_80 k.cu'\nbash -lc \"pip install \\\"cupy-cuda12x\\\"\"\nbash -c \"echo hello\"\ndocker run --rm img:1 nvidia-smi -L\nbash script.sh -c x\n";
+        let f = keys(src);
+        assert!(
+            has(
+                &f,
+                "os-package:nvidia-container-toolkit",
+                "nvidia-container-toolkit"
+            ),
+            "{f:?}"
+        );
+        assert!(has(&f, "command:nvidia-smi", "nvidia-smi"));
+        assert!(has(&f, "command:nvcc", "nvcc"));
+        assert!(has(&f, "flag:-arch", "-arch=sm_80"));
+        assert!(has(&f, "pip:cupy-cuda12x", "cupy-cuda12x"));
+        assert!(has(&f, "command:echo", "echo"));
+        assert!(!f.iter().any(|(k, _)| k == "image:gpu"));
+        assert_eq!(
+            f.iter().filter(|(k, _)| k == "command:nvidia-smi").count(),
+            2
+        );
+        assert!(!f.iter().any(|(k, _)| k == "command:x"));
     }
 
     #[test]
