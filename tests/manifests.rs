@@ -541,6 +541,7 @@ fn compilers_libraries_and_commands_behind_variables_and_strings() {
     let sh = "manifests/variables/build.sh";
     let df = "manifests/variables/Dockerfile";
     let wf = "manifests/variables/.github/workflows/build.yml";
+    let cm = "manifests/variables/CMakeLists.txt";
     for (path, rule, symbol, line) in [
         (mk, "nvcc-compiler", "$(NVCC)", 10),
         (mk, "nvcc-flags", "-gencode arch=compute_80,code=sm_80", 5),
@@ -557,6 +558,14 @@ fn compilers_libraries_and_commands_behind_variables_and_strings() {
         (df, "pip-cupy", "cupy-cuda12x", 4),
         (wf, "nvcc-compiler", "nvcc", 9),
         (wf, "nvcc-flags", "-arch=sm_90", 9),
+        (cm, "link-cuda-libraries", "cudnn", 6),
+        (cm, "link-cuda-libraries", "libcudnn.so.8", 6),
+        (cm, "link-cuda-libraries", "nccl", 7),
+        (cm, "link-cuda-libraries", "cudnn.h", 8),
+        (cm, "link-cuda-libraries", "cutensor.h", 9),
+        (cm, "link-cuda-libraries", "cublas", 16),
+        (cm, "link-cuda-libraries", "cudnn", 16),
+        (cm, "link-cuda-libraries", "nccl", 16),
     ] {
         assert!(
             has(&audit, path, rule, symbol, line),
@@ -566,6 +575,8 @@ fn compilers_libraries_and_commands_behind_variables_and_strings() {
     }
     // `$(CC)` with `CC ?= gcc` is no finding.
     assert!(!found(&audit, mk).iter().any(|(_, s, l)| s == "$(CC)" || *l == 17));
+    // libm and zlib are no finding.
+    assert!(!found(&audit, cm).iter().any(|(_, _, l)| [12, 13].contains(l)));
     // `-DCMAKE_BUILD_TYPE=Release` is no finding.
     for path in [sh, df, wf] {
         assert!(
