@@ -574,9 +574,17 @@ fn compilers_libraries_and_commands_behind_variables_and_strings() {
         );
     }
     // `$(CC)` with `CC ?= gcc` is no finding.
-    assert!(!found(&audit, mk).iter().any(|(_, s, l)| s == "$(CC)" || *l == 17));
+    assert!(
+        !found(&audit, mk)
+            .iter()
+            .any(|(_, s, l)| s == "$(CC)" || *l == 17)
+    );
     // libm and zlib are no finding.
-    assert!(!found(&audit, cm).iter().any(|(_, _, l)| [12, 13].contains(l)));
+    assert!(
+        !found(&audit, cm)
+            .iter()
+            .any(|(_, _, l)| [12, 13].contains(l))
+    );
     // `-DCMAKE_BUILD_TYPE=Release` is no finding.
     for path in [sh, df, wf] {
         assert!(

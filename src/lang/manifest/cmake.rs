@@ -72,13 +72,18 @@ fn list_vars(commands: &[Command]) -> Vars {
                     .collect();
                 (name.text.as_str(), items)
             }
-            "list" if cmd.args.len() > 2 && matches!(cmd.args[0].text.as_str(), "APPEND" | "PREPEND") => (
-                cmd.args[1].text.as_str(),
-                cmd.args[2..]
-                    .iter()
-                    .flat_map(|a| a.text.split(';').map(str::to_string).collect::<Vec<_>>())
-                    .collect(),
-            ),
+            "list"
+                if cmd.args.len() > 2
+                    && matches!(cmd.args[0].text.as_str(), "APPEND" | "PREPEND") =>
+            {
+                (
+                    cmd.args[1].text.as_str(),
+                    cmd.args[2..]
+                        .iter()
+                        .flat_map(|a| a.text.split(';').map(str::to_string).collect::<Vec<_>>())
+                        .collect(),
+                )
+            }
             "find_library" => {
                 let Some(name) = cmd.args.first() else {
                     continue;
@@ -171,7 +176,9 @@ fn library_file_name(t: &str) -> Option<String> {
 /// The CUDA library a header belongs to (`cudnn.h` → `cudnn`, `cublas_v2.h` → `cublas`).
 fn header_library(header: &str) -> Option<&'static str> {
     let file = basename(header);
-    let stem = file.strip_suffix(".h").or_else(|| file.strip_suffix(".hpp"))?;
+    let stem = file
+        .strip_suffix(".h")
+        .or_else(|| file.strip_suffix(".hpp"))?;
     let table: &[(&str, &str)] = &[
         ("cudnn", "cudnn"),
         ("nccl", "nccl"),
@@ -864,7 +871,10 @@ target_link_libraries(app PRIVATE ${ALL_LIBS} ${M_LIB} ${CUDNN_LIBRARY})
         assert!(has("link-lib:pthread", "${ALL_LIBS}"));
         assert!(has("link-lib:cudnn", "${CUDNN_LIBRARY}"));
         assert!(!f.iter().any(|(k, w)| k == "link-lib:HINTS" || w == "lib64"));
-        assert!(!has("link-lib:cublas", "cublas"), "a set() value is found where it is used");
+        assert!(
+            !has("link-lib:cublas", "cublas"),
+            "a set() value is found where it is used"
+        );
     }
 
     #[test]

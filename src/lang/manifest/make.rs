@@ -1,7 +1,8 @@
 //! Makefiles: logical lines (backslash continuations), comments, recipe lines (tab-led, or after
 //! `;` on a rule line) read with the shell tokenizer, variable assignments (the variable, and
 //! its value read as a command line: `NVCC := $(CUDA_PATH)/bin/nvcc`), `define` bodies,
-//! `ifdef`/`ifndef`, and `$(NAME)` references everywhere.
+//! `ifdef`/`ifndef`, and `$(NAME)` references everywhere. A recipe's `$(NVCC)` command word is
+//! the command the variable's definitions name (`NVCC ?= nvcc`), found at the use.
 
 use super::shell::{self, CommandVars, Flavor, is_identifier};
 use super::{Out, basename};
@@ -149,7 +150,12 @@ pub(crate) fn extract(text: &str, out: &mut Out) {
             shell::env_fact(name, at..at + name.len(), out);
             // The value is read as written, not through the variables (`CXX = $(NVCC)` is found
             // where `$(CXX)` runs, not at the definition too).
-            shell_line(&trimmed[value_at..], start + lead + value_at, &CommandVars::new(), out);
+            shell_line(
+                &trimmed[value_at..],
+                start + lead + value_at,
+                &CommandVars::new(),
+                out,
+            );
             continue;
         }
         // A rule line: `targets : prerequisites ; recipe`.
@@ -312,6 +318,10 @@ mod tests {
                 .any(|(k, w)| k.starts_with("command:") && w == "$(UNDEFINED)")
         );
         // Definitions: `nvcc` at `NVCC ?= nvcc` and the two paths, not at `CXX = $(NVCC2)`.
-        assert_eq!(f.iter().filter(|(k, _)| k == "command:nvcc").count(), 6, "{f:?}");
+        assert_eq!(
+            f.iter().filter(|(k, _)| k == "command:nvcc").count(),
+            6,
+            "{f:?}"
+        );
     }
 }

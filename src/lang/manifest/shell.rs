@@ -457,7 +457,11 @@ pub(crate) fn analyze_with(words: &[Word], out: &mut Out, vars: Option<&CommandV
         .filter(|names| !names.is_empty());
     if let Some(names) = resolved {
         for n in names {
-            out.entry(&cmd.value.text, cmd.raw.clone(), vec![format!("command:{n}")]);
+            out.entry(
+                &cmd.value.text,
+                cmd.raw.clone(),
+                vec![format!("command:{n}")],
+            );
         }
     }
     let name = match resolved {
@@ -1114,14 +1118,22 @@ mod tests {
             "cmake-variable:CUDA_TOOLKIT_ROOT_DIR",
             "CUDA_TOOLKIT_ROOT_DIR"
         ));
-        assert!(has(&f, "cmake-variable:CMAKE_CUDA_FLAGS", "CMAKE_CUDA_FLAGS"));
+        assert!(has(
+            &f,
+            "cmake-variable:CMAKE_CUDA_FLAGS",
+            "CMAKE_CUDA_FLAGS"
+        ));
         assert!(has(
             &f,
             "flag:-gencode",
             "-gencode arch=compute_80,code=sm_80"
         ));
         assert!(has(&f, "flag:--use_fast_math", "--use_fast_math"));
-        assert!(has(&f, "cmake-variable:CMAKE_BUILD_TYPE", "CMAKE_BUILD_TYPE"));
+        assert!(has(
+            &f,
+            "cmake-variable:CMAKE_BUILD_TYPE",
+            "CMAKE_BUILD_TYPE"
+        ));
         assert_eq!(
             f.iter()
                 .filter(|(k, _)| k == "cmake-variable:CMAKE_CUDA_ARCHITECTURES")
