@@ -533,3 +533,65 @@ fn generic_yaml_without_gpu_words_is_not_parsed() {
     let symbols: Vec<&str> = audit.findings.iter().map(|f| f.symbol.as_str()).collect();
     assert_eq!(symbols, ["nvidia.com/gpu"]);
 }
+
+#[test]
+fn compilers_libraries_and_commands_behind_variables_and_strings() {
+    let audit = audit_hidden("manifests/variables");
+    let mk = "manifests/variables/Makefile";
+    let sh = "manifests/variables/build.sh";
+    let df = "manifests/variables/Dockerfile";
+    let wf = "manifests/variables/.github/workflows/build.yml";
+    let cm = "manifests/variables/CMakeLists.txt";
+    for (path, rule, symbol, line) in [
+        (mk, "nvcc-compiler", "$(NVCC)", 10),
+        (mk, "nvcc-flags", "-gencode arch=compute_80,code=sm_80", 5),
+        (mk, "nvcc-flags", "-arch=sm_80", 10),
+        (mk, "nvcc-flags", "--use_fast_math", 10),
+        (mk, "nvcc-flags", "-Xcompiler", 10),
+        (mk, "nvcc-compiler", "${NVCC}", 13),
+        (sh, "cmake-cuda-toolkit", "CMAKE_CUDA_ARCHITECTURES", 3),
+        (sh, "cmake-findcuda", "CUDA_TOOLKIT_ROOT_DIR", 4),
+        (df, "cmake-cuda-toolkit", "CMAKE_CUDA_ARCHITECTURES", 2),
+        (wf, "cmake-cuda-toolkit", "CMAKE_CUDA_COMPILER", 7),
+        (sh, "os-cuda-packages", "nvidia-container-toolkit", 7),
+        (sh, "nvidia-tools", "nvidia-smi", 8),
+        (df, "pip-cupy", "cupy-cuda12x", 4),
+        (wf, "nvcc-compiler", "nvcc", 9),
+        (wf, "nvcc-flags", "-arch=sm_90", 9),
+        (cm, "link-cuda-libraries", "cudnn", 6),
+        (cm, "link-cuda-libraries", "libcudnn.so.8", 6),
+        (cm, "link-cuda-libraries", "nccl", 7),
+        (cm, "link-cuda-libraries", "cudnn.h", 8),
+        (cm, "link-cuda-libraries", "cutensor.h", 9),
+        (cm, "link-cuda-libraries", "cublas", 16),
+        (cm, "link-cuda-libraries", "cudnn", 16),
+        (cm, "link-cuda-libraries", "nccl", 16),
+    ] {
+        assert!(
+            has(&audit, path, rule, symbol, line),
+            "{path}:{line} {rule} `{symbol}` missing: {:?}",
+            found(&audit, path)
+        );
+    }
+    // `$(CC)` with `CC ?= gcc` is no finding.
+    assert!(
+        !found(&audit, mk)
+            .iter()
+            .any(|(_, s, l)| s == "$(CC)" || *l == 17)
+    );
+    // libm and zlib are no finding.
+    assert!(
+        !found(&audit, cm)
+            .iter()
+            .any(|(_, _, l)| [12, 13].contains(l))
+    );
+    // `-DCMAKE_BUILD_TYPE=Release` is no finding.
+    for path in [sh, df, wf] {
+        assert!(
+            !found(&audit, path)
+                .iter()
+                .any(|(_, s, _)| s.contains("CMAKE_BUILD_TYPE")),
+            "{path}"
+        );
+    }
+}

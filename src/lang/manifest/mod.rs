@@ -187,6 +187,14 @@ impl Mapped {
         }
     }
 
+    /// `self` read from `outer`'s text (its offsets index `outer.text`), mapped to file offsets.
+    pub fn through(&self, outer: &Mapped) -> Mapped {
+        Mapped {
+            text: self.text.clone(),
+            map: self.map.iter().map(|&i| outer.offset(i)).collect(),
+        }
+    }
+
     pub fn trimmed(&self) -> Mapped {
         let start = self.text.len() - self.text.trim_start().len();
         let end = self.text.trim_end().len();

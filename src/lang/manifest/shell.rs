@@ -13,7 +13,15 @@
 
 use super::requirements::{self, is_index_option};
 use super::{Mapped, Out, basename};
+use std::collections::HashMap;
 use std::ops::Range;
+
+/// What a variable used as a command word stands for: Make variable name → the basenames of the
+/// commands its definitions name (`NVCC ?= nvcc` → `nvcc`).
+pub(crate) type CommandVars = HashMap<String, Vec<String>>;
+
+/// How deep commands nested in strings (`bash -c "…"`, `docker exec … sh -c '…'`) are read.
+const MAX_NESTING: u8 = 3;
 
 /// One shell word.
 #[derive(Clone, Debug)]
@@ -394,6 +402,20 @@ fn is_prefix(word: &str) -> bool {
 
 /// Reads what cuda-audit cares about from one simple command.
 pub(crate) fn analyze(words: &[Word], out: &mut Out) {
+    analyze_with(words, out, None, 0);
+}
+
+/// `$(NAME)` or `${NAME}` and nothing else: NAME.
+pub(crate) fn pure_reference(v: &str) -> Option<&str> {
+    let inner = v
+        .strip_prefix("$(")
+        .and_then(|r| r.strip_suffix(')'))
+        .or_else(|| v.strip_prefix("${").and_then(|r| r.strip_suffix('}')))?;
+    is_identifier(inner).then_some(inner)
+}
+
+/// [`analyze`], with the Make variables a command word may stand for, at a nesting depth.
+pub(crate) fn analyze_with(words: &[Word], out: &mut Out, vars: Option<&CommandVars>, depth: u8) {
     for w in words {
         for (name, span) in &w.refs {
             env_fact(name, span.clone(), out);
@@ -428,7 +450,24 @@ pub(crate) fn analyze(words: &[Word], out: &mut Out) {
         }
     }
     let Some(cmd) = words.get(i) else { return };
-    let name = basename(&cmd.value.text);
+    // `$(NVCC) …` with `NVCC ?= nvcc`: the command the variable names, at the use.
+    let resolved = vars
+        .zip(pure_reference(&cmd.value.text))
+        .and_then(|(vars, var)| vars.get(var))
+        .filter(|names| !names.is_empty());
+    if let Some(names) = resolved {
+        for n in names {
+            out.entry(
+                &cmd.value.text,
+                cmd.raw.clone(),
+                vec![format!("command:{n}")],
+            );
+        }
+    }
+    let name = match resolved {
+        Some(names) => names[0].as_str(),
+        None => basename(&cmd.value.text),
+    };
     match name {
         "export" | "declare" | "local" | "readonly" | "typeset" => {
             for w in &words[i + 1..] {
@@ -444,7 +483,7 @@ pub(crate) fn analyze(words: &[Word], out: &mut Out) {
         "" => return,
         _ => {}
     }
-    if !name.starts_with('$') && !name.starts_with('-') {
+    if resolved.is_none() && !name.starts_with('$') && !name.starts_with('-') {
         out.entry(
             &cmd.value.text,
             cmd.raw.clone(),
@@ -461,7 +500,20 @@ pub(crate) fn analyze(words: &[Word], out: &mut Out) {
     } else if name == "uv" && rest.first().is_some_and(|w| w.value.text == "pip") {
         pip_install(&rest[1..], out);
     } else if matches!(name, "docker" | "podman" | "nvidia-docker") {
-        docker(rest, out);
+        // The command run in the container: `docker exec c bash -c "…"`, `docker run img nvcc …`.
+        if let Some(at) = docker(rest, out) {
+            if depth < MAX_NESTING {
+                analyze_with(&rest[at..], out, vars, depth + 1);
+            }
+        }
+    } else if matches!(name, "sh" | "bash" | "zsh" | "dash" | "ash" | "ksh") {
+        if let Some(script) = shell_c_script(rest) {
+            if depth < MAX_NESTING {
+                nested(&script.value, out, vars, depth + 1);
+            }
+        }
+    } else if matches!(name, "cmake" | "cmake3") {
+        cmake_defines(rest, out);
     } else if matches!(name, "conda" | "mamba" | "micromamba") {
         conda_install(rest, out);
     } else if matches!(
@@ -573,12 +625,59 @@ fn pip_install(args: &[Word], out: &mut Out) {
     }
 }
 
-/// `docker run|create|pull`: `--runtime=nvidia`, `--gpus`, and the image.
-fn docker(args: &[Word], out: &mut Out) {
-    let Some(sub) = args.first() else { return };
+/// The script of `bash -c '…'`, `sh -ec "…"`, `bash -lc "…"`: the first operand after an
+/// option cluster holding `c`.
+fn shell_c_script(args: &[Word]) -> Option<&Word> {
+    let mut saw_c = false;
+    let mut i = 0;
+    while i < args.len() {
+        let v = args[i].value.text.as_str();
+        if v == "--" {
+            i += 1;
+            break;
+        }
+        if let Some(opts) = v.strip_prefix('-').filter(|o| !o.starts_with('-')) {
+            saw_c |= opts.contains('c');
+            if opts.ends_with('o') {
+                i += 1; // `-o pipefail`
+            }
+        } else if v.starts_with('+') || v.starts_with("--") {
+            // `+e`, `--login`, `--norc`
+        } else {
+            break;
+        }
+        i += 1;
+    }
+    args.get(i).filter(|_| saw_c)
+}
+
+/// A command line held in a string (`bash -c "apt-get install …"`), read as commands at the
+/// string's real positions.
+fn nested(script: &Mapped, out: &mut Out, vars: Option<&CommandVars>, depth: u8) {
+    for cmd in commands(&script.text, 0, Flavor::Shell) {
+        let words: Vec<Word> = cmd
+            .into_iter()
+            .map(|w| Word {
+                raw: script.span(w.raw),
+                value: w.value.through(script),
+                refs: w
+                    .refs
+                    .into_iter()
+                    .map(|(n, r)| (n, script.span(r)))
+                    .collect(),
+            })
+            .collect();
+        analyze_with(&words, out, vars, depth);
+    }
+}
+
+/// `docker run|create|pull|exec`: `--runtime=nvidia`, `--gpus`, and the image; the index in
+/// `args` of the command run in the container, if any.
+fn docker(args: &[Word], out: &mut Out) -> Option<usize> {
+    let sub = args.first()?;
     let sub = sub.value.text.as_str();
-    if !matches!(sub, "run" | "create" | "pull") {
-        return;
+    if !matches!(sub, "run" | "create" | "pull" | "exec") {
+        return None;
     }
     let mut i = 1;
     while i < args.len() {
@@ -640,6 +739,7 @@ fn docker(args: &[Word], out: &mut Out) {
                     | "cpuset-cpus"
                     | "memory-swap"
                     | "stop-signal"
+                    | "detach-keys"
             );
             let value = match inline {
                 Some(val) => Some(val),
@@ -666,12 +766,69 @@ fn docker(args: &[Word], out: &mut Out) {
                 _ => {}
             }
         } else {
-            if !v.contains('$') && !v.is_empty() {
+            if sub != "exec" && !v.contains('$') && !v.is_empty() {
                 out.entry(v, w.raw.clone(), vec![super::image_key(v)]);
             }
-            return;
+            return (sub != "pull" && i + 1 < args.len()).then_some(i + 1);
         }
         i += 1;
+    }
+    None
+}
+
+/// `cmake -DCMAKE_CUDA_ARCHITECTURES=90 -D CUDA_TOOLKIT_ROOT_DIR=… ..`: the cache variables, as
+/// the CMake front end names them in `set(…)` (`cmake-variable:NAME`), and nvcc flags or
+/// architectures in their values (`-DCMAKE_CUDA_FLAGS="-gencode …"`).
+fn cmake_defines(args: &[Word], out: &mut Out) {
+    let mut i = 0;
+    while i < args.len() {
+        let v = &args[i].value;
+        let (def, at) = if v.text == "-D" {
+            i += 1;
+            match args.get(i) {
+                Some(next) => (&next.value, 0),
+                None => break,
+            }
+        } else if v.text.starts_with("-D") {
+            (v, 2)
+        } else {
+            i += 1;
+            continue;
+        };
+        i += 1;
+        let body = &def.text[at..];
+        let Some((name_type, value)) = body.split_once('=') else {
+            continue;
+        };
+        let name = name_type.split_once(':').map_or(name_type, |(n, _)| n);
+        if !is_identifier(name) {
+            continue;
+        }
+        out.entry(
+            name,
+            def.span(at..at + name.len()),
+            vec![format!("cmake-variable:{name}")],
+        );
+        // Flags and architectures in the value, word by word.
+        let value_at = at + name_type.len() + 1;
+        let mut words: Vec<(Range<usize>, &str)> = Vec::new();
+        let mut k = value_at;
+        for piece in value.split([' ', '\t', '\n', ';']) {
+            if !piece.is_empty() {
+                words.push((def.span(k..k + piece.len()), piece));
+            }
+            k += piece.len() + 1;
+        }
+        let mut w = 0;
+        while w < words.len() {
+            let (span, piece) = words[w].clone();
+            if piece.starts_with('-') || is_arch_name(piece) {
+                let next = words.get(w + 1);
+                w += word_flag(piece, span, next.map(|n| n.1), next.map(|n| n.0.end), out);
+            } else {
+                w += 1;
+            }
+        }
     }
 }
 
@@ -941,6 +1098,73 @@ mod tests {
             "nvcr.io/nvidia/pytorch:24.01-py3"
         ));
         assert!(!f.iter().any(|(k, _)| k.starts_with("image:python")));
+    }
+
+    #[test]
+    fn cmake_cache_variables_on_the_command_line() {
+        let f = keys(
+            "cmake -S . -B build -DCMAKE_CUDA_ARCHITECTURES=90 -D CUDA_TOOLKIT_ROOT_DIR=/usr/local/cuda \\\n  -DCMAKE_CUDA_FLAGS:STRING=\"-gencode arch=compute_80,code=sm_80 --use_fast_math\" -DCMAKE_BUILD_TYPE=Release ..\necho -DCMAKE_CUDA_ARCHITECTURES=80\n",
+        );
+        assert!(
+            has(
+                &f,
+                "cmake-variable:CMAKE_CUDA_ARCHITECTURES",
+                "CMAKE_CUDA_ARCHITECTURES"
+            ),
+            "{f:?}"
+        );
+        assert!(has(
+            &f,
+            "cmake-variable:CUDA_TOOLKIT_ROOT_DIR",
+            "CUDA_TOOLKIT_ROOT_DIR"
+        ));
+        assert!(has(
+            &f,
+            "cmake-variable:CMAKE_CUDA_FLAGS",
+            "CMAKE_CUDA_FLAGS"
+        ));
+        assert!(has(
+            &f,
+            "flag:-gencode",
+            "-gencode arch=compute_80,code=sm_80"
+        ));
+        assert!(has(&f, "flag:--use_fast_math", "--use_fast_math"));
+        assert!(has(
+            &f,
+            "cmake-variable:CMAKE_BUILD_TYPE",
+            "CMAKE_BUILD_TYPE"
+        ));
+        assert_eq!(
+            f.iter()
+                .filter(|(k, _)| k == "cmake-variable:CMAKE_CUDA_ARCHITECTURES")
+                .count(),
+            1
+        );
+    }
+
+    #[test]
+    fn commands_nested_in_strings() {
+        let src = "docker exec -it gpu bash -c \"apt-get install -y nvidia-container-toolkit && nvidia-smi\"\nsh -c 'nvcc -arch=sm_80 k.cu'\nbash -lc \"pip install \\\"cupy-cuda12x\\\"\"\nbash -c \"echo hello\"\ndocker run --rm img:1 nvidia-smi -L\nbash script.sh -c x\n";
+        let f = keys(src);
+        assert!(
+            has(
+                &f,
+                "os-package:nvidia-container-toolkit",
+                "nvidia-container-toolkit"
+            ),
+            "{f:?}"
+        );
+        assert!(has(&f, "command:nvidia-smi", "nvidia-smi"));
+        assert!(has(&f, "command:nvcc", "nvcc"));
+        assert!(has(&f, "flag:-arch", "-arch=sm_80"));
+        assert!(has(&f, "pip:cupy-cuda12x", "cupy-cuda12x"));
+        assert!(has(&f, "command:echo", "echo"));
+        assert!(!f.iter().any(|(k, _)| k == "image:gpu"));
+        assert_eq!(
+            f.iter().filter(|(k, _)| k == "command:nvidia-smi").count(),
+            2
+        );
+        assert!(!f.iter().any(|(k, _)| k == "command:x"));
     }
 
     #[test]
