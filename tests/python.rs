@@ -421,3 +421,27 @@ fn custom_op_registrations_for_cuda() {
         .collect();
     assert!(!lines.contains(&15) && !lines.contains(&28), "{lines:?}");
 }
+
+#[test]
+fn torch_library_impl_for_cuda_and_pytorch_cuda_checks() {
+    let audit = audit_fixture("torch_cpp/ops.cu");
+    let p = "torch_cpp/ops.cu";
+    for (sym, line, rule) in [
+        ("C10_CUDA_KERNEL_LAUNCH_CHECK", 8, "pytorch-cuda-cpp"),
+        ("C10_CUDA_CHECK", 9, "pytorch-cuda-cpp"),
+        ("STD_CUDA_KERNEL_LAUNCH_CHECK", 14, "pytorch-cuda-cpp"),
+        (
+            "TORCH_LIBRARY_IMPL(CUDA)",
+            17,
+            "pytorch-cuda-dispatch-registration",
+        ),
+        (
+            "STABLE_TORCH_LIBRARY_IMPL(CUDA)",
+            21,
+            "pytorch-cuda-dispatch-registration",
+        ),
+    ] {
+        assert_eq!(finding(&audit, p, sym, line).rule_id, rule, "{sym}");
+    }
+    assert!(!symbols_in(&audit, p).iter().any(|s| s.1 == 25));
+}
