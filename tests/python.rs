@@ -355,3 +355,93 @@ fn python_findings_snapshot() {
     let text = String::from_utf8(render(Format::Text, &audit_fixture("python/cupy"))).unwrap();
     s.bind(|| insta::assert_snapshot!("python_cupy.txt", text));
 }
+
+#[test]
+fn build_script_nvcc_flags_libraries_and_probes() {
+    let audit = audit_fixture("python/build_scripts");
+    let p = "python/build_scripts/setup.py";
+    finding(&audit, p, "nvcc", 12);
+    finding(&audit, p, "/bin/nvcc", 13);
+    let gencode = finding(&audit, p, "-gencode arch=compute_90a,code=sm_90a", 23);
+    assert_eq!(gencode.rule_id, "nvcc-flags");
+    for (sym, line) in [
+        ("--use_fast_math", 29),
+        ("--expt-relaxed-constexpr", 31),
+        ("--ptxas-options=-v", 31),
+        ("-lineinfo", 32),
+    ] {
+        assert_eq!(finding(&audit, p, sym, line).rule_id, "nvcc-flags", "{sym}");
+    }
+    for sym in ["cublas", "curand"] {
+        assert_eq!(finding(&audit, p, sym, 47).rule_id, "link-cuda-libraries");
+    }
+    assert_eq!(
+        finding(&audit, p, "-lcudart", 48).rule_id,
+        "link-cuda-libraries"
+    );
+    // Host-compiler flags, `libraries=["m"]`, `-lpthread`, other commands: nothing.
+    let symbols = symbols_in(&audit, p);
+    for s in [
+        "-O3",
+        "-std=c++17",
+        "-DNDEBUG",
+        "-march=native",
+        "m",
+        "-lpthread",
+        "git",
+    ] {
+        assert!(!symbols.iter().any(|x| x.0 == s), "{s} in {symbols:?}");
+    }
+    let p = "python/build_scripts/build_inline.py";
+    finding(&audit, p, "-gencode=arch=compute_80,code=sm_80", 4);
+    finding(&audit, p, "-Xptxas", 4);
+    finding(&audit, p, "--expt-extended-lambda", 8);
+    assert_eq!(
+        finding(&audit, p, "-lcublasLt", 10).rule_id,
+        "link-cuda-libraries"
+    );
+    assert_eq!(finding(&audit, p, "nvidia-smi", 12).rule_id, "nvidia-tools");
+    assert!(!symbols_in(&audit, p).iter().any(|x| x.0 == "-O2"));
+}
+
+#[test]
+fn custom_op_registrations_for_cuda() {
+    let audit = audit_fixture("python/pytorch/registrations.py");
+    let p = "python/pytorch/registrations.py";
+    for line in [5, 10, 26, 27] {
+        let f = finding(&audit, p, "device_types=cuda", line);
+        assert_eq!(f.rule_id, "pytorch-cuda-device");
+    }
+    finding(&audit, p, "torch.library.register_kernel(cuda)", 20);
+    let lines: Vec<usize> = audit
+        .findings
+        .iter()
+        .filter(|f| f.rule_id == "pytorch-cuda-device")
+        .map(|f| f.start.line)
+        .collect();
+    assert!(!lines.contains(&15) && !lines.contains(&28), "{lines:?}");
+}
+
+#[test]
+fn torch_library_impl_for_cuda_and_pytorch_cuda_checks() {
+    let audit = audit_fixture("torch_cpp/ops.cu");
+    let p = "torch_cpp/ops.cu";
+    for (sym, line, rule) in [
+        ("C10_CUDA_KERNEL_LAUNCH_CHECK", 8, "pytorch-cuda-cpp"),
+        ("C10_CUDA_CHECK", 9, "pytorch-cuda-cpp"),
+        ("STD_CUDA_KERNEL_LAUNCH_CHECK", 14, "pytorch-cuda-cpp"),
+        (
+            "TORCH_LIBRARY_IMPL(CUDA)",
+            17,
+            "pytorch-cuda-dispatch-registration",
+        ),
+        (
+            "STABLE_TORCH_LIBRARY_IMPL(CUDA)",
+            21,
+            "pytorch-cuda-dispatch-registration",
+        ),
+    ] {
+        assert_eq!(finding(&audit, p, sym, line).rule_id, rule, "{sym}");
+    }
+    assert!(!symbols_in(&audit, p).iter().any(|s| s.1 == 25));
+}

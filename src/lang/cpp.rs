@@ -171,6 +171,7 @@ impl<'t> Walker<'t> {
             }
             "using_declaration" => self.using_declaration(node),
             "identifier" | "type_identifier" | "namespace_identifier" => {
+                self.dispatch_registration(node);
                 if !self.is_skipped(node) {
                     let text = self.text_of(node);
                     self.push(FactKind::Name, text, node.byte_range(), None);
@@ -262,6 +263,28 @@ impl<'t> Walker<'t> {
                 false
             }
             _ => true,
+        }
+    }
+
+    /// `TORCH_LIBRARY_IMPL(ns, CUDA, m)`: a PyTorch kernel registration for a CUDA dispatch key,
+    /// the fact `TORCH_LIBRARY_IMPL(CUDA)` over the macro and its arguments.
+    fn dispatch_registration(&mut self, node: Node) {
+        let name = self.text_of(node);
+        if !matches!(name, "TORCH_LIBRARY_IMPL" | "STABLE_TORCH_LIBRARY_IMPL") {
+            return;
+        }
+        let rest = &self.text[node.end_byte()..];
+        let Some(args) = rest.trim_start().strip_prefix('(') else {
+            return;
+        };
+        let Some(close) = args.find(')') else {
+            return;
+        };
+        let key = args[..close].split(',').nth(1).map(str::trim);
+        if let Some(key @ ("CUDA" | "AutogradCUDA" | "SparseCUDA" | "QuantizedCUDA")) = key {
+            let end = node.end_byte() + (rest.len() - args.len()) + close + 1;
+            let text = format!("{name}({key})");
+            self.push(FactKind::Name, &text, node.start_byte()..end, None);
         }
     }
 

@@ -68,6 +68,23 @@ pub struct BuildState<'t> {
     pending: Vec<Pending<'t>>,
     /// `x.append(…)`, `x.extend(…)`, `x.insert(i, …)` by the scope binding `x`.
     mutations: HashMap<(ScopeId, &'t str), Vec<Mutation<'t>>>,
+    /// Calls whose build settings or commands are read after the walk.
+    pub(super) flag_calls: Vec<super::buildflags::FlagCall<'t>>,
+}
+
+impl<'t> BuildState<'t> {
+    /// The arguments of `x.append(…)`, `x.extend(…)`, `x.insert(i, …)` of the variable `name`
+    /// bound in scope `at`: (unit, argument, scope of the call).
+    pub(super) fn mutations_of(
+        &self,
+        at: ScopeId,
+        name: &'t str,
+    ) -> Vec<(usize, Node<'t>, ScopeId)> {
+        self.mutations
+            .get(&(at, name))
+            .map(|ms| ms.iter().map(|m| (m.unit, m.arg, m.scope)).collect())
+            .unwrap_or_default()
+    }
 }
 
 struct Pending<'t> {
@@ -104,6 +121,7 @@ impl<'t> Emitter<'t, '_> {
                 "torch.utils.cpp_extension.load" => Some(BuildKind::Load),
                 _ => None,
             });
+        self.flag_call(unit, call, scope);
         if let Some(kind) = kind {
             self.build.pending.push(Pending {
                 kind,
@@ -275,6 +293,7 @@ impl<'t> Emitter<'t, '_> {
         }
         found.sort_by_key(|b| b.offset);
         self.out.build_sources = found;
+        self.finish_flags();
     }
 }
 

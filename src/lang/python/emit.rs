@@ -610,6 +610,45 @@ impl<'t, 'c> Emitter<'t, 'c> {
             }
         }
 
+        // Custom-op registrations for CUDA: `device_types=["cuda"]`, `("cuda",)`, and the
+        // dispatch key of `torch.library.impl(…, "CUDA")`, `lib.impl("op", fn, "CUDA")`.
+        let registration = callees.iter().any(|c| {
+            matches!(
+                c.as_str(),
+                "torch.library.custom_op"
+                    | "torch.library.register_kernel"
+                    | "torch.library.impl"
+                    | "torch.library.Library.impl"
+            )
+        }) || method.as_ref().is_some_and(|(name, _)| *name == "impl");
+        if registration {
+            let mut at: Vec<Node<'t>> = keywords
+                .iter()
+                .filter(|(k, _, _)| matches!(*k, "device_types" | "types" | "dispatch_key"))
+                // `device_types="cuda"` is the keyword fact above already.
+                .filter(|(k, v, _)| {
+                    *k != "device_types"
+                        || !matches!(v.kind(), "string" | "concatenated_string")
+                        || self.is_dispatch_key(unit, *v)
+                })
+                .map(|&(_, _, kw)| kw)
+                .collect();
+            at.extend(positional.iter().skip(1).copied().filter(|&a| {
+                matches!(a.kind(), "list" | "tuple") || self.is_dispatch_key(unit, a)
+            }));
+            for a in at {
+                let value = a.child_by_field_name("value").unwrap_or(a);
+                if self.registers_cuda(unit, value, scope) {
+                    self.push(
+                        unit,
+                        "device_types=cuda".to_string(),
+                        a.byte_range(),
+                        d.as_deref(),
+                    );
+                }
+            }
+        }
+
         // Environment variables: `os.getenv("X")`, `env.get("X")`, `env.update({"X": …}, Y=…)`
         // where `env` is `os.environ` or a copy of it.
         let env_method = match func.kind() {
@@ -715,6 +754,26 @@ impl<'t, 'c> Emitter<'t, 'c> {
             .map(str::to_string)
     }
 
+    /// Whether a string literal is a CUDA dispatch key (`"CUDA"`, `"AutogradCUDA"`).
+    fn is_dispatch_key(&self, unit: usize, node: Node<'t>) -> bool {
+        literal::decode(node, self.src(unit))
+            .is_some_and(|d| tables::CUDA_DISPATCH_KEYS.contains(&d.text.as_str()))
+    }
+
+    /// Whether a registration's device types (a string, a list or tuple of them, a dispatch key)
+    /// include CUDA.
+    fn registers_cuda(&self, unit: usize, node: Node<'t>, scope: ScopeId) -> bool {
+        if matches!(node.kind(), "list" | "tuple") {
+            let mut cursor = node.walk();
+            let items: Vec<Node<'t>> = node.named_children(&mut cursor).collect();
+            return items
+                .into_iter()
+                .any(|i| self.registers_cuda(unit, i, scope));
+        }
+        self.is_dispatch_key(unit, node)
+            || self.device_arg(unit, node, scope).as_deref() == Some("cuda")
+    }
+
     /// The token all string values of `node` agree on.
     fn literal_token(&self, unit: usize, node: Node<'t>, scope: ScopeId) -> Option<&'static str> {
         if !matches!(
@@ -760,7 +819,7 @@ impl<'t, 'c> Emitter<'t, 'c> {
     // ----- strings -------------------------------------------------------------------------
 
     /// A string literal's value with a map to file offsets.
-    fn decode_in_file(&self, unit: usize, node: Node<'t>) -> Option<Decoded> {
+    pub(super) fn decode_in_file(&self, unit: usize, node: Node<'t>) -> Option<Decoded> {
         let mut d = literal::decode(node, self.src(unit))?;
         if let Some(outer) = self.units[unit].map {
             d.map = d.map.compose(outer);

@@ -11,6 +11,7 @@
 //! hostile input cannot overflow the stack.
 
 mod build;
+mod buildflags;
 mod emit;
 mod literal;
 mod notebook;

@@ -252,6 +252,16 @@ pub const BUILTINS: &[&str] = &[
 /// `"gpu"`, `"/GPU:0"`, `"/device:GPU:1"` → `gpu`; `"nccl"`, `"cpu:gloo,cuda:nccl"` → `nccl`;
 /// `"cpu"` → `cpu`. Anything else → `None`. F-string interpolations arrive as underscores.
 /// `cuda` must be lower case, as PyTorch requires; `GPU` and `NCCL` may be upper case.
+/// PyTorch dispatch keys of CUDA kernels (`torch.library.impl(…, "CUDA")`).
+pub const CUDA_DISPATCH_KEYS: &[&str] = &[
+    "CUDA",
+    "AutogradCUDA",
+    "SparseCUDA",
+    "SparseCsrCUDA",
+    "QuantizedCUDA",
+    "NestedTensorCUDA",
+];
+
 pub fn device_token(value: &str) -> Option<&'static str> {
     let s = value.trim().to_ascii_lowercase();
     if s == "nccl" || s.split(',').any(|p| p.trim().ends_with(":nccl")) {
