@@ -967,7 +967,12 @@ pub(crate) fn word_flag(
             }
             1
         }
-        _ if flag.starts_with("-l") && flag.len() > 2 && inline.is_none() => {
+        // `-lineinfo` is nvcc's line-information flag, not the library `ineinfo`.
+        _ if flag.starts_with("-l")
+            && flag.len() > 2
+            && inline.is_none()
+            && flag != "-lineinfo" =>
+        {
             let lib = &flag[2..];
             if lib
                 .chars()
@@ -1171,5 +1176,13 @@ mod tests {
     fn darwin_arch_is_not_cuda() {
         let f = keys("clang -arch arm64 -o x x.c\n");
         assert!(!f.iter().any(|(k, _)| k == "flag:-arch"));
+    }
+
+    #[test]
+    fn lineinfo_is_a_flag_not_a_library() {
+        let f = keys("nvcc -lineinfo -lcudart k.cu\n");
+        assert!(has(&f, "flag:-lineinfo", "-lineinfo"));
+        assert!(has(&f, "link-lib:cudart", "-lcudart"));
+        assert!(!f.iter().any(|(k, _)| k == "link-lib:ineinfo"));
     }
 }
