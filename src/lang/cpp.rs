@@ -591,6 +591,21 @@ impl<'t> Walker<'t> {
     /// a method declared in a class): every declarator is a function declarator, and the
     /// declaration is not inside a function body, where `dim3 grid(n);` constructs an object.
     fn is_prototype(&self, node: Node) -> bool {
+        // A prototype is one clean `…;` statement: a constructor with an initializer list or a
+        // body that a macro qualifier (`CUTLASS_DEVICE Foo(P p) : x(p) {}`) made the grammar read as
+        // a declaration is code, not a declaration.
+        let text = self.text_of(node).trim_end();
+        if node.has_error() || !text.ends_with(';') || text.contains('{') {
+            return false;
+        }
+        // `template __global__ void k<float>(float*);` instantiates a kernel: a use.
+        if node
+            .parent()
+            .is_some_and(|p| p.kind() == "template_instantiation")
+            || text.starts_with("template ")
+        {
+            return false;
+        }
         let declarators = children_by_field(node, "declarator");
         if declarators.is_empty() {
             return false;
@@ -879,6 +894,14 @@ mod tests {
             .into_iter()
             .map(|f| f.text)
             .collect()
+    }
+
+    #[test]
+    fn prototypes_are_declarations_and_constructors_are_not() {
+        let src = "struct S {\n  int i;\n  CUTLASS_DEVICE\n  S(int p) : i(blockIdx.x) {}\n};\ncudaError_t check(cudaStream_t s);\nvoid f() { dim3 grid(4); }\ntemplate __global__ void k<float>(float* x);\n";
+        let ex = CppFrontEnd::new().extract(src, Lang::Cuda);
+        let declared: Vec<&str> = ex.declarations.iter().map(|d| &src[d.clone()]).collect();
+        assert_eq!(declared, ["cudaError_t check(cudaStream_t s);"]);
     }
 
     #[test]
