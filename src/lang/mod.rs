@@ -170,6 +170,8 @@ pub const FILES: &[(&str, Lang)] = &[
     ("go.mod", Lang::GoMod),
     ("Dockerfile", Lang::Dockerfile),
     ("Dockerfile.*", Lang::Dockerfile),
+    ("dockerfile", Lang::Dockerfile),
+    ("dockerfile.*", Lang::Dockerfile),
     ("*.Dockerfile", Lang::Dockerfile),
     ("*.dockerfile", Lang::Dockerfile),
     ("Containerfile", Lang::Dockerfile),
@@ -487,4 +489,21 @@ pub struct ExtractWarning {
     pub message: String,
     /// Byte offset of the problem in the file, when known.
     pub offset: Option<usize>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn file_names_choose_the_language() {
+        let lang = |p: &str| Lang::detect(Path::new(p));
+        assert_eq!(lang("docker/gpu/dockerfile.gpu"), Some(Lang::Dockerfile));
+        assert_eq!(lang("Dockerfile.cuda"), Some(Lang::Dockerfile));
+        assert_eq!(lang("build/cuda.Dockerfile"), Some(Lang::Dockerfile));
+        assert_eq!(lang("deploy/dockerfile"), Some(Lang::Dockerfile));
+        assert_eq!(lang("src/kernel.cu"), Some(Lang::Cuda));
+        assert_eq!(lang("go.mod"), Some(Lang::GoMod));
+        assert_eq!(lang("README.md"), None);
+    }
 }
