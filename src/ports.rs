@@ -471,16 +471,11 @@ fn hipified_files(files: &BTreeMap<String, FilePorts>) -> (BTreeMap<&str, String
             while let Some(p) = queue.pop() {
                 let Some(f) = files.get(p) else { continue };
                 for inc in &f.includes {
-                    let inc = inc.trim_start_matches("./");
-                    let from = format!("{}/{inc}", dir_of(p));
-                    let hit = files
-                        .keys()
-                        .find(|k| k.as_str() == from.trim_start_matches('/'))
-                        .or_else(|| {
-                            files
-                                .keys()
-                                .find(|k| k.ends_with(&format!("/{inc}")) || k.as_str() == inc)
-                        });
+                    // Beside the including file first, then anywhere by suffix.
+                    let beside = normalise_path(&format!("{}/{inc}", dir_of(p)));
+                    let hit = beside
+                        .and_then(|b| files.get_key_value(&b).map(|(k, _)| k))
+                        .or_else(|| files.keys().find(|k| include_names(inc, k)));
                     if let Some(h) = hit {
                         if !compiled.contains(&h.as_str()) {
                             compiled.push(h.as_str());
@@ -617,13 +612,19 @@ pub fn apply(
     // The files a ROCm build of the project hipifies: the sources of its PyTorch extension
     // builds and the headers they include, file by file.
     let (hipified, rocm_builds) = hipified_files(files);
-    let through_shim = include_closure(files, &shim_paths);
     // Per shim, the files that include it (directly or through other headers): a shim's mapping
-    // covers only the files it is compiled into.
-    let reach_of: BTreeMap<&str, BTreeMap<&str, String>> = shim_paths
+    // covers only the files it is compiled into. A file reaching any shim is compiled as HIP
+    // through the first one (in path order).
+    let reach_of: BTreeMap<&str, BTreeSet<&str>> = shim_paths
         .iter()
-        .map(|&s| (s, include_closure(files, &BTreeSet::from([s]))))
+        .map(|&s| (s, includers_of(files, s)))
         .collect();
+    let mut through_shim: BTreeMap<&str, &str> = BTreeMap::new();
+    for (&shim, reached) in &reach_of {
+        for &path in reached {
+            through_shim.entry(path).or_insert(shim);
+        }
+    }
 
     let mut report = ExistingPortsReport {
         shim_files,
@@ -681,7 +682,7 @@ pub fn apply(
                     s.path != f.path
                         && reach_of
                             .get(s.path.as_str())
-                            .is_some_and(|r| r.contains_key(f.path.as_str()))
+                            .is_some_and(|r| r.contains(f.path.as_str()))
                 })
                 .map(|s| {
                     (
@@ -756,36 +757,30 @@ pub fn apply(
     report
 }
 
-/// Files that include a shim, directly or through other headers: path → the shim reached.
-/// Include paths are matched to files by suffix (`"vendors/hip.h"` → `src/ggml-cuda/vendors/hip.h`).
-fn include_closure<'a>(
-    files: &'a BTreeMap<String, FilePorts>,
-    shims: &BTreeSet<&'a str>,
-) -> BTreeMap<&'a str, String> {
-    // By suffix, relative prefixes dropped (`"../../cupy_blas.h"` names `cupy_backends/cupy_blas.h`
-    // from two levels down).
-    let resolves = |include: &str, path: &str| {
-        let mut inc = include;
-        while let Some(rest) = inc.strip_prefix("../").or_else(|| inc.strip_prefix("./")) {
-            inc = rest;
-        }
-        path == inc || path.ends_with(&format!("/{inc}"))
-    };
-    let mut reached: BTreeMap<&str, String> = shims.iter().map(|s| (*s, s.to_string())).collect();
+/// Whether an `#include` path names the file at `path`: by suffix, relative prefixes dropped
+/// (`"../../cupy_blas.h"` names `cupy_backends/cupy_blas.h` from two levels down).
+fn include_names(include: &str, path: &str) -> bool {
+    let mut inc = include;
+    while let Some(rest) = inc.strip_prefix("../").or_else(|| inc.strip_prefix("./")) {
+        inc = rest;
+    }
+    path == inc || path.strip_suffix(inc).is_some_and(|dir| dir.ends_with('/'))
+}
+
+/// The files that include `shim`, directly or through other headers (the shim itself not
+/// among them). Include paths are matched to files by suffix ([`include_names`]).
+fn includers_of<'a>(files: &'a BTreeMap<String, FilePorts>, shim: &'a str) -> BTreeSet<&'a str> {
+    let mut reached: BTreeSet<&str> = BTreeSet::from([shim]);
     loop {
         let mut grew = false;
         for (path, file) in files {
-            if reached.contains_key(path.as_str()) {
-                continue;
-            }
-            let hit = file.includes.iter().find_map(|inc| {
-                reached
+            if !reached.contains(path.as_str())
+                && file
+                    .includes
                     .iter()
-                    .find(|(target, _)| resolves(inc, target))
-                    .map(|(_, shim)| shim.clone())
-            });
-            if let Some(shim) = hit {
-                reached.insert(path.as_str(), shim);
+                    .any(|inc| reached.iter().any(|target| include_names(inc, target)))
+            {
+                reached.insert(path.as_str());
                 grew = true;
             }
         }
@@ -793,9 +788,7 @@ fn include_closure<'a>(
             break;
         }
     }
-    for s in shims {
-        reached.remove(s);
-    }
+    reached.remove(shim);
     reached
 }
 

@@ -586,7 +586,7 @@ impl Analysed<'_> {
             ..Default::default()
         };
         // The project's own files, from which its identity is learnt.
-        let mut own_files: Vec<String> = Vec::new();
+        let mut own_files: Vec<(String, Lang)> = Vec::new();
         // Python files and what they import (which framework `.cuda()` belongs to).
         let mut python_imports: Vec<(String, Vec<String>)> = Vec::new();
         for outcome in outcomes {
@@ -621,7 +621,7 @@ impl Analysed<'_> {
                         findings.extend(f);
                     }
                     if !vendored {
-                        own_files.push(path.clone());
+                        own_files.push((path.clone(), lang));
                     }
                     if settings.include_vendored || !vendored {
                         late.extend(d);
@@ -713,40 +713,49 @@ fn split_by_owner(
     findings: &mut Vec<Finding>,
     layout: &crate::project::Layout,
     root: &Path,
-    own_files: &[String],
+    own_files: &[(String, Lang)],
     project: &mut crate::project::ProjectReport,
     settings: &Settings,
 ) {
-    let identity = crate::project::Identity::learn(root, own_files.iter().map(String::as_str));
+    let identity = crate::project::Identity::learn(
+        root,
+        own_files.iter().map(|(path, lang)| (path.as_str(), *lang)),
+    );
     project.names = identity.shown();
-    let mut vendored = Vec::new();
-    let mut keep = Vec::with_capacity(findings.len());
-    let mut own_uses = 0;
-    // Findings are grouped by file: one vendor lookup per file.
-    let mut unit: Option<(String, Option<crate::project::VendorUnit>)> = None;
-    for f in std::mem::take(findings) {
-        if unit.as_ref().is_none_or(|(p, _)| *p != f.path) {
-            unit = Some((f.path.clone(), layout.vendored(&f.path)));
-        }
-        let this_unit = unit.as_ref().and_then(|(_, u)| u.clone());
-        match this_unit {
-            Some(u) => {
-                let counted = settings.include_vendored && !f.declaration;
-                vendored.push((u, f.clone()));
-                if counted {
-                    keep.push(f);
-                }
-            }
-            None if f.declaration => {}
-            None if identity.owns(&f) => own_uses += 1,
-            None => keep.push(f),
-        }
+    // Each finding's vendored unit, as an index into `units`: findings are grouped by file, so
+    // one lookup per file.
+    let mut units: Vec<crate::project::VendorUnit> = Vec::new();
+    let mut unit_of: Vec<Option<usize>> = Vec::with_capacity(findings.len());
+    let mut last: Option<(&str, Option<usize>)> = None;
+    for f in findings.iter() {
+        let unit = match last {
+            Some((path, unit)) if path == f.path => unit,
+            _ => layout.vendored(&f.path).map(|u| {
+                units.push(u);
+                units.len() - 1
+            }),
+        };
+        last = Some((&f.path, unit));
+        unit_of.push(unit);
     }
+    let vendored: Vec<(&crate::project::VendorUnit, &Finding)> = findings
+        .iter()
+        .zip(&unit_of)
+        .filter_map(|(f, u)| Some((&units[(*u)?], f)))
+        .collect();
+    project.vendored = crate::project::vendored_libraries(&vendored);
+    let mut own_uses = 0;
+    let mut unit_of = unit_of.into_iter();
+    findings.retain(|f| match unit_of.next().flatten() {
+        Some(_) => settings.include_vendored && !f.declaration,
+        None if f.declaration => false,
+        None if identity.owns(f) => {
+            own_uses += 1;
+            false
+        }
+        None => true,
+    });
     project.own_uses = own_uses;
-    let pairs: Vec<(crate::project::VendorUnit, &Finding)> =
-        vendored.iter().map(|(u, f)| (u.clone(), f)).collect();
-    project.vendored = crate::project::vendored_libraries(&pairs);
-    *findings = keep;
 }
 
 /// Parses the files the prefilter ruled out whose definitions or includes turn out to matter

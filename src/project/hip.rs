@@ -68,11 +68,9 @@ pub fn is_hip_source(rel: &str, includes_hip: bool, has_cuda_include: bool) -> b
 /// from the parse, so that it is known for files the prefilter spares a parse (a HIP file has
 /// no CUDA token) exactly as for parsed ones.
 pub fn includes_hip_header(text: &str) -> bool {
-    // Cheap rejection first: most C-family files name no HIP header at all.
-    if !["hip", "roc", "miopen", "rccl", "amd_smi"]
-        .iter()
-        .any(|needle| text.contains(needle))
-    {
+    // Cheap rejection first, on the header names themselves: most C-family files name none
+    // (a bare "roc" would be in every `process`).
+    if !HIP_HEADER_PREFIXES.iter().any(|p| text.contains(p)) {
         return false;
     }
     let directives: Vec<(&str, &str)> = text

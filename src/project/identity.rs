@@ -42,24 +42,26 @@ fn is_core_cuda(category: Category) -> bool {
 
 impl Identity {
     /// Learns the identity from the tree's own files: `files` are the paths (relative to
-    /// `root`) of the scanned files that are not vendored. Manifests that cannot be read or
+    /// `root`) and languages of the scanned files that are not vendored. Manifests that cannot be read or
     /// parsed contribute nothing (the scan itself reports them).
-    pub fn learn<'a>(root: &Path, files: impl IntoIterator<Item = &'a str>) -> Identity {
+    pub fn learn<'a>(
+        root: &Path,
+        files: impl IntoIterator<Item = (&'a str, crate::lang::Lang)>,
+    ) -> Identity {
         let mut id = Identity::default();
-        let files: Vec<&str> = files.into_iter().collect();
+        let files: Vec<(&str, crate::lang::Lang)> = files.into_iter().collect();
         // Directories holding a Python distribution's manifest: a package directory is the
         // project's own only beside one (or under its `src/`, `python/`, … directory), so that
         // a loose `triton/` folder of kernels does not make Triton the project.
         let manifest_dirs: BTreeSet<&str> = files
             .iter()
-            .filter_map(|rel| {
+            .filter_map(|&(rel, _)| {
                 let (dir, name) = rel.rsplit_once('/').unwrap_or(("", rel));
                 matches!(name, "pyproject.toml" | "setup.py" | "setup.cfg").then_some(dir)
             })
             .collect();
-        for &rel in &files {
-            if crate::lang::Lang::detect(Path::new(rel)).is_some_and(crate::lang::Lang::is_c_family)
-            {
+        for &(rel, lang) in &files {
+            if lang.is_c_family() {
                 let mut suffix = rel;
                 loop {
                     id.headers.insert(suffix.to_string());

@@ -58,8 +58,8 @@ pub struct VendoredLibrary {
 pub const MAX_VENDORED_NAMES: usize = 20;
 
 /// Groups the findings of vendored units into one entry per unit.
-pub fn vendored_libraries(findings: &[(VendorUnit, &Finding)]) -> Vec<VendoredLibrary> {
-    let mut by_unit: BTreeMap<&str, Vec<&(VendorUnit, &Finding)>> = BTreeMap::new();
+pub fn vendored_libraries(findings: &[(&VendorUnit, &Finding)]) -> Vec<VendoredLibrary> {
+    let mut by_unit: BTreeMap<&str, Vec<&(&VendorUnit, &Finding)>> = BTreeMap::new();
     for item in findings {
         by_unit.entry(item.0.path.as_str()).or_default().push(item);
     }

@@ -53,10 +53,11 @@ pub fn render(s: &Summary) -> String {
         plural(s.files_with_findings),
         s.files_line()
     );
-    for line in s.ownership_lines() {
+    let ownership = s.ownership_lines();
+    for line in &ownership {
         let _ = writeln!(md, "- {line}");
     }
-    if !s.ownership_lines().is_empty() {
+    if !ownership.is_empty() {
         md.push('\n');
     }
     scores(&mut md, s);
