@@ -8,7 +8,6 @@
 use crate::error::{DataFileError, Error, Result};
 use crate::finding::Finding;
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
 use std::path::Path;
 
 pub const FORMAT_VERSION: u32 = 1;
@@ -52,9 +51,9 @@ pub struct Baseline {
 }
 
 impl Baseline {
-    pub fn from_findings(findings: &[Finding]) -> Baseline {
-        let mut entries: Vec<Entry> = findings
-            .iter()
+    pub fn from_findings<'a>(findings: impl IntoIterator<Item = &'a Finding>) -> Baseline {
+        let entries: Vec<Entry> = findings
+            .into_iter()
             .map(|f| Entry {
                 path: f.path.clone(),
                 rule: f.rule_id.clone(),
@@ -62,6 +61,11 @@ impl Baseline {
                 fingerprint: f.fingerprint.clone(),
             })
             .collect();
+        Baseline::from_entries(entries)
+    }
+
+    /// A baseline of `entries`, sorted, each fingerprint once.
+    pub fn from_entries(mut entries: Vec<Entry>) -> Baseline {
         entries.sort();
         entries.dedup();
         Baseline { entries }
@@ -116,39 +120,6 @@ impl Baseline {
         bytes.push(b'\n');
         bytes
     }
-
-    /// Marks each finding new or unchanged, and returns the entries nothing matched (stale).
-    pub fn compare(&self, findings: &[Finding]) -> (Vec<BaselineState>, Vec<Entry>) {
-        let mut remaining: BTreeMap<&str, usize> = BTreeMap::new();
-        for e in &self.entries {
-            *remaining.entry(e.fingerprint.as_str()).or_default() += 1;
-        }
-        let states = findings
-            .iter()
-            .map(|f| match remaining.get_mut(f.fingerprint.as_str()) {
-                Some(n) if *n > 0 => {
-                    *n -= 1;
-                    BaselineState::Unchanged
-                }
-                _ => BaselineState::New,
-            })
-            .collect();
-        let mut stale_left = remaining;
-        let stale = self
-            .entries
-            .iter()
-            .filter(|e| match stale_left.get_mut(e.fingerprint.as_str()) {
-                Some(n) if *n > 0 => {
-                    // Entries are consumed in order: the first `n` of a fingerprint are unmatched.
-                    *n -= 1;
-                    true
-                }
-                _ => false,
-            })
-            .cloned()
-            .collect();
-        (states, stale)
-    }
 }
 
 /// Byte offset of a 1-based line and column.
@@ -166,29 +137,6 @@ fn offset_of(text: &str, line: usize, column: usize) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn entry(fp: &str) -> Entry {
-        Entry {
-            path: "a.cu".into(),
-            rule: "r".into(),
-            symbol: "s".into(),
-            fingerprint: fp.into(),
-        }
-    }
-
-    #[test]
-    fn stale_entries_are_the_unmatched_ones() {
-        let b = Baseline {
-            entries: vec![entry("x:1"), entry("x:2"), entry("y:1")],
-        };
-        let mut f = crate::finding::tests_support::finding("a.cu", 1);
-        f.fingerprint = "x:1".into();
-        let mut g = f.clone();
-        g.fingerprint = "z:1".into();
-        let (states, stale) = b.compare(&[f, g]);
-        assert_eq!(states, [BaselineState::Unchanged, BaselineState::New]);
-        assert_eq!(stale, [entry("x:2"), entry("y:1")]);
-    }
 
     #[test]
     fn malformed_files_are_errors() {

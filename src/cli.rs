@@ -22,8 +22,11 @@ use std::sync::Arc;
     about = "Inventory CUDA coupling and the porting effort to ROCm, Neuron and TPU",
     long_about = "Scans C, C++ and CUDA sources for CUDA kernels, intrinsics, inline PTX, runtime and driver API \
 calls, and CUDA libraries, and says for each target (rocm, neuron, tpu) what porting it would take.\n\n\
-A bare `cuda-audit` scans the current directory; `cuda-audit PATH…` scans those paths.\n\
-Exit codes: 0 no findings, 1 findings, 2 usage, configuration or I/O error.",
+A bare `cuda-audit` scans the current directory; `cuda-audit PATH…` scans those paths.\n\n\
+With --baseline FILE or --diff-base REV the scan is a gate: the report leads with the verdict and lists \
+the new findings only; --update-baseline records them.\n\n\
+Exit codes: 0 no findings (with a gate: no new finding fails it, or --update-baseline recorded them), \
+1 findings (with a gate: new findings fail it), 2 usage, configuration, git or I/O error.",
     args_conflicts_with_subcommands = true
 )]
 pub struct Cli {
@@ -36,12 +39,28 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Scan paths for CUDA coupling (the default command).
+    #[command(
+        long_about = "Scan paths for CUDA coupling (the default command: `cuda-audit PATH…` is \
+    `cuda-audit scan PATH…`).\n\n\
+    With --baseline FILE or --diff-base REV the scan is a gate: the report leads with the verdict and \
+    lists the new findings only; --update-baseline records them.\n\n\
+    Exit codes: 0 no findings (with a gate: no new finding fails it, or --update-baseline recorded \
+    them), 1 findings (with a gate: new findings fail it), 2 usage, configuration, git or I/O error."
+    )]
     Scan(ScanArgs),
     /// List the rules.
     Rules(RulesArgs),
     /// Explain a rule (by id) or a CUDA symbol (by name).
     Explain(ExplainArgs),
-    /// Record today's findings as a baseline, so a gate fails only on new ones.
+    /// Record the findings as a baseline, so a gate fails only on new ones.
+    #[command(
+        long_about = "Record the findings of a scan as a baseline, so that a gate (`--baseline FILE`) fails only \
+    on new ones.\n\n\
+    A baseline is rewritten only where this scan looks: entries for files outside the scanned PATHs, for files \
+    that exist but were not scanned (excluded, ignored, too large) and, with --diff-base, for files the change \
+    does not touch are kept as they are. Every entry dropped is listed on stderr.\n\n\
+    Exit codes: 0 the baseline was written, 2 usage, configuration, git or I/O error."
+    )]
     Baseline(BaselineArgs),
     /// Write a commented starter cuda-audit.toml.
     Init(InitArgs),
@@ -49,10 +68,21 @@ pub enum Command {
     Compare(crate::compare::CompareArgs),
 }
 
+/// What `cuda-audit baseline` takes: what to scan, where to write, and an optional diff base.
 #[derive(Debug, Args)]
 pub struct BaselineArgs {
     #[command(flatten)]
-    pub scan: ScanArgs,
+    pub input: ScanInputs,
+    /// The baseline to write [default: the configuration's `baseline`, else
+    /// .cuda-audit-baseline.json].
+    #[arg(long, short = 'o', visible_alias = "baseline", value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Update only the entries of files changed since the merge base of REV and HEAD.
+    #[arg(long, value_name = "REV")]
+    pub diff_base: Option<String>,
+    /// No line on stderr saying what was written.
+    #[arg(long, short = 'q')]
+    pub quiet: bool,
 }
 
 #[derive(Debug, Args)]
@@ -65,16 +95,11 @@ pub struct InitArgs {
     pub force: bool,
 }
 
+/// What to scan and how: shared by `scan` and `baseline`.
 #[derive(Debug, Args, Default)]
-pub struct ScanArgs {
+pub struct ScanInputs {
     /// Files or directories to scan [default: .]
     pub paths: Vec<PathBuf>,
-    /// Output format.
-    #[arg(long, short = 'f', value_enum, default_value = "text")]
-    pub format: FormatArg,
-    /// Write the report to FILE (atomically) instead of standard output.
-    #[arg(long, short = 'o', value_name = "FILE")]
-    pub output: Option<PathBuf>,
     /// Targets to report on, comma-separated [default: rocm,neuron,tpu].
     #[arg(long, short = 't', value_delimiter = ',', value_enum)]
     pub target: Vec<TargetArg>,
@@ -84,9 +109,6 @@ pub struct ScanArgs {
     /// Number of threads [default: available cores].
     #[arg(long, short = 'j', value_name = "N")]
     pub jobs: Option<usize>,
-    /// Print findings only: no summary in the text report.
-    #[arg(long, short = 'q')]
-    pub quiet: bool,
     /// No progress line on stderr (it is shown only on a terminal anyway).
     #[arg(long)]
     pub no_progress: bool,
@@ -105,24 +127,6 @@ pub struct ScanArgs {
     /// Report at most N findings per file; the overflow is counted in the summary.
     #[arg(long, value_name = "N", default_value_t = crate::scan::DEFAULT_MAX_FINDINGS_PER_FILE)]
     pub max_findings_per_file: usize,
-    /// When to use colour in the text report.
-    #[arg(long, value_enum, default_value = "auto")]
-    pub color: ColorChoice,
-    /// Compare with this baseline: findings are new or known; stale entries are listed.
-    #[arg(long, value_name = "FILE")]
-    pub baseline: Option<PathBuf>,
-    /// Rewrite the baseline (--baseline, or the config's) with this scan's findings, atomically.
-    #[arg(long)]
-    pub update_baseline: bool,
-    /// Report only findings on lines added or changed since the merge base of REV and HEAD.
-    #[arg(long, value_name = "REV")]
-    pub diff_base: Option<String>,
-    /// When to exit 1 [default: new with --baseline or --diff-base, else any].
-    #[arg(long, value_enum)]
-    pub fail_on: Option<FailOn>,
-    /// Only fail on findings that need at least this effort for one of the selected targets.
-    #[arg(long, value_enum, value_name = "EFFORT")]
-    pub fail_on_effort: Option<EffortArg>,
     /// Use this configuration file instead of discovering cuda-audit.toml / pyproject.toml.
     #[arg(long, value_name = "FILE", conflicts_with = "no_config")]
     pub config: Option<PathBuf>,
@@ -148,6 +152,57 @@ pub struct ScanArgs {
     /// $XDG_CACHE_HOME/cuda-audit, else ~/.cache/cuda-audit).
     #[arg(long, value_name = "DIR")]
     pub cache_dir: Option<PathBuf>,
+}
+
+#[derive(Debug, Args, Default)]
+pub struct ScanArgs {
+    #[command(flatten)]
+    pub input: ScanInputs,
+    /// Output format.
+    #[arg(
+        long,
+        short = 'f',
+        value_enum,
+        default_value = "text",
+        help_heading = "Report"
+    )]
+    pub format: FormatArg,
+    /// Write the report to FILE (atomically) instead of standard output.
+    #[arg(long, short = 'o', value_name = "FILE", help_heading = "Report")]
+    pub output: Option<PathBuf>,
+    /// Findings only (text, concise): no summary; with a gate, the new findings and the verdict.
+    #[arg(
+        long,
+        short = 'q',
+        conflicts_with = "statistics",
+        help_heading = "Report"
+    )]
+    pub quiet: bool,
+    /// The summary tables only, no findings list (text, json, markdown, html).
+    #[arg(long, help_heading = "Report")]
+    pub statistics: bool,
+    /// When to use colour in the text report.
+    #[arg(long, value_enum, default_value = "auto", help_heading = "Report")]
+    pub color: ColorChoice,
+    /// Compare with this baseline: findings are new or known; stale entries are listed.
+    #[arg(long, value_name = "FILE", help_heading = "Gate")]
+    pub baseline: Option<PathBuf>,
+    /// Record this scan in the baseline (--baseline, or the config's), atomically, within what
+    /// the scan covers (its paths; with --diff-base, the files the change touches); exits 0.
+    #[arg(long, help_heading = "Gate")]
+    pub update_baseline: bool,
+    /// New findings are those on lines added or changed since the merge base of REV and HEAD.
+    #[arg(long, value_name = "REV", help_heading = "Gate")]
+    pub diff_base: Option<String>,
+    /// With a gate, also list the known findings (text, concise, github), not only the new ones.
+    #[arg(long, help_heading = "Gate")]
+    pub show_known: bool,
+    /// When to exit 1 [default: new with --baseline or --diff-base, else any].
+    #[arg(long, value_enum, help_heading = "Gate")]
+    pub fail_on: Option<FailOn>,
+    /// Only fail on findings that need at least this effort for one of the selected targets.
+    #[arg(long, value_enum, value_name = "EFFORT", help_heading = "Gate")]
+    pub fail_on_effort: Option<EffortArg>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -181,6 +236,8 @@ pub enum FormatArg {
     Markdown,
     /// One self-contained HTML page with charts (write it with -o report.html).
     Html,
+    /// One line per finding: `path:line:col: rule symbol [rocm:effort neuron:effort tpu:effort]`.
+    Concise,
 }
 
 impl From<FormatArg> for Format {
@@ -192,6 +249,7 @@ impl From<FormatArg> for Format {
             FormatArg::Github => Format::Github,
             FormatArg::Markdown => Format::Markdown,
             FormatArg::Html => Format::Html,
+            FormatArg::Concise => Format::Concise,
         }
     }
 }
@@ -286,7 +344,7 @@ struct Prepared {
     rule_dirs: Vec<PathBuf>,
 }
 
-fn prepare(args: &ScanArgs) -> Result<Prepared> {
+fn prepare(args: &ScanInputs) -> Result<Prepared> {
     let mut prepared = prepare_without_rules(args)?;
     prepared.settings.rules = Arc::new(RuleSet::load(&prepared.rule_dirs)?);
     Ok(prepared)
@@ -294,7 +352,7 @@ fn prepare(args: &ScanArgs) -> Result<Prepared> {
 
 /// [`prepare`] with an empty rule set in the settings: building the rules is most of the start-up,
 /// and a replayed report does not need them.
-fn prepare_without_rules(args: &ScanArgs) -> Result<Prepared> {
+fn prepare_without_rules(args: &ScanInputs) -> Result<Prepared> {
     let cwd =
         std::env::current_dir().map_err(|e| Error::io("cannot read the current directory", e))?;
     let paths = if args.paths.is_empty() {
@@ -364,7 +422,7 @@ fn prepare_without_rules(args: &ScanArgs) -> Result<Prepared> {
     })
 }
 
-impl ScanArgs {
+impl ScanInputs {
     /// Whether `--max-file-size` differs from its default (so the config may set it).
     fn max_file_size_given(&self) -> bool {
         self.max_file_size != DEFAULT_MAX_FILE_SIZE
@@ -379,10 +437,14 @@ fn run_scan(args: ScanArgs) -> Result<ExitStatus> {
         mut settings,
         config,
         rule_dirs,
-    } = prepare_without_rules(&args)?;
-    let progress =
-        crate::progress::Progress::start(crate::progress::wanted(args.quiet || args.no_progress));
+    } = prepare_without_rules(&args.input)?;
     let format: Format = args.format.into();
+    if args.statistics && !format.has_summary() {
+        return Err(Error::Usage(format!(
+            "--statistics needs a format with a summary (text, json, markdown, html), not `{}`",
+            format.as_str()
+        )));
+    }
     let color = match args.color {
         ColorChoice::Always => true,
         ColorChoice::Never => false,
@@ -393,6 +455,26 @@ fn run_scan(args: ScanArgs) -> Result<ExitStatus> {
         }
     };
     let baseline_path = args.baseline.clone().or_else(|| config.baseline.clone());
+    if args.update_baseline && baseline_path.is_none() {
+        return Err(Error::Usage(
+            "--update-baseline needs --baseline FILE (or `baseline` in the configuration)".into(),
+        ));
+    }
+    // The gate's inputs are read before the scan: a wrong revision or a damaged baseline should
+    // not cost a whole scan to find out.
+    let changes = args
+        .diff_base
+        .as_deref()
+        .map(|rev| crate::diff::changed_lines(&settings.root, rev))
+        .transpose()?;
+    let old_baseline = match &baseline_path {
+        Some(p) if args.update_baseline && !p.exists() => None,
+        Some(p) => Some(Baseline::load(p)?),
+        None => None,
+    };
+    let progress = crate::progress::Progress::start(crate::progress::wanted(
+        args.quiet || args.input.no_progress,
+    ));
 
     // The last report, replayed when the files, the rules, the tool and the options are those
     // it was made from (crate::cache::memo). A baseline or a git revision is outside the tree.
@@ -414,6 +496,7 @@ fn run_scan(args: ScanArgs) -> Result<ExitStatus> {
         if let Some(mut replay) = memo.find(&tree.digest) {
             progress.finish();
             emit(args.output.as_deref(), |out| replay.copy_to(out))?;
+            confirm_written(&args, format, None);
             crate::timings::phase("report replayed");
             return Ok(if replay.exit == 0 {
                 ExitStatus::Clean
@@ -429,33 +512,7 @@ fn run_scan(args: ScanArgs) -> Result<ExitStatus> {
     let mut audit = analysed.finish();
     progress.phase("writing the report");
 
-    let mut gated = false;
-    if let Some(rev) = &args.diff_base {
-        let changes = crate::diff::changed_lines(&settings.root, rev)?;
-        crate::gate::restrict_to_changes(&mut audit, &settings.root, &changes);
-        gated = true;
-    }
-    if let Some(path) = &baseline_path {
-        if args.update_baseline {
-            let old = if path.exists() {
-                Baseline::load(path)?.entries().to_vec()
-            } else {
-                Vec::new()
-            };
-            let new = Baseline::from_findings(&audit.findings);
-            write_atomically(path, &new.to_bytes())?;
-            report_baseline_update(path, &old, new.entries());
-        } else {
-            let baseline = Baseline::load(path)?;
-            crate::gate::compare_baseline(&mut audit, &baseline);
-            gated = true;
-        }
-    } else if args.update_baseline {
-        return Err(Error::Usage(
-            "--update-baseline needs --baseline FILE (or `baseline` in the configuration)".into(),
-        ));
-    }
-
+    let gated = baseline_path.is_some() || changes.is_some();
     let policy = Policy {
         fail_on: args.fail_on.or(config.fail_on).unwrap_or(if gated {
             FailOn::New
@@ -468,11 +525,43 @@ fn run_scan(args: ScanArgs) -> Result<ExitStatus> {
             .or(config.fail_on_effort),
         targets: audit.targets.clone(),
     };
+    if gated {
+        let inputs = crate::gate::Inputs {
+            baseline: baseline_path
+                .as_ref()
+                .map(|p| (p.display().to_string(), old_baseline.as_ref())),
+            changes: changes.as_ref(),
+            diff_rev: args.diff_base.clone(),
+        };
+        let scanned = std::mem::take(&mut audit.scanned_paths);
+        let scope =
+            crate::gate::Scope::new(&settings.root, &settings.paths, &scanned, changes.as_ref());
+        let (new, stale) = crate::gate::compare(&mut audit, &inputs, &scope);
+        let update = match (&baseline_path, args.update_baseline) {
+            (Some(path), true) => Some(record_baseline(
+                path,
+                old_baseline.as_ref(),
+                &audit.findings,
+                &scope,
+                false,
+            )?),
+            _ => None,
+        };
+        audit.gate = Some(crate::gate::report(
+            &audit, &inputs, new, stale, &policy, update,
+        ));
+    }
     let exit = crate::gate::exit_status(&audit, &policy);
     let mut recorder = memo
         .zip(digest.as_ref())
         .and_then(|(m, tree)| m.record(tree.digest, exit as u8));
     progress.finish();
+    let options = report::Options {
+        color,
+        quiet: args.quiet,
+        show_known: args.show_known,
+        statistics: args.statistics,
+    };
     // Streamed to its destination: a report of a large tree can be hundreds of megabytes.
     emit(args.output.as_deref(), |out| {
         // Reporters write many small pieces: buffered before the copy to the memo is taken.
@@ -481,13 +570,10 @@ fn run_scan(args: ScanArgs) -> Result<ExitStatus> {
             recorder: recorder.as_mut(),
         };
         let out = &mut std::io::BufWriter::with_capacity(1 << 16, tee);
-        if format == Format::Text && args.quiet {
-            report::text::TextReporter { color }.write_findings(&audit, out)?;
-        } else {
-            report::reporter(format, color).write(&audit, out)?;
-        }
+        report::reporter(format, &options).write(&audit, out)?;
         out.flush()
     })?;
+    confirm_written(&args, format, Some(&audit));
     if let (Some(recorder), Some(tree)) = (recorder, digest) {
         // Stored only if the scan read the files the digest describes (none changed in
         // between); like the result cache, a memo that cannot be stored costs only time.
@@ -503,6 +589,61 @@ fn run_scan(args: ScanArgs) -> Result<ExitStatus> {
     std::mem::forget(audit);
     std::mem::forget(settings);
     Ok(exit)
+}
+
+/// One line on stderr when `-o` wrote a report, so a user sees where it went.
+fn confirm_written(args: &ScanArgs, format: Format, audit: Option<&crate::scan::Audit>) {
+    let Some(path) = &args.output else { return };
+    if args.quiet || is_special_file(path) {
+        return;
+    }
+    let what = match audit {
+        Some(a) => {
+            let n = a.findings.len();
+            format!(", {n} finding{}", if n == 1 { "" } else { "s" })
+        }
+        None => ", replayed: nothing changed since the last scan".to_string(),
+    };
+    eprintln!(
+        "cuda-audit: wrote {} ({}{what})",
+        path.display(),
+        format.as_str()
+    );
+}
+
+fn is_special_file(path: &Path) -> bool {
+    std::fs::metadata(path).is_ok_and(|m| !m.is_file())
+}
+
+/// Writes the updated baseline and says on stderr what changed: an entry is never dropped
+/// silently, and entries the scan did not cover are kept.
+fn record_baseline(
+    path: &Path,
+    old: Option<&Baseline>,
+    findings: &[crate::finding::Finding],
+    scope: &crate::gate::Scope,
+    quiet: bool,
+) -> Result<crate::gate::BaselineUpdate> {
+    let (baseline, update) =
+        crate::gate::updated_baseline(old, findings, scope, &path.display().to_string());
+    write_atomically(path, &baseline.to_bytes())?;
+    if !quiet {
+        eprintln!(
+            "cuda-audit: wrote {} ({} entries: {} added, {} dropped, {} kept outside this scan)",
+            path.display(),
+            update.entries,
+            update.added,
+            update.dropped.len(),
+            update.kept_outside
+        );
+    }
+    for e in &update.dropped {
+        eprintln!(
+            "  dropped: {} {} `{}` ({}): no longer found",
+            e.path, e.rule, e.symbol, e.fingerprint
+        );
+    }
+    Ok(update)
 }
 
 /// Writes a report to a file (atomically) or to standard output (a closed pipe is not an error).
@@ -524,53 +665,32 @@ fn emit(
     }
 }
 
-/// Says on stderr what `--update-baseline` changed: an entry is never dropped silently.
-fn report_baseline_update(
-    path: &Path,
-    old: &[crate::baseline::Entry],
-    new: &[crate::baseline::Entry],
-) {
-    let new_set: std::collections::BTreeSet<&crate::baseline::Entry> = new.iter().collect();
-    let old_set: std::collections::BTreeSet<&crate::baseline::Entry> = old.iter().collect();
-    let dropped: Vec<_> = old.iter().filter(|e| !new_set.contains(e)).collect();
-    let added = new.iter().filter(|e| !old_set.contains(e)).count();
-    eprintln!(
-        "cuda-audit: wrote {} ({} entries: {} added, {} dropped)",
-        path.display(),
-        new.len(),
-        added,
-        dropped.len()
-    );
-    for e in dropped {
-        eprintln!(
-            "  dropped: {} {} `{}` ({})",
-            e.path, e.rule, e.symbol, e.fingerprint
-        );
-    }
-}
-
 fn run_baseline(args: BaselineArgs) -> Result<ExitStatus> {
-    let scan = args.scan;
     let Prepared {
         settings, config, ..
-    } = prepare(&scan)?;
-    let audit = audit(&settings)?;
-    let path = scan
+    } = prepare(&args.input)?;
+    let path = args
         .output
         .clone()
-        .or(scan.baseline.clone())
         .or(config.baseline.clone())
         .unwrap_or_else(|| PathBuf::from(".cuda-audit-baseline.json"));
+    let changes = args
+        .diff_base
+        .as_deref()
+        .map(|rev| crate::diff::changed_lines(&settings.root, rev))
+        .transpose()?;
+    // An existing baseline that cannot be read stops the run: rewriting it from a partial scan
+    // would lose what it records.
     let old = if path.exists() {
-        Baseline::load(&path)
-            .map(|b| b.entries().to_vec())
-            .unwrap_or_default()
+        Some(Baseline::load(&path)?)
     } else {
-        Vec::new()
+        None
     };
-    let baseline = Baseline::from_findings(&audit.findings);
-    write_atomically(&path, &baseline.to_bytes())?;
-    report_baseline_update(&path, &old, baseline.entries());
+    let mut audit = audit(&settings)?;
+    let scanned = std::mem::take(&mut audit.scanned_paths);
+    let scope =
+        crate::gate::Scope::new(&settings.root, &settings.paths, &scanned, changes.as_ref());
+    record_baseline(&path, old.as_ref(), &audit.findings, &scope, args.quiet)?;
     Ok(ExitStatus::Clean)
 }
 

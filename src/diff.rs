@@ -21,6 +21,8 @@ enum LineSet {
     /// A new (or untracked) file: every line counts.
     All,
     Lines(BTreeSet<usize>),
+    /// A deleted file: the change touches it, no line counts.
+    Deleted,
 }
 
 impl ChangedLines {
@@ -29,8 +31,25 @@ impl ChangedLines {
         match self.files.get(path) {
             Some(LineSet::All) => true,
             Some(LineSet::Lines(lines)) => lines.contains(&line),
-            None => false,
+            Some(LineSet::Deleted) | None => false,
         }
+    }
+
+    /// Whether the change touches `path` (relative to the top level): added, modified, deleted
+    /// or untracked.
+    pub fn touches(&self, path: &str) -> bool {
+        self.files.contains_key(path)
+    }
+
+    /// Where `dir` (absolute) lies below the top level, as a path prefix (`""` at the top).
+    pub fn prefix_of(&self, dir: &Path) -> String {
+        let toplevel = self
+            .toplevel
+            .canonicalize()
+            .unwrap_or_else(|_| self.toplevel.clone());
+        dir.strip_prefix(&toplevel)
+            .map(|p| p.to_string_lossy().replace('\\', "/"))
+            .unwrap_or_default()
     }
 }
 
@@ -107,15 +126,22 @@ pub fn changed_lines(dir: &Path, rev: &str) -> Result<ChangedLines> {
 fn parse_unified_diff(diff: &str) -> BTreeMap<String, LineSet> {
     let mut files = BTreeMap::new();
     let mut current: Option<String> = None;
+    let mut old: Option<String> = None;
     let mut new_file = false;
     for line in diff.lines() {
         if line.starts_with("diff --git ") {
             current = None;
+            old = None;
             new_file = false;
         } else if line.starts_with("new file mode") {
             new_file = true;
+        } else if let Some(path) = line.strip_prefix("--- ") {
+            old = unquote(path).strip_prefix("a/").map(String::from);
         } else if let Some(path) = line.strip_prefix("+++ ") {
             current = unquote(path).strip_prefix("b/").map(String::from);
+            if let (None, Some(gone)) = (&current, old.take()) {
+                files.insert(gone, LineSet::Deleted);
+            }
             if let (Some(p), true) = (&current, new_file) {
                 files.insert(p.clone(), LineSet::All);
             }
@@ -189,6 +215,7 @@ mod tests {
         assert!(!c.contains("x.cu", 3) && !c.contains("x.cu", 6));
         assert!(c.contains("n.py", 99));
         assert!(!c.contains("gone.cu", 1));
+        assert!(c.touches("gone.cu") && c.touches("x.cu") && !c.touches("other.cu"));
     }
 
     #[test]

@@ -90,10 +90,11 @@ pub struct Audit {
     pub rules: Arc<RuleSet>,
     /// Findings silenced by `cuda-audit: ignore` comments.
     pub suppressed: usize,
-    /// Baseline entries that matched no finding (set by [`crate::gate::compare_baseline`]).
-    pub stale_baseline: Vec<crate::baseline::Entry>,
-    /// The merge base in diff mode.
-    pub diff_base: Option<String>,
+    /// The CI gate's answer, when the scan compared with a baseline or a diff base (set by the
+    /// command line through [`crate::gate`]).
+    pub gate: Option<crate::gate::GateReport>,
+    /// Every file analysed, relative to the root, sorted: what a baseline update speaks for.
+    pub scanned_paths: Vec<String>,
     /// The weights the summary scores with.
     pub weights: crate::score::ScoreWeights,
     /// What existing portability layers (shims, ROCm branches) cover.
@@ -132,8 +133,8 @@ impl Audit {
             targets: RuleSet::targets_or_all(targets),
             rules,
             suppressed: 0,
-            stale_baseline: Vec::new(),
-            diff_base: None,
+            gate: None,
+            scanned_paths: Vec::new(),
             weights: crate::score::ScoreWeights::default(),
             existing_ports: crate::ports::ExistingPortsReport::default(),
             cache_hits: 0,
@@ -589,6 +590,7 @@ impl Analysed<'_> {
         let mut own_files: Vec<(String, Lang)> = Vec::new();
         // Python files and what they import (which framework `.cuda()` belongs to).
         let mut python_imports: Vec<(String, Vec<String>)> = Vec::new();
+        let mut scanned_paths = Vec::with_capacity(outcomes.len());
         for outcome in outcomes {
             match outcome {
                 Outcome::Scanned {
@@ -605,6 +607,7 @@ impl Analysed<'_> {
                     ..
                 } => {
                     let vendored = layout.vendored(&path).is_some();
+                    scanned_paths.push(path.clone());
                     if lang == Lang::Python {
                         python_imports.push((path.clone(), imports));
                     }
@@ -694,8 +697,8 @@ impl Analysed<'_> {
             targets,
             rules: Arc::clone(rules),
             suppressed,
-            stale_baseline: Vec::new(),
-            diff_base: None,
+            gate: None,
+            scanned_paths,
             weights: settings.weights,
             existing_ports,
             cache_hits,

@@ -148,3 +148,72 @@ fn output_is_identical_across_thread_counts() {
     assert_eq!(one.stdout, two.stdout);
     assert_eq!(one.stdout, eight.stdout);
 }
+
+#[test]
+fn concise_is_one_stable_line_per_finding() {
+    let json = run_in(&fixture("demo"), &["--format", "json"]);
+    let v: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    let findings = v["findings"].as_array().unwrap();
+    let out = run_in(&fixture("demo"), &["--format", "concise", "-t", "rocm,tpu"]);
+    assert_eq!(out.status.code(), Some(1));
+    let text = stdout(&out);
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), findings.len(), "{text}");
+    for (line, f) in lines.iter().zip(findings) {
+        let head = format!(
+            "{}:{}:{}: {} ",
+            f["path"].as_str().unwrap(),
+            f["line"],
+            f["column"],
+            f["rule_id"].as_str().unwrap()
+        );
+        assert!(line.starts_with(&head), "{line} vs {head}");
+        assert!(line.contains(" [rocm:") && line.contains(" tpu:"), "{line}");
+        assert!(line.ends_with(']') && !line.contains("neuron:"), "{line}");
+    }
+    // Same bytes every time.
+    assert_eq!(
+        stdout(&run_in(
+            &fixture("demo"),
+            &["--format", "concise", "-t", "rocm,tpu", "-j", "1"]
+        )),
+        text
+    );
+}
+
+#[test]
+fn statistics_shows_the_summary_alone() {
+    let text = stdout(&run_in(&fixture("demo"), &["--statistics"]));
+    assert!(text.starts_with("Summary:"), "{text}");
+    assert!(!text.contains("╭─"), "{text}");
+    let out = run_in(&fixture("demo"), &["--statistics", "-f", "json"]);
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(v.get("findings").is_none() && v["summary"]["findings"].as_u64() > Some(0));
+    for format in ["sarif", "github", "concise"] {
+        let out = run_in(&fixture("demo"), &["--statistics", "-f", format]);
+        assert_eq!(out.status.code(), Some(2), "{format}");
+        assert!(stderr(&out).contains("--statistics"), "{}", stderr(&out));
+    }
+}
+
+#[test]
+fn writing_a_report_file_is_confirmed_on_stderr() {
+    let dir = tempfile::tempdir().unwrap();
+    let report = dir.path().join("r.html");
+    let out = run_in(
+        &fixture("demo"),
+        &["-f", "html", "-o", report.to_str().unwrap(), "--no-cache"],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr(&out);
+    assert!(
+        err.contains("wrote") && err.contains("r.html") && err.contains("html"),
+        "{err}"
+    );
+    assert!(stdout(&out).is_empty());
+    let quiet = run_in(
+        &fixture("demo"),
+        &["-f", "json", "-q", "-o", report.to_str().unwrap()],
+    );
+    assert!(!stderr(&quiet).contains("wrote"), "{}", stderr(&quiet));
+}

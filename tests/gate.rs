@@ -7,7 +7,7 @@ use std::fs;
 use std::path::Path;
 use std::process::Command;
 
-fn git(dir: &Path, args: &[&str]) {
+pub fn git(dir: &Path, args: &[&str]) {
     let out = Command::new("git")
         .args([
             "-c",
@@ -30,18 +30,29 @@ fn git(dir: &Path, args: &[&str]) {
     );
 }
 
-fn repo() -> tempfile::TempDir {
+pub fn repo() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     git(dir.path(), &["init", "-q"]);
     dir
 }
 
-const KERNEL: &str =
+pub const KERNEL: &str =
     "#include <cuda_runtime.h>\n\nvoid setup(float** p, size_t n) {\n  cudaMalloc(p, n);\n}\n";
 
-fn json(out: &std::process::Output) -> Value {
+pub fn json(out: &std::process::Output) -> Value {
     serde_json::from_slice(&out.stdout)
         .unwrap_or_else(|e| panic!("{e}: {}{}", stdout(out), stderr(out)))
+}
+
+/// The findings a JSON report marks new.
+pub fn new_findings(v: &Value) -> Vec<Value> {
+    v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["baseline_state"] == "new")
+        .cloned()
+        .collect()
 }
 
 #[test]
@@ -167,10 +178,14 @@ fn diff_base_reports_only_what_the_branch_adds() {
     let out = run_in(root, &["--diff-base", "main", "--format", "json"]);
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
     let v = json(&out);
-    let findings = v["findings"].as_array().unwrap();
-    assert_eq!(findings.len(), 1, "{findings:?}");
-    assert_eq!(findings[0]["symbol"], "cudaFree");
+    // The whole tree is reported; only what the branch adds is new.
+    let new = new_findings(&v);
+    assert_eq!(new.len(), 1, "{new:?}");
+    assert_eq!(new[0]["symbol"], "cudaFree");
+    assert!(v["findings"].as_array().unwrap().len() > 1);
     assert!(v["gate"]["diff_base"].is_string());
+    assert_eq!(v["gate"]["diff_rev"], "main");
+    assert_eq!(v["gate"]["verdict"], "failed");
 }
 
 #[test]
@@ -193,7 +208,7 @@ fn diff_base_on_a_python_branch_adding_one_cuda_call() {
     git(root, &["commit", "-qam", "gpu"]);
     let out = run_in(root, &["--diff-base", "main", "--format", "json"]);
     let v = json(&out);
-    let findings = v["findings"].as_array().unwrap();
+    let findings = new_findings(&v);
     assert_eq!(findings.len(), 1, "{findings:?}");
     assert_eq!(findings[0]["symbol"], ".cuda()");
     assert_eq!(out.status.code(), Some(1));

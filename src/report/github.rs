@@ -7,11 +7,17 @@ use crate::scan::Audit;
 use crate::summary::Summary;
 use std::io::{self, Write};
 
-pub struct GithubReporter;
+pub struct GithubReporter {
+    /// With a gate, annotate the known findings too.
+    pub show_known: bool,
+}
 
 impl Reporter for GithubReporter {
     fn write(&self, audit: &Audit, out: &mut dyn Write) -> io::Result<()> {
         for f in &audit.findings {
+            if !crate::gate::listed(audit, f, self.show_known) {
+                continue;
+            }
             let command = match f.level {
                 Level::Error => "error",
                 Level::Warning => "warning",
@@ -44,11 +50,16 @@ impl Reporter for GithubReporter {
                 data(&format!("{} ({})", f.message, efforts.join("; ")))
             )?;
         }
+        let verdict = audit
+            .gate
+            .as_ref()
+            .map(|g| format!("{}; ", g.headline()))
+            .unwrap_or_default();
         writeln!(
             out,
             "{}",
             data(&format!(
-                "cuda-audit: {} findings; {}",
+                "cuda-audit: {verdict}{} findings; {}",
                 audit.findings.len(),
                 Summary::of(audit).files_line()
             ))

@@ -13,7 +13,10 @@ use std::io::{self, Write};
 
 pub const SCHEMA_VERSION: u32 = 1;
 
-pub struct JsonReporter;
+pub struct JsonReporter {
+    /// `--statistics`: the summary without the `findings` array.
+    pub statistics: bool,
+}
 
 impl Reporter for JsonReporter {
     fn write(&self, audit: &Audit, out: &mut dyn Write) -> io::Result<()> {
@@ -30,7 +33,13 @@ impl Reporter for JsonReporter {
                     summary.unwrap_or_else(|panic| std::panic::resume_unwind(panic))
                 })
             };
-            let document = skeleton(audit);
+            let mut document = skeleton(audit);
+            if self.statistics {
+                document
+                    .as_object_mut()
+                    .expect("an object")
+                    .remove("findings");
+            }
             let item = |i: usize| finding(&audit.findings[i], &audit.targets);
             let mut lazy: Vec<Lazy<'_>> = vec![(
                 "/summary".into(),
@@ -113,30 +122,34 @@ fn existing_ports_value(audit: &Audit) -> Value {
     })
 }
 
-/// Baseline and diff-mode results: counts of new and known findings, and stale baseline entries.
+/// The gate's answer (docs/json-report.md): verdict, counts of new and known findings, stale
+/// baseline entries, what the change costs each target's score, and any baseline update.
 /// Present only when the scan compared against a baseline or a diff base.
 fn gate_value(audit: &Audit) -> Option<Value> {
-    use crate::baseline::BaselineState;
-    let compared = audit.findings.iter().any(|f| f.baseline_state.is_some())
-        || !audit.stale_baseline.is_empty()
-        || audit.diff_base.is_some();
-    if !compared {
-        return None;
-    }
-    let count = |s: BaselineState| {
-        audit
-            .findings
-            .iter()
-            .filter(|f| f.baseline_state == Some(s))
-            .count()
-    };
+    let gate = audit.gate.as_ref()?;
     let mut v = json!({
-        "new": count(BaselineState::New),
-        "unchanged": count(BaselineState::Unchanged),
-        "stale_baseline_entries": audit.stale_baseline,
+        "verdict": gate.verdict.as_str(),
+        "new": gate.new,
+        "unchanged": gate.known,
+        "failing": gate.failing,
+        "stale_baseline_entries": gate.stale,
+        "scores_without_new": gate.before.iter().map(|s| (s.target.as_str().to_string(), json!(s.score))).collect::<Map<String, Value>>(),
     });
-    if let Some(base) = &audit.diff_base {
-        v["diff_base"] = json!(base);
+    if let Some(b) = &gate.baseline {
+        v["baseline"] = json!(b);
+    }
+    if let Some(d) = &gate.diff_base {
+        v["diff_base"] = json!(d.commit);
+        v["diff_rev"] = json!(d.rev);
+    }
+    if let Some(u) = &gate.update {
+        v["baseline_update"] = json!({
+            "path": u.path,
+            "entries": u.entries,
+            "added": u.added,
+            "dropped": u.dropped,
+            "kept_outside": u.kept_outside,
+        });
     }
     Some(v)
 }

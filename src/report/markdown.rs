@@ -1,6 +1,8 @@
 //! The Markdown report: a compact summary for a pull-request comment or `$GITHUB_STEP_SUMMARY`.
-//! Scores first, then the blockers, then the libraries and directories folded away in
-//! `<details>`. No findings list: the PR reader wants the verdict; SARIF carries the lines.
+//! With a gate, the verdict and the new findings come first; then the scores (the whole tree's,
+//! with the change's delta), the blockers, and the libraries and directories folded away in
+//! `<details>`. No list of known findings: the PR reader wants the verdict; SARIF carries the
+//! lines.
 //!
 //! Paths and names come from the scanned repository, so every one goes through [`code`] (a code
 //! span, safe inside a table): a file called `| @team <img>` must not break the table, mention
@@ -26,23 +28,115 @@ const DIRECTORIES: usize = 15;
 /// Longest name or path shown before it is shortened with `…`.
 const MAX_SHOWN: usize = 80;
 
+/// New findings listed in a gated report before "… and N more".
+const NEW_FINDINGS: usize = 50;
+
 impl Reporter for MarkdownReporter {
     fn write(&self, audit: &Audit, out: &mut dyn Write) -> io::Result<()> {
-        out.write_all(render(&Summary::of(audit)).as_bytes())
+        let summary = Summary::of(audit);
+        let mut md = String::new();
+        md.push_str("## cuda-audit: CUDA coupling\n\n");
+        if let Some(gate) = &audit.gate {
+            gate_section(&mut md, audit, gate);
+        }
+        body(&mut md, &summary, audit.gate.as_ref());
+        out.write_all(md.as_bytes())
     }
 }
 
-/// The whole report as a string.
+/// The whole report of an ungated scan as a string.
 pub fn render(s: &Summary) -> String {
     let mut md = String::new();
     md.push_str("## cuda-audit: CUDA coupling\n\n");
+    body(&mut md, s, None);
+    md
+}
+
+/// The verdict and the new findings, first: what a pull request's reader needs.
+fn gate_section(md: &mut String, audit: &Audit, gate: &crate::gate::GateReport) {
+    let headline = gate.headline();
+    let (head, rest) = headline.split_once(':').unwrap_or((&headline, ""));
+    let icon = match gate.verdict {
+        crate::gate::Verdict::Failed => "❌",
+        crate::gate::Verdict::Passed | crate::gate::Verdict::Recorded => "✅",
+    };
+    // The verdict names paths and revisions from the user: kept out of Markdown syntax.
+    let _ = writeln!(md, "{icon} **{}**:{}\n", head, escape(rest));
+    let new: Vec<&crate::finding::Finding> = audit
+        .findings
+        .iter()
+        .filter(|f| f.baseline_state == Some(crate::baseline::BaselineState::New))
+        .collect();
+    if new.is_empty() {
+        return;
+    }
+    let _ = writeln!(md, "### New findings ({})\n", new.len());
+    let targets: String = audit
+        .targets
+        .iter()
+        .map(|&t| format!(" {} |", target_name(t)))
+        .collect();
+    let rule: String = audit.targets.iter().map(|_| " --- |").collect();
+    let _ = writeln!(md, "| where | rule | name |{targets}");
+    let _ = writeln!(md, "| --- | --- | --- |{rule}");
+    for f in new.iter().take(NEW_FINDINGS) {
+        let cells: String = audit
+            .targets
+            .iter()
+            .map(|&t| {
+                let port = f.portability.get(t);
+                match &port.replacement {
+                    Some(r) => format!(" {} → {} |", port.effort.as_str(), code(r)),
+                    None => format!(" {} |", port.effort.as_str()),
+                }
+            })
+            .collect();
+        let _ = writeln!(
+            md,
+            "| {} | {} | {} |{cells}",
+            code(&format!("{}:{}", f.path, f.start.line)),
+            code(&f.rule_id),
+            code(&f.symbol)
+        );
+    }
+    if new.len() > NEW_FINDINGS {
+        let _ = writeln!(
+            md,
+            "\n… and {} more (the SARIF or JSON report lists them all).",
+            new.len() - NEW_FINDINGS
+        );
+    }
+    md.push('\n');
+}
+
+/// Text from the user (paths, revisions) shown outside a code span: Markdown and HTML
+/// characters escaped.
+fn escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        if matches!(
+            c,
+            '\\' | '`' | '*' | '_' | '[' | ']' | '<' | '>' | '|' | '#' | '@' | '!' | '&'
+        ) {
+            out.push('\\');
+        }
+        out.push(if c.is_control() { ' ' } else { c });
+    }
+    out
+}
+
+/// Everything after the heading (and the gate section).
+fn body(md: &mut String, s: &Summary, gate: Option<&crate::gate::GateReport>) {
     if s.findings == 0 {
         let _ = writeln!(md, "No CUDA coupling found. {}.\n", s.files_line());
         for line in s.ownership_lines() {
             let _ = writeln!(md, "- {line}");
         }
-        footer(&mut md);
-        return md;
+        footer(md);
+        return;
+    }
+    if gate.is_some() {
+        md.push_str("### Whole tree\n\n");
     }
     let _ = writeln!(
         md,
@@ -60,12 +154,11 @@ pub fn render(s: &Summary) -> String {
     if !ownership.is_empty() {
         md.push('\n');
     }
-    scores(&mut md, s);
-    blockers(&mut md, s);
-    libraries(&mut md, s);
-    directories(&mut md, s);
-    footer(&mut md);
-    md
+    scores(md, s, gate);
+    blockers(md, s);
+    libraries(md, s);
+    directories(md, s);
+    footer(md);
 }
 
 fn plural(n: usize) -> &'static str {
@@ -81,14 +174,26 @@ pub fn target_name(t: Target) -> &'static str {
     }
 }
 
-fn scores(md: &mut String, s: &Summary) {
-    md.push_str("| target | score | effort points | none | automatic | manual | rewrite |\n");
+fn scores(md: &mut String, s: &Summary, gate: Option<&crate::gate::GateReport>) {
+    let score_header = if gate.is_some() {
+        "score (this change)"
+    } else {
+        "score"
+    };
+    let _ = writeln!(
+        md,
+        "| target | {score_header} | effort points | none | automatic | manual | rewrite |"
+    );
     md.push_str("| --- | ---: | ---: | ---: | ---: | ---: | ---: |\n");
     for ts in &s.scores {
         let c = ts.cost.counts;
+        let delta = gate
+            .and_then(|g| g.delta(ts.target, ts.score))
+            .map(|d| format!(" ({})", crate::gate::format_delta(d)))
+            .unwrap_or_default();
         let _ = writeln!(
             md,
-            "| {} | **{}** | {} | {} | {} | {} | {} |",
+            "| {} | **{}**{delta} | {} | {} | {} | {} | {} |",
             target_name(ts.target),
             format_score(ts.score),
             ts.points(),

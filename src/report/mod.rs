@@ -1,6 +1,7 @@
 //! Reporters: each turns an [`Audit`] into bytes in one format. A new format is one new module
 //! and one [`Format`] variant; no reporter reaches back into scanning.
 
+pub mod concise;
 pub mod explain;
 pub mod github;
 pub mod html;
@@ -27,6 +28,43 @@ pub enum Format {
     Markdown,
     /// One self-contained HTML page with charts and a filterable findings list.
     Html,
+    /// One line per finding: `path:line:col: rule symbol [rocm:effort neuron:effort tpu:effort]`.
+    Concise,
+}
+
+impl Format {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Format::Text => "text",
+            Format::Json => "json",
+            Format::Sarif => "sarif",
+            Format::Github => "github",
+            Format::Markdown => "markdown",
+            Format::Html => "html",
+            Format::Concise => "concise",
+        }
+    }
+
+    /// Whether the format has summary tables (`--statistics` shows them alone).
+    pub fn has_summary(self) -> bool {
+        matches!(
+            self,
+            Format::Text | Format::Json | Format::Markdown | Format::Html
+        )
+    }
+}
+
+/// How a report is shaped, beyond its format.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Options {
+    /// Colour in the text report.
+    pub color: bool,
+    /// Text and concise: findings only; with a gate, the new findings and the verdict.
+    pub quiet: bool,
+    /// With a gate, list the known findings too (text, concise, github).
+    pub show_known: bool,
+    /// The summary tables alone, no findings list.
+    pub statistics: bool,
 }
 
 pub trait Reporter {
@@ -34,21 +72,28 @@ pub trait Reporter {
 }
 
 /// The reporter for a format.
-pub fn reporter(format: Format, color: bool) -> Box<dyn Reporter> {
+pub fn reporter(format: Format, options: &Options) -> Box<dyn Reporter> {
     match format {
-        Format::Text => Box::new(text::TextReporter { color }),
-        Format::Json => Box::new(json::JsonReporter),
+        Format::Text => Box::new(text::TextReporter { options: *options }),
+        Format::Json => Box::new(json::JsonReporter {
+            statistics: options.statistics,
+        }),
         Format::Sarif => Box::new(sarif::SarifReporter),
-        Format::Github => Box::new(github::GithubReporter),
+        Format::Github => Box::new(github::GithubReporter {
+            show_known: options.show_known,
+        }),
         Format::Markdown => Box::new(markdown::MarkdownReporter),
         Format::Html => Box::new(html::HtmlReporter),
+        Format::Concise => Box::new(concise::ConciseReporter {
+            show_known: options.show_known,
+        }),
     }
 }
 
 /// Renders a report into memory (tests, and atomic writes).
 pub fn render(format: Format, audit: &Audit) -> Vec<u8> {
     let mut buf = Vec::new();
-    reporter(format, false)
+    reporter(format, &Options::default())
         .write(audit, &mut buf)
         .expect("writing to memory cannot fail");
     buf

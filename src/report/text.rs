@@ -11,7 +11,7 @@ use crate::summary::Summary;
 use std::io::{self, Write};
 
 pub struct TextReporter {
-    pub color: bool,
+    pub options: super::Options,
 }
 
 /// Snippets longer than this are shown as a window around the finding.
@@ -59,28 +59,126 @@ impl Paint {
 
 impl Reporter for TextReporter {
     fn write(&self, audit: &Audit, out: &mut dyn Write) -> io::Result<()> {
+        let o = &self.options;
+        let p = Paint { on: o.color };
+        if let Some(gate) = &audit.gate {
+            return write_gated(&p, o, audit, gate, out);
+        }
+        if o.quiet {
+            return self.write_findings(audit, out);
+        }
         // The summary is computed on another thread while the findings are written.
         std::thread::scope(|scope| {
             let summary = scope.spawn(|| Summary::of(audit));
-            self.write_findings(audit, out)?;
+            if !o.statistics {
+                self.write_findings(audit, out)?;
+            }
             crate::timings::phase("findings written");
             let summary = summary
                 .join()
                 .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
-            write_summary(&Paint { on: self.color }, audit, &summary, out)
+            write_summary(&p, audit, &summary, out)
         })
     }
 }
 
 impl TextReporter {
-    /// The diagnostics alone, without the summary (`--quiet`).
+    /// The diagnostics of the listed findings (with a gate, the new ones unless `show_known`).
     pub fn write_findings(&self, audit: &Audit, out: &mut dyn Write) -> io::Result<()> {
-        let p = Paint { on: self.color };
+        let p = Paint {
+            on: self.options.color,
+        };
         for f in &audit.findings {
-            write_finding(&p, f, &audit.targets, out)?;
+            if crate::gate::listed(audit, f, self.options.show_known) {
+                write_finding(&p, f, &audit.targets, out)?;
+            }
         }
         Ok(())
     }
+}
+
+/// A gated run, verdict first: the verdict, the new findings, what is not listed, the whole
+/// tree's scores with the change's delta and the stale entries, and the verdict again (the last
+/// line a CI log shows). `--statistics` puts the full summary in the middle instead.
+fn write_gated(
+    p: &Paint,
+    o: &super::Options,
+    audit: &Audit,
+    gate: &crate::gate::GateReport,
+    out: &mut dyn Write,
+) -> io::Result<()> {
+    let verdict = paint_verdict(p, gate);
+    if !o.quiet {
+        writeln!(out, "{verdict}")?;
+        writeln!(out)?;
+    }
+    if !o.statistics {
+        TextReporter { options: *o }.write_findings(audit, out)?;
+    }
+    if o.quiet {
+        return writeln!(out, "{verdict}");
+    }
+    let summary = Summary::of(audit);
+    if o.statistics {
+        write_summary(p, audit, &summary, out)?;
+    } else {
+        if gate.known > 0 && !o.show_known {
+            writeln!(
+                out,
+                "{} known finding{} not listed (--show-known lists them)",
+                gate.known,
+                if gate.known == 1 { "" } else { "s" }
+            )?;
+        }
+        let scores: Vec<String> = summary
+            .scores
+            .iter()
+            .map(|ts| {
+                let delta = gate
+                    .delta(ts.target, ts.score)
+                    .map(|d| format!(" ({})", crate::gate::format_delta(d)))
+                    .unwrap_or_default();
+                format!("{} {}{delta}", ts.target, format_score(ts.score))
+            })
+            .collect();
+        writeln!(
+            out,
+            "{} {}",
+            p.bold("scores of the whole tree (this change):"),
+            scores.join(" · ")
+        )?;
+    }
+    const LISTED: usize = 20;
+    for e in gate.stale.iter().take(LISTED) {
+        writeln!(
+            out,
+            "{} {} {} `{}` no longer found",
+            p.dim("stale:"),
+            e.path,
+            e.rule,
+            e.symbol
+        )?;
+    }
+    if gate.stale.len() > LISTED {
+        writeln!(
+            out,
+            "{} … and {} more (see --format json); --update-baseline drops them",
+            p.dim("stale:"),
+            gate.stale.len() - LISTED
+        )?;
+    }
+    writeln!(out, "{verdict}")
+}
+
+fn paint_verdict(p: &Paint, gate: &crate::gate::GateReport) -> String {
+    use crate::gate::Verdict;
+    let line = gate.headline();
+    let (head, rest) = line.split_once(':').unwrap_or((&line, ""));
+    let head = match gate.verdict {
+        Verdict::Failed => p.paint("1;31", head),
+        Verdict::Passed | Verdict::Recorded => p.paint("1;32", head),
+    };
+    format!("{head}:{rest}")
 }
 
 fn write_finding(
@@ -228,7 +326,6 @@ fn write_summary(p: &Paint, audit: &Audit, s: &Summary, out: &mut dyn Write) -> 
             s.suppressed
         )?;
     }
-    write_gate(p, audit, out)?;
     write_existing_ports(p, audit, out)?;
     if s.findings > 0 {
         let mut cats: Vec<(&Category, &usize)> = s.by_category.iter().collect();
@@ -354,47 +451,6 @@ fn write_existing_ports(p: &Paint, audit: &Audit, out: &mut dyn Write) -> io::Re
             "    shim gaps ({} names the shims do not map): {}{more}",
             r.shim_gaps.len(),
             gaps.join(", ")
-        )?;
-    }
-    Ok(())
-}
-
-/// Baseline and diff-mode results: new and known findings, stale baseline entries.
-fn write_gate(p: &Paint, audit: &Audit, out: &mut dyn Write) -> io::Result<()> {
-    use crate::baseline::BaselineState;
-    let compared = audit.findings.iter().any(|f| f.baseline_state.is_some())
-        || !audit.stale_baseline.is_empty();
-    if !compared {
-        return Ok(());
-    }
-    let count = |s: BaselineState| {
-        audit
-            .findings
-            .iter()
-            .filter(|f| f.baseline_state == Some(s))
-            .count()
-    };
-    let base = audit
-        .diff_base
-        .as_ref()
-        .map(|b| format!(" (diff base {})", &b[..b.len().min(12)]))
-        .unwrap_or_default();
-    writeln!(
-        out,
-        "  {} {} new, {} known, {} stale baseline entries{base}",
-        p.bold("gate:"),
-        count(BaselineState::New),
-        count(BaselineState::Unchanged),
-        audit.stale_baseline.len()
-    )?;
-    for e in audit.stale_baseline.iter().take(20) {
-        writeln!(
-            out,
-            "  {} {} {} `{}` no longer found",
-            p.dim("stale:"),
-            e.path,
-            e.rule,
-            e.symbol
         )?;
     }
     Ok(())
