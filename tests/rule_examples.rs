@@ -111,3 +111,63 @@ fn no_build_dependency_or_container_judgement_is_automatic() {
         "`automatic` where a person edits: {wrong:?}"
     );
 }
+
+/// Rules cite public documents only (docs/porting-sources.md): the project's former private porting
+/// notes are no source a user can read. Checked over every built-in rule's help (which carries the
+/// `[[knowledge]]` sources appended to it) and its per-target and per-symbol notes and replacements,
+/// and over every file under rules/, comments included.
+#[test]
+fn no_rule_cites_the_private_porting_notes() {
+    use cuda_audit::portability::{Portability, Target};
+    // Spelled in pieces, so that this test does not itself mention the file it looks for.
+    let needle = ["porting", "md"].join(".");
+    let cites = |text: &str| text.to_ascii_lowercase().contains(&needle);
+    fn port_texts(p: &Portability) -> Vec<String> {
+        Target::ALL
+            .into_iter()
+            .flat_map(|t| {
+                let port = p.get(t);
+                [port.replacement.clone(), port.note.clone()]
+            })
+            .flatten()
+            .collect()
+    }
+    let rules = builtin_rules();
+    let mut found = Vec::new();
+    for rule in rules.rules() {
+        if cites(&rule.help) {
+            found.push(format!("help of rule {}", rule.id));
+        }
+        if port_texts(&rule.portability).iter().any(|t| cites(t)) {
+            found.push(format!("portability of rule {}", rule.id));
+        }
+    }
+    for sym in rules.symbols() {
+        if let Some(p) = &sym.portability {
+            if port_texts(p).iter().any(|t| cites(t)) {
+                found.push(format!("portability of symbol {}", sym.name));
+            }
+        }
+    }
+    let mut dirs = vec![crate::common::repo_root().join("rules")];
+    let mut files = 0;
+    while let Some(dir) = dirs.pop() {
+        for entry in std::fs::read_dir(&dir).expect("rules/ is readable") {
+            let path = entry.expect("directory entry").path();
+            if path.is_dir() {
+                dirs.push(path);
+            } else {
+                files += 1;
+                let text = std::fs::read_to_string(&path).expect("rule files are text");
+                if cites(&text) {
+                    found.push(path.display().to_string());
+                }
+            }
+        }
+    }
+    assert!(files > 0, "no files under rules/");
+    assert!(
+        found.is_empty(),
+        "cite public documents (docs/porting-sources.md), not the private porting notes: {found:?}"
+    );
+}
