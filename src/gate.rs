@@ -362,8 +362,13 @@ impl GateReport {
             }
             Verdict::Recorded => {
                 let u = self.update.as_ref().expect("a recorded gate has an update");
+                let within = self
+                    .diff_base
+                    .as_ref()
+                    .map(|d| format!("; within the diff from {}", d.rev))
+                    .unwrap_or_default();
                 format!(
-                    "baseline updated: {} recorded in {} ({} entries: {} added, {} dropped, {} kept outside this scan; {against})",
+                    "baseline updated: {} recorded in {} ({} entries: {} added, {} dropped, {} kept outside this scan{within})",
                     plural(self.new, "new finding"),
                     u.path,
                     u.entries,
