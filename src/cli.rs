@@ -427,6 +427,7 @@ fn run_scan(args: ScanArgs) -> Result<ExitStatus> {
     crate::timings::phase("rules");
     let analysed = crate::scan::analyse_tree(&settings)?;
     let mut audit = analysed.finish();
+    audit.provenance = Some(crate::provenance::Provenance::of(&settings.root));
     progress.phase("writing the report");
 
     let mut gated = false;

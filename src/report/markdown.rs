@@ -28,14 +28,16 @@ const MAX_SHOWN: usize = 80;
 
 impl Reporter for MarkdownReporter {
     fn write(&self, audit: &Audit, out: &mut dyn Write) -> io::Result<()> {
-        out.write_all(render(&Summary::of(audit)).as_bytes())
+        out.write_all(render(&Summary::of(audit), audit.provenance.as_ref()).as_bytes())
     }
 }
 
-/// The whole report as a string.
-pub fn render(s: &Summary) -> String {
+/// The whole report as a string; the heading names the project, commit and date when `source`
+/// says which.
+pub fn render(s: &Summary, source: Option<&crate::provenance::Provenance>) -> String {
     let mut md = String::new();
-    md.push_str("## cuda-audit: CUDA coupling\n\n");
+    let source = source.map_or_else(String::new, |p| format!(" in {}", p.describe(code)));
+    let _ = writeln!(md, "## cuda-audit: CUDA coupling{source}\n");
     if s.findings == 0 {
         let _ = writeln!(md, "No CUDA coupling found. {}.\n", s.files_line());
         for line in s.ownership_lines() {
