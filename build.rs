@@ -1,10 +1,12 @@
 //! Embeds every file under `rules/` into the binary, so `cuda-audit` needs no data files at run
 //! time. Generates `$OUT_DIR/builtin_rules.rs` with `BUILTIN_RULES: &[(path, contents)]`, sorted.
+//! Also sets `cfg(no_chromium)` when the browser of the HTML report's test is missing.
 
 use sha2::Digest;
 use std::path::{Path, PathBuf};
 
 fn main() {
+    browser_cfg();
     let root = PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").unwrap()).join("rules");
     println!("cargo:rerun-if-changed=rules");
     let mut files = Vec::new();
@@ -140,6 +142,29 @@ mod compiled {
             }
         }
         Ok(())
+    }
+}
+
+/// `cfg(no_chromium)` when the headless browser that tests/reports.rs renders the HTML report in
+/// (`$CUDA_AUDIT_CHROMIUM`, else Debian's /usr/bin/chromium) is not installed: that test is then
+/// marked ignored, which `cargo test` shows. .ci/run runs ignored tests too, so there the missing
+/// browser fails the test instead.
+///
+/// This script runs again when the browser is installed or removed, and only then: a
+/// `rerun-if-changed` path that does not exist would run it on every build, so a missing
+/// browser's nearest existing directory is watched instead (installing the browser changes it).
+fn browser_cfg() {
+    println!("cargo:rustc-check-cfg=cfg(no_chromium)");
+    println!("cargo:rerun-if-env-changed=CUDA_AUDIT_CHROMIUM");
+    let browser = std::env::var_os("CUDA_AUDIT_CHROMIUM")
+        .map_or_else(|| PathBuf::from("/usr/bin/chromium"), PathBuf::from);
+    if browser.exists() {
+        println!("cargo:rerun-if-changed={}", browser.display());
+        return;
+    }
+    println!("cargo:rustc-cfg=no_chromium");
+    if let Some(dir) = browser.ancestors().skip(1).find(|d| d.is_dir()) {
+        println!("cargo:rerun-if-changed={}", dir.display());
     }
 }
 

@@ -476,6 +476,10 @@ fn run_scan(args: ScanArgs) -> Result<ExitStatus> {
         args.quiet || args.input.no_progress,
     ));
 
+    // Which project, commit and date the reports describe: part of what a replayed report must
+    // match, since a new commit (or a new day, without git) changes the report's heading.
+    let provenance = crate::provenance::Provenance::of(&settings.root);
+
     // The last report, replayed when the files, the rules, the tool and the options are those
     // it was made from (crate::cache::memo). A baseline or a git revision is outside the tree.
     let memo = settings
@@ -489,7 +493,9 @@ fn run_scan(args: ScanArgs) -> Result<ExitStatus> {
     if let Some(memo) = &memo {
         let identity = crate::rule::rules_identity(&user_rules);
         let mut extra = crate::cache::context(&identity);
-        extra.extend_from_slice(format!("{args:?}\n{config:?}\ncolor: {color}").as_bytes());
+        extra.extend_from_slice(
+            format!("{args:?}\n{config:?}\ncolor: {color}\n{provenance:?}").as_bytes(),
+        );
         let tree =
             crate::scan::tree_digest(&settings.root, &settings.paths, &settings.walk, &extra)?;
         crate::timings::phase("tree digest");
@@ -510,6 +516,7 @@ fn run_scan(args: ScanArgs) -> Result<ExitStatus> {
     crate::timings::phase("rules");
     let analysed = crate::scan::analyse_tree(&settings)?;
     let mut audit = analysed.finish();
+    audit.provenance = Some(provenance);
     progress.phase("writing the report");
 
     let gated = baseline_path.is_some() || changes.is_some();

@@ -25,6 +25,7 @@ pub mod ports;
 pub mod prefilter;
 pub mod progress;
 pub mod project;
+pub mod provenance;
 pub mod report;
 pub mod rule;
 pub mod scan;

@@ -111,6 +111,9 @@ pub struct Audit {
     /// Whose code the findings are in: the project's names, vendored libraries, HIP files,
     /// languages not analysed.
     pub project: crate::project::ProjectReport,
+    /// Which project, commit and date the reports describe (set by the command line; `None` for
+    /// an audit made by the library, whose reports then leave it out).
+    pub provenance: Option<crate::provenance::Provenance>,
 }
 
 impl Audit {
@@ -141,6 +144,7 @@ impl Audit {
             prefiltered: 0,
             files_read: Vec::new(),
             project: crate::project::ProjectReport::default(),
+            provenance: None,
         }
     }
 }
@@ -705,6 +709,7 @@ impl Analysed<'_> {
             prefiltered,
             files_read,
             project,
+            provenance: None,
         }
     }
 }

@@ -238,3 +238,22 @@ fn an_unusable_cache_directory_costs_time_not_the_result() {
         );
     }
 }
+
+#[test]
+fn a_new_commit_is_not_replayed_from_the_report_memo() {
+    use crate::gate::{KERNEL, git, repo};
+    let dir = repo();
+    let root = dir.path();
+    std::fs::write(root.join("a.cu"), KERNEL).unwrap();
+    git(root, &["add", "."]);
+    git(root, &["commit", "-qm", "one"]);
+    let commit = |root: &std::path::Path| {
+        let out = crate::common::run_in(root, &["-f", "json"]);
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        v["source"]["commit"].as_str().unwrap().to_string()
+    };
+    let first = commit(root);
+    assert_eq!(commit(root), first);
+    git(root, &["commit", "-q", "--allow-empty", "-m", "two"]);
+    assert_ne!(commit(root), first);
+}

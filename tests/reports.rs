@@ -1,10 +1,11 @@
 //! The Markdown, HTML and compare reports: snapshots of what users see, escaping of what comes
 //! from scanned repositories, determinism, the compare command end to end, and the HTML report
-//! in a real browser (headless Chromium, when /usr/bin/chromium exists; CI installs it with
-//! `apt-get install -y chromium`).
+//! in a real browser (headless Chromium; without /usr/bin/chromium that test is marked ignored by
+//! build.rs, and .ci/run, which installs it with `apt-get install -y chromium`, runs it anyway).
 
 use crate::common::{audit_dir, audit_fixture, repo_root, run_in, stderr, stdout};
 use cuda_audit::compare::{self, compare};
+use cuda_audit::provenance::Provenance;
 use cuda_audit::report::{Format, render};
 use cuda_audit::score::ScoreWeights;
 use std::path::{Path, PathBuf};
@@ -30,12 +31,21 @@ fn unversioned(s: &str) -> String {
     )
 }
 
+/// A provenance as the command line would find it in a git checkout.
+fn pinned_provenance() -> Provenance {
+    Provenance {
+        name: "worked".into(),
+        commit: Some("0123456789abcdef0123456789abcdef01234567".into()),
+        branch: Some("main".into()),
+        date: "2024-05-01".into(),
+    }
+}
+
 #[test]
 fn markdown_report() {
-    let md = text(render(
-        Format::Markdown,
-        &audit_dir(&repo_root().join("fixtures/scoring/worked")),
-    ));
+    let mut audit = audit_dir(&repo_root().join("fixtures/scoring/worked"));
+    audit.provenance = Some(pinned_provenance());
+    let md = text(render(Format::Markdown, &audit));
     settings().bind(|| insta::assert_snapshot!("scoring-worked.md", unversioned(&md)));
 }
 
@@ -115,6 +125,200 @@ fn html_is_self_contained_and_deterministic() {
     assert_eq!(
         a.matches("<tr class=\"finding\"").count(),
         audit.findings.len()
+    );
+}
+
+#[test]
+fn html_tables_flow_with_the_page() {
+    let page = text(render(Format::Html, &audit_fixture("demo")));
+    let style = &page[page.find("<style>").unwrap()..page.find("</style>").unwrap()];
+    // No box of a fixed height that scrolls vertically inside the page.
+    for banned in [
+        "max-height",
+        "overflow-y",
+        "overflow: auto",
+        "overflow: scroll",
+    ] {
+        assert!(!style.contains(banned), "the style has `{banned}`");
+    }
+    // The libraries table may scroll sideways when it is wider than the page; the findings table
+    // is never wider (fixed columns) and sits in the page itself.
+    assert!(page.contains("<div class=\"wide\"><table id=\"libraries\""));
+    assert!(style.contains(".wide { overflow-x: auto;"));
+    let before_findings = &page[..page.find("<table id=\"findings\"").unwrap()];
+    assert!(
+        before_findings.trim_end().ends_with("</div>"),
+        "the findings table is wrapped"
+    );
+    assert!(style.contains("table.fixed th { position: sticky; top: 0;"));
+}
+
+/// Runs the binary in `dir` with `args` and extra environment, without the result cache.
+fn run_fresh(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> std::process::Output {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_cuda-audit"));
+    cmd.args(args)
+        .arg("--no-cache")
+        .current_dir(dir)
+        .env("NO_COLOR", "1")
+        .env_remove("SOURCE_DATE_EPOCH")
+        .env_remove("GIT_DIR")
+        .env_remove("GIT_WORK_TREE");
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    cmd.output().expect("the binary runs")
+}
+
+fn git(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> String {
+    let out = Command::new("git")
+        .args([
+            "-c",
+            "user.name=t",
+            "-c",
+            "user.email=t@example.com",
+            "-c",
+            "init.defaultBranch=main",
+            "-c",
+            "commit.gpgsign=false",
+        ])
+        .args(args)
+        .current_dir(dir)
+        .env_remove("GIT_DIR")
+        .env_remove("GIT_WORK_TREE")
+        .envs(env.iter().copied())
+        .output()
+        .expect("git runs");
+    assert!(
+        out.status.success(),
+        "git {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap().trim().to_string()
+}
+
+const KERNEL: &str = "void f(void** p) { cudaMalloc(p, 4); }\n";
+
+/// The JSON report's `source`, from a scan of `dir`.
+fn json_source(dir: &Path, env: &[(&str, &str)]) -> serde_json::Value {
+    let out = run_fresh(dir, &["--format", "json"], env);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    v["source"].clone()
+}
+
+fn html_page(dir: &Path, env: &[(&str, &str)]) -> String {
+    let out = run_fresh(dir, &["--format", "html"], env);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    text(out.stdout)
+}
+
+#[test]
+fn reports_name_the_commit_and_its_committer_date() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("my-project");
+    std::fs::create_dir_all(root.join("src")).unwrap();
+    std::fs::write(root.join("src/k.cu"), KERNEL).unwrap();
+    git(&root, &["init", "-q"], &[]);
+    git(&root, &["add", "."], &[]);
+    // The committer date is the report's, in UTC (the next day there); not the author date.
+    git(
+        &root,
+        &["commit", "-q", "-m", "one"],
+        &[
+            ("GIT_AUTHOR_DATE", "2019-01-01T12:00:00Z"),
+            ("GIT_COMMITTER_DATE", "2021-03-04T23:30:00-05:00"),
+        ],
+    );
+    let commit = git(&root, &["rev-parse", "HEAD"], &[]);
+    let short = &commit[..12];
+
+    assert_eq!(
+        json_source(&root, &[]),
+        serde_json::json!({
+            "name": "my-project", "commit": commit, "branch": "main", "date": "2021-03-05"
+        })
+    );
+    let page = html_page(&root, &[]);
+    assert!(
+        page.contains(&format!(
+            "<p class=\"source\" id=\"source\"><code>my-project</code> at <code>{short}</code> on <code>main</code>, committed 2021-03-05</p>"
+        )),
+        "{}",
+        &page[page.find("<header>").unwrap()..page.find("</header>").unwrap()]
+    );
+    assert!(page.contains("<title>cuda-audit: CUDA coupling report for my-project</title>"));
+    assert!(
+        !page.contains(dir.path().to_str().unwrap()),
+        "the absolute path of the root is in the page"
+    );
+    // Same tree, same commit: the same bytes, whatever the clock says.
+    assert_eq!(page, html_page(&root, &[("SOURCE_DATE_EPOCH", "0")]));
+    let md = run_fresh(&root, &["--format", "markdown"], &[]);
+    assert_eq!(
+        stdout(&md).lines().next(),
+        Some(
+            format!(
+                "## cuda-audit: CUDA coupling in `my-project` at `{short}` on `main`, committed 2021-03-05"
+            )
+            .as_str()
+        )
+    );
+
+    // A scan of a subdirectory is named after it; a detached HEAD has no branch.
+    git(&root, &["checkout", "-q", "--detach"], &[]);
+    assert_eq!(
+        json_source(&root.join("src"), &[]),
+        serde_json::json!({ "name": "src", "commit": commit, "branch": null, "date": "2021-03-05" })
+    );
+    let page = html_page(&root, &[]);
+    assert!(page.contains(&format!(
+        "<code>my-project</code> at <code>{short}</code>, committed 2021-03-05</p>"
+    )));
+}
+
+#[test]
+fn without_git_reports_name_the_directory_and_the_scan_date() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("plain <project>");
+    std::fs::create_dir(&root).unwrap();
+    std::fs::write(root.join("k.cu"), KERNEL).unwrap();
+    // git looks for a repository no further up than the temporary directory.
+    let ceiling = dir.path().to_str().unwrap();
+    let pinned = [
+        ("GIT_CEILING_DIRECTORIES", ceiling),
+        ("SOURCE_DATE_EPOCH", "1700000000"),
+    ];
+    assert_eq!(
+        json_source(&root, &pinned),
+        serde_json::json!({
+            "name": "plain <project>", "commit": null, "branch": null, "date": "2023-11-14"
+        })
+    );
+    let page = html_page(&root, &pinned);
+    assert!(
+        page.contains(
+            "<p class=\"source\" id=\"source\"><code>plain &lt;project&gt;</code>, scanned 2023-11-14 (no git commit)</p>"
+        ),
+        "{}",
+        &page[page.find("<header>").unwrap()..page.find("</header>").unwrap()]
+    );
+    assert!(
+        page.contains("<title>cuda-audit: CUDA coupling report for plain &lt;project&gt;</title>")
+    );
+    // Without $SOURCE_DATE_EPOCH: today, in UTC.
+    let today = || {
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_secs();
+        cuda_audit::provenance::utc_date(now as i64)
+    };
+    let before = today();
+    let date = json_source(&root, &[("GIT_CEILING_DIRECTORIES", ceiling)])["date"].clone();
+    let after = today();
+    assert!(
+        date == before.as_str() || date == after.as_str(),
+        "{date} is not today ({before})"
     );
 }
 
@@ -340,23 +544,19 @@ fn run_with_timeout(cmd: &mut Command, limit: Duration) -> std::process::Output 
     }
 }
 
+/// Ignored (and `cargo test` says so) when build.rs found no browser; run anyway, as .ci/run
+/// does with `--include-ignored`, a missing browser is a failure.
 #[test]
+#[cfg_attr(no_chromium, ignore = "no chromium: apt-get install chromium")]
 fn html_report_renders_in_headless_chromium() {
     let browser = chromium();
-    if !browser.exists() {
-        // In CI the browser is installed by .ci/run: its absence there is a failure, not a skip.
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "{} is missing in CI; .ci/run installs it with apt-get install -y chromium",
-            browser.display()
-        );
-        eprintln!(
-            "note: {} not found; skipping the browser test (apt-get install -y chromium)",
-            browser.display()
-        );
-        return;
-    }
-    let audit = audit_fixture("demo");
+    assert!(
+        browser.exists(),
+        "{} is missing: apt-get install -y chromium (or set CUDA_AUDIT_CHROMIUM)",
+        browser.display()
+    );
+    let mut audit = audit_fixture("demo");
+    audit.provenance = Some(pinned_provenance());
     let dir = tempfile::tempdir().unwrap();
     let page: PathBuf = dir.path().join("report.html");
     std::fs::write(&page, render(Format::Html, &audit)).unwrap();
@@ -406,6 +606,9 @@ fn html_report_renders_in_headless_chromium() {
         );
     }
     assert!(dom.contains("<table id=\"libraries\""));
+    assert!(dom.contains(
+        "<p class=\"source\" id=\"source\"><code>worked</code> at <code>0123456789ab</code> on <code>main</code>, committed 2024-05-01</p>"
+    ));
     assert_eq!(
         dom.matches("<tr class=\"finding\"").count(),
         audit.findings.len(),

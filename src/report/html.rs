@@ -7,12 +7,18 @@
 //! charts are drawn here as SVG rather than by script from embedded data, so there is no JSON in
 //! a `<script>` to break out of. A Content-Security-Policy with the hashes of the one style and
 //! the one script blocks anything else, should escaping ever be wrong. The page is a pure
-//! function of the audit: no clock, no randomness, fixed orders.
+//! function of the audit: no clock (the date in the header is the audit's
+//! [`Provenance`](crate::provenance::Provenance)), no randomness, fixed orders.
+//!
+//! Tables are part of the page: a long one makes the page longer (the findings table's header
+//! row stays at the top of the window while it scrolls by), and only a table wider than the page
+//! scrolls sideways in its own box. No box scrolls vertically inside the page.
 
 use super::Reporter;
 use crate::breakdown::{Group, dir_depth, parent_dir};
 use crate::finding::Finding;
 use crate::portability::{Effort, Target};
+use crate::provenance::Provenance;
 use crate::report::markdown::target_name;
 use crate::scan::Audit;
 use crate::score::{TargetScore, format_score};
@@ -47,9 +53,9 @@ impl Reporter for HtmlReporter {
 /// The whole page.
 pub fn render(audit: &Audit, s: &Summary) -> String {
     let mut h = String::with_capacity(64 * 1024 + audit.findings.len() * 900);
-    head(&mut h);
+    head(&mut h, audit.provenance.as_ref());
     h.push_str("<body>\n<main>\n");
-    header(&mut h, s);
+    header(&mut h, s, audit.provenance.as_ref());
     cards(&mut h, s);
     effort_chart(&mut h, s);
     directory_chart(&mut h, s);
@@ -109,14 +115,15 @@ fn base64(bytes: &[u8]) -> String {
     out
 }
 
-fn head(h: &mut String) {
+fn head(h: &mut String, source: Option<&Provenance>) {
+    let title = source.map_or_else(String::new, |p| format!(" for {}", esc(&p.name)));
     let _ = write!(
         h,
         "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
 <meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src {}; script-src {}; img-src data:\">\n\
 <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
 <meta name=\"generator\" content=\"cuda-audit {}\">\n\
-<title>cuda-audit: CUDA coupling report</title>\n<style>{STYLE}</style>\n</head>\n",
+<title>cuda-audit: CUDA coupling report{title}</title>\n<style>{STYLE}</style>\n</head>\n",
         csp_hash(STYLE),
         csp_hash(SCRIPT),
         env!("CARGO_PKG_VERSION")
@@ -127,8 +134,15 @@ fn plural(n: usize, word: &str) -> String {
     format!("{n} {word}{}", if n == 1 { "" } else { "s" })
 }
 
-fn header(h: &mut String, s: &Summary) {
+fn header(h: &mut String, s: &Summary, source: Option<&Provenance>) {
     h.push_str("<header>\n<h1>CUDA coupling report</h1>\n");
+    if let Some(p) = source {
+        let _ = writeln!(
+            h,
+            "<p class=\"source\" id=\"source\">{}</p>",
+            p.describe(|s| format!("<code>{}</code>", esc(s)))
+        );
+    }
     let _ = writeln!(
         h,
         "<p class=\"meta\">{} in {} · {}</p>",
@@ -459,7 +473,7 @@ fn key(n: u64) -> String {
 fn libraries(h: &mut String, s: &Summary) {
     h.push_str("<section>\n<h2>Libraries</h2>\n");
     h.push_str("<p class=\"hint\">Per target: distinct names per effort class, then the effort points (and score) of the library alone. Click a header to sort.</p>\n");
-    h.push_str("<div class=\"scroll\"><table id=\"libraries\" class=\"sortable\"><thead><tr><th class=\"sortable\">library</th><th class=\"sortable num\">names</th><th class=\"sortable num\">uses</th><th class=\"sortable num\">files</th>");
+    h.push_str("<div class=\"wide\"><table id=\"libraries\" class=\"sortable\"><thead><tr><th class=\"sortable\">library</th><th class=\"sortable num\">names</th><th class=\"sortable num\">uses</th><th class=\"sortable num\">files</th>");
     for ts in &s.scores {
         let _ = write!(h, "<th class=\"sortable\">{}</th>", target_name(ts.target));
     }
@@ -592,10 +606,12 @@ fn findings(h: &mut String, audit: &Audit) {
         );
     }
     // Fixed column widths (classes, as the CSP allows no style attributes): snippets scroll
-    // inside their cell instead of pushing the effort columns off the page.
+    // inside their cell instead of pushing the effort columns off the page, so the table is never
+    // wider than the page and needs no scrolling box of its own: it flows with the page, its
+    // header row sticking to the top of the window.
     let _ = write!(
         h,
-        "<div class=\"scroll\"><table id=\"findings\" class=\"sortable fixed\"><colgroup><col class=\"c-loc\"><col class=\"c-cat\"><col class=\"c-lib\"><col class=\"c-name\">{}</colgroup>",
+        "<table id=\"findings\" class=\"sortable fixed\"><colgroup><col class=\"c-loc\"><col class=\"c-cat\"><col class=\"c-lib\"><col class=\"c-name\">{}</colgroup>",
         "<col class=\"c-target c-target-{}\">"
             .replace("{}", &targets.len().clamp(1, 3).to_string())
             .repeat(targets.len())
@@ -608,7 +624,7 @@ fn findings(h: &mut String, audit: &Audit) {
     for f in audit.findings.iter().take(MAX_ROWS) {
         finding_row(h, f, targets);
     }
-    h.push_str("</tbody></table></div>\n</section>\n");
+    h.push_str("</tbody></table>\n</section>\n");
 }
 
 fn select<'a>(h: &mut String, id: &str, all: &str, values: impl IntoIterator<Item = &'a str>) {

@@ -79,6 +79,10 @@ fn skeleton(audit: &Audit) -> Value {
     if let Some(gate) = gate_value(audit) {
         report["gate"] = gate;
     }
+    // Which project, commit and date: present in reports written by the command line.
+    if let Some(source) = &audit.provenance {
+        report["source"] = json!(source);
+    }
     report
 }
 

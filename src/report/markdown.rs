@@ -34,8 +34,7 @@ const NEW_FINDINGS: usize = 50;
 impl Reporter for MarkdownReporter {
     fn write(&self, audit: &Audit, out: &mut dyn Write) -> io::Result<()> {
         let summary = Summary::of(audit);
-        let mut md = String::new();
-        md.push_str("## cuda-audit: CUDA coupling\n\n");
+        let mut md = heading(audit.provenance.as_ref());
         if let Some(gate) = &audit.gate {
             gate_section(&mut md, audit, gate);
         }
@@ -44,12 +43,17 @@ impl Reporter for MarkdownReporter {
     }
 }
 
-/// The whole report of an ungated scan as a string.
-pub fn render(s: &Summary) -> String {
-    let mut md = String::new();
-    md.push_str("## cuda-audit: CUDA coupling\n\n");
+/// The whole report of an ungated scan as a string; the heading names the project, commit and
+/// date when `source` says which.
+pub fn render(s: &Summary, source: Option<&crate::provenance::Provenance>) -> String {
+    let mut md = heading(source);
     body(&mut md, s, None);
     md
+}
+
+fn heading(source: Option<&crate::provenance::Provenance>) -> String {
+    let source = source.map_or_else(String::new, |p| format!(" in {}", p.describe(code)));
+    format!("## cuda-audit: CUDA coupling{source}\n\n")
 }
 
 /// The verdict and the new findings, first: what a pull request's reader needs.
