@@ -311,6 +311,13 @@ fn markdown_and_concise_show_the_gate_and_the_new_finding() {
     assert!(md.contains("### New findings (1)"), "{md}");
     assert!(md.contains("`src/a.cu:5`"), "{md}");
     assert!(md.contains("score (this change)"), "{md}");
+    let html = stdout(&run_in(
+        root,
+        &["--diff-base", "main", "--baseline", "B.json", "-f", "html"],
+    ));
+    assert!(html.contains("<section id=\"gate\" class=\"gate-failed\">"));
+    assert!(html.contains("<h3>New findings (1)</h3>"));
+    assert!(html.contains("id=\"delta-rocm\""));
     let concise = stdout(&run_in(
         root,
         &[

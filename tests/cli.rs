@@ -189,6 +189,8 @@ fn statistics_shows_the_summary_alone() {
     let out = run_in(&fixture("demo"), &["--statistics", "-f", "json"]);
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert!(v.get("findings").is_none() && v["summary"]["findings"].as_u64() > Some(0));
+    let html = stdout(&run_in(&fixture("demo"), &["--statistics", "-f", "html"]));
+    assert!(html.contains("id=\"scores\"") && !html.contains("id=\"findings\""));
     for format in ["sarif", "github", "concise"] {
         let out = run_in(&fixture("demo"), &["--statistics", "-f", format]);
         assert_eq!(out.status.code(), Some(2), "{format}");

@@ -28,7 +28,10 @@ use std::collections::BTreeSet;
 use std::fmt::Write as _;
 use std::io::{self, Write};
 
-pub struct HtmlReporter;
+pub struct HtmlReporter {
+    /// `--statistics`: the summary sections without the findings list.
+    pub statistics: bool,
+}
 
 const STYLE: &str = include_str!("html/style.css");
 const SCRIPT: &str = include_str!("html/script.js");
@@ -46,22 +49,32 @@ const BLOCKER_NAMES: usize = 4;
 
 impl Reporter for HtmlReporter {
     fn write(&self, audit: &Audit, out: &mut dyn Write) -> io::Result<()> {
-        out.write_all(render(audit, &Summary::of(audit)).as_bytes())
+        out.write_all(render_with(audit, &Summary::of(audit), self.statistics).as_bytes())
     }
 }
 
 /// The whole page.
 pub fn render(audit: &Audit, s: &Summary) -> String {
+    render_with(audit, s, false)
+}
+
+/// The page, with or without the findings list.
+fn render_with(audit: &Audit, s: &Summary, statistics: bool) -> String {
     let mut h = String::with_capacity(64 * 1024 + audit.findings.len() * 900);
     head(&mut h, audit.provenance.as_ref());
     h.push_str("<body>\n<main>\n");
     header(&mut h, s, audit.provenance.as_ref());
-    cards(&mut h, s);
+    if let Some(gate) = &audit.gate {
+        gate_section(&mut h, audit, gate);
+    }
+    cards(&mut h, s, audit.gate.as_ref());
     effort_chart(&mut h, s);
     directory_chart(&mut h, s);
     blockers(&mut h, s);
     libraries(&mut h, s);
-    findings(&mut h, audit);
+    if !statistics {
+        findings(&mut h, audit);
+    }
     let _ = writeln!(
         h,
         "<footer>cuda-audit {} · scores: <code>cuda-audit explain --scoring</code></footer>",
@@ -171,10 +184,27 @@ fn band(score: f64) -> &'static str {
 }
 
 /// One gauge and the numbers behind it per target.
-fn cards(h: &mut String, s: &Summary) {
-    h.push_str("<section id=\"scores\">\n<h2>Portability score</h2>\n<div class=\"cards\">\n");
+fn cards(h: &mut String, s: &Summary, gate: Option<&crate::gate::GateReport>) {
+    let title = if gate.is_some() {
+        "Portability score of the whole tree (this change's delta)"
+    } else {
+        "Portability score"
+    };
+    let _ = writeln!(
+        h,
+        "<section id=\"scores\">\n<h2>{title}</h2>\n<div class=\"cards\">"
+    );
     for ts in &s.scores {
         let t = ts.target.as_str();
+        let delta = gate
+            .and_then(|g| g.delta(ts.target, ts.score))
+            .map(|d| {
+                format!(
+                    "<br><span class=\"delta\" id=\"delta-{t}\">this change: {}</span>",
+                    crate::gate::format_delta(d)
+                )
+            })
+            .unwrap_or_default();
         // A ring of radius 34: circumference 213.6; the arc is the score's share of it.
         let circumference = 2.0 * std::f64::consts::PI * 34.0;
         let arc = circumference * ts.score / 100.0;
@@ -186,7 +216,7 @@ fn cards(h: &mut String, s: &Summary) {
 <circle class=\"track\" cx=\"44\" cy=\"44\" r=\"34\"/>\
 <circle class=\"value\" cx=\"44\" cy=\"44\" r=\"34\" stroke-dasharray=\"{arc:.1} {circumference:.1}\" transform=\"rotate(-90 44 44)\"/>\
 <text x=\"44\" y=\"52\" text-anchor=\"middle\">{score}</text></svg>\
-<div><h3>{name}</h3><div class=\"points\">{points} effort points<br>{decisions} decisions · {edits} edits<br>{rewrite} rewrite · {manual} manual · {automatic} automatic</div></div></div>",
+<div><h3>{name}</h3><div class=\"points\">{points} effort points<br>{decisions} decisions · {edits} edits<br>{rewrite} rewrite · {manual} manual · {automatic} automatic{delta}</div></div></div>",
             band = band(ts.score),
             name = target_name(ts.target),
             score = format_score(ts.score),
@@ -569,6 +599,45 @@ fn snippet(w: &Window) -> String {
         esc(&w.after),
         if w.cut_end { "…" } else { "" }
     )
+}
+
+/// The gate's verdict and the new findings, before everything else.
+fn gate_section(h: &mut String, audit: &Audit, gate: &crate::gate::GateReport) {
+    let class = match gate.verdict {
+        crate::gate::Verdict::Failed => "gate-failed",
+        crate::gate::Verdict::Passed | crate::gate::Verdict::Recorded => "gate-passed",
+    };
+    let _ = writeln!(
+        h,
+        "<section id=\"gate\" class=\"{class}\">\n<h2>Gate</h2>\n<p id=\"verdict\"><b>{}</b></p>",
+        esc(&gate.headline())
+    );
+    let new: Vec<&Finding> = audit
+        .findings
+        .iter()
+        .filter(|f| f.baseline_state == Some(crate::baseline::BaselineState::New))
+        .collect();
+    if !new.is_empty() {
+        let targets = &audit.targets;
+        let _ = writeln!(h, "<h3>New findings ({})</h3>", new.len());
+        let _ = write!(
+            h,
+            "<table id=\"new-findings\" class=\"fixed\"><colgroup><col class=\"c-loc\"><col class=\"c-cat\"><col class=\"c-lib\"><col class=\"c-name\">{}</colgroup>",
+            "<col class=\"c-target c-target-{}\">"
+                .replace("{}", &targets.len().clamp(1, 3).to_string())
+                .repeat(targets.len())
+        );
+        h.push_str("<thead><tr><th>location and source</th><th>category</th><th>library</th><th>name</th>");
+        for t in targets {
+            let _ = write!(h, "<th>{}</th>", target_name(*t));
+        }
+        h.push_str("</tr></thead>\n<tbody>\n");
+        for f in new.iter().take(MAX_ROWS) {
+            finding_row(h, f, targets);
+        }
+        h.push_str("</tbody></table>\n");
+    }
+    h.push_str("</section>\n");
 }
 
 fn findings(h: &mut String, audit: &Audit) {

@@ -83,7 +83,9 @@ pub fn reporter(format: Format, options: &Options) -> Box<dyn Reporter> {
             show_known: options.show_known,
         }),
         Format::Markdown => Box::new(markdown::MarkdownReporter),
-        Format::Html => Box::new(html::HtmlReporter),
+        Format::Html => Box::new(html::HtmlReporter {
+            statistics: options.statistics,
+        }),
         Format::Concise => Box::new(concise::ConciseReporter {
             show_known: options.show_known,
         }),
