@@ -184,6 +184,10 @@ pub struct ScanArgs {
     /// When to use colour in the text report.
     #[arg(long, value_enum, default_value = "auto", help_heading = "Report")]
     pub color: ColorChoice,
+    /// SARIF: at most N results, and at most 10 MB gzip-compressed (GitHub code scanning's
+    /// limits); new findings are kept first, then by effort, level and path; 0 lifts both limits.
+    #[arg(long, value_name = "N", default_value_t = crate::report::sarif::DEFAULT_MAX_RESULTS, help_heading = "Report")]
+    pub sarif_max_results: usize,
     /// Compare with this baseline: findings are new or known; stale entries are listed.
     #[arg(long, value_name = "FILE", help_heading = "Gate")]
     pub baseline: Option<PathBuf>,
@@ -568,6 +572,7 @@ fn run_scan(args: ScanArgs) -> Result<ExitStatus> {
         quiet: args.quiet,
         show_known: args.show_known,
         statistics: args.statistics,
+        sarif_max_results: args.sarif_max_results,
     };
     // Streamed to its destination: a report of a large tree can be hundreds of megabytes.
     emit(args.output.as_deref(), |out| {

@@ -55,7 +55,7 @@ impl Format {
 }
 
 /// How a report is shaped, beyond its format.
-#[derive(Clone, Copy, Debug, Default)]
+#[derive(Clone, Copy, Debug)]
 pub struct Options {
     /// Colour in the text report.
     pub color: bool,
@@ -65,6 +65,20 @@ pub struct Options {
     pub show_known: bool,
     /// The summary tables alone, no findings list.
     pub statistics: bool,
+    /// SARIF: at most this many results (and 10 MB compressed); 0 lifts the limit.
+    pub sarif_max_results: usize,
+}
+
+impl Default for Options {
+    fn default() -> Options {
+        Options {
+            color: false,
+            quiet: false,
+            show_known: false,
+            statistics: false,
+            sarif_max_results: sarif::DEFAULT_MAX_RESULTS,
+        }
+    }
 }
 
 pub trait Reporter {
@@ -78,7 +92,7 @@ pub fn reporter(format: Format, options: &Options) -> Box<dyn Reporter> {
         Format::Json => Box::new(json::JsonReporter {
             statistics: options.statistics,
         }),
-        Format::Sarif => Box::new(sarif::SarifReporter),
+        Format::Sarif => Box::new(sarif::SarifReporter::new(options.sarif_max_results)),
         Format::Github => Box::new(github::GithubReporter {
             show_known: options.show_known,
         }),

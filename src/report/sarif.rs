@@ -21,29 +21,182 @@ pub const SRCROOT: &str = "%SRCROOT%";
 pub const FINGERPRINT_KEY: &str = "cudaAudit/v1";
 const INFORMATION_URI: &str = "https://github.com/cuda-audit/cuda-audit";
 
-pub struct SarifReporter;
+/// GitHub code scanning accepts at most 25,000 results per run.
+pub const DEFAULT_MAX_RESULTS: usize = 25_000;
+/// GitHub rejects an upload above 10 MB gzip-compressed; the margin covers a different
+/// compressor's output.
+pub const MAX_GZIP_BYTES: usize = 9_000_000;
+
+pub struct SarifReporter {
+    /// At most this many results, and at most [`MAX_GZIP_BYTES`] compressed; 0: no limit.
+    pub max_results: usize,
+    /// What the limit left out, for the caller to tell the user.
+    pub omitted: std::sync::Mutex<Option<Omitted>>,
+}
+
+impl SarifReporter {
+    pub fn new(max_results: usize) -> SarifReporter {
+        SarifReporter {
+            max_results,
+            omitted: std::sync::Mutex::new(None),
+        }
+    }
+}
+
+/// Findings the result limit left out of the run.
+#[derive(Clone, Debug, Default)]
+pub struct Omitted {
+    pub total: usize,
+    pub of: usize,
+    pub by_category: BTreeMap<&'static str, usize>,
+    /// Per target, per effort class.
+    pub by_effort: BTreeMap<&'static str, BTreeMap<&'static str, usize>>,
+    /// New findings beyond the limit (only when there are more new findings than it allows).
+    pub new: usize,
+}
+
+impl Omitted {
+    pub fn describe(&self) -> String {
+        let mut text = format!(
+            "{} of {} findings are left out of this SARIF run (GitHub code scanning accepts at most {} results and {} MB compressed per upload; --sarif-max-results N sets the limit, 0 lifts it). Every new finding is kept{}; the rest are kept by effort, then level, then path. The JSON and HTML reports list them all.",
+            self.total,
+            self.of,
+            DEFAULT_MAX_RESULTS,
+            MAX_GZIP_BYTES / 1_000_000 + 1,
+            if self.new > 0 {
+                format!(" up to the limit ({} new findings did not fit)", self.new)
+            } else {
+                String::new()
+            }
+        );
+        text.truncate(text.trim_end().len());
+        text
+    }
+}
 
 impl Reporter for SarifReporter {
     fn write(&self, audit: &Audit, out: &mut dyn Write) -> io::Result<()> {
-        let (document, index) = skeleton(audit);
-        let item = |i: usize| result(&audit.findings[i], &index, &audit.targets);
-        Spliced {
-            document: &document,
-            pointer: "/runs/0/results",
-            len: audit.findings.len(),
-            item: &item,
-            lazy: &[],
+        if self.max_results == 0 {
+            let all: Vec<usize> = (0..audit.findings.len()).collect();
+            return write_run(audit, &all, None, out);
         }
-        .write_pretty(out)
+        let order = priority_order(audit);
+        let mut keep = self.max_results.min(order.len());
+        loop {
+            let (selected, omitted) = select(audit, &order, keep);
+            let mut bytes = Vec::new();
+            write_run(audit, &selected, omitted.as_ref(), &mut bytes)?;
+            let fits = bytes.len() <= MAX_GZIP_BYTES || gzip_len(&bytes)? <= MAX_GZIP_BYTES;
+            if fits || keep == 0 {
+                *self.omitted.lock().expect("not poisoned") = omitted;
+                return out.write_all(&bytes);
+            }
+            // Shrink in proportion to the excess, with a margin, and measure again.
+            let size = gzip_len(&bytes)?;
+            keep = ((keep as f64) * (MAX_GZIP_BYTES as f64 / size as f64) * 0.9) as usize;
+        }
     }
+}
+
+/// The compressed size of `bytes` (gzip, default level).
+fn gzip_len(bytes: &[u8]) -> io::Result<usize> {
+    struct Count(usize);
+    impl Write for Count {
+        fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+            self.0 += buf.len();
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> io::Result<()> {
+            Ok(())
+        }
+    }
+    let mut gz = flate2::write::GzEncoder::new(Count(0), flate2::Compression::default());
+    gz.write_all(bytes)?;
+    Ok(gz.finish()?.0)
+}
+
+/// Indices of the findings, most important first: new ones (a baseline or diff base says so),
+/// then the highest effort on any selected target, then the level, then the report's order.
+fn priority_order(audit: &Audit) -> Vec<usize> {
+    let rank = |f: &Finding| {
+        let new = f.baseline_state == Some(crate::baseline::BaselineState::New);
+        let effort = audit
+            .targets
+            .iter()
+            .map(|&t| f.effort(t).index())
+            .max()
+            .unwrap_or(0);
+        let level = match f.level {
+            crate::rule::Level::Error => 2,
+            crate::rule::Level::Warning => 1,
+            crate::rule::Level::Note => 0,
+        };
+        (std::cmp::Reverse(new), std::cmp::Reverse(effort), std::cmp::Reverse(level))
+    };
+    let mut order: Vec<usize> = (0..audit.findings.len()).collect();
+    order.sort_by_key(|&i| (rank(&audit.findings[i]), i));
+    order
+}
+
+/// The first `keep` of `order`, back in the report's order, and what was left out.
+fn select(audit: &Audit, order: &[usize], keep: usize) -> (Vec<usize>, Option<Omitted>) {
+    let mut selected = order[..keep.min(order.len())].to_vec();
+    selected.sort_unstable();
+    if keep >= order.len() {
+        return (selected, None);
+    }
+    let mut omitted = Omitted {
+        total: order.len() - keep,
+        of: order.len(),
+        ..Omitted::default()
+    };
+    for &i in &order[keep..] {
+        let f = &audit.findings[i];
+        *omitted.by_category.entry(f.category.as_str()).or_default() += 1;
+        for &t in &audit.targets {
+            *omitted
+                .by_effort
+                .entry(t.as_str())
+                .or_default()
+                .entry(f.effort(t).as_str())
+                .or_default() += 1;
+        }
+        if f.baseline_state == Some(crate::baseline::BaselineState::New) {
+            omitted.new += 1;
+        }
+    }
+    (selected, Some(omitted))
+}
+
+/// The log holding the findings at `selected` (indices in the report's order).
+fn write_run(
+    audit: &Audit,
+    selected: &[usize],
+    omitted: Option<&Omitted>,
+    out: &mut dyn Write,
+) -> io::Result<()> {
+    let (document, index) = skeleton(audit, selected, omitted);
+    let item = |i: usize| result(&audit.findings[selected[i]], &index, &audit.targets);
+    Spliced {
+        document: &document,
+        pointer: "/runs/0/results",
+        len: selected.len(),
+        item: &item,
+        lazy: &[],
+    }
+    .write_pretty(out)
 }
 
 /// The log with an empty `results` array, which [`Spliced`] fills as it writes, and the index of
 /// each rule in `tool.driver.rules`.
-fn skeleton(audit: &Audit) -> (Value, BTreeMap<&str, usize>) {
+fn skeleton<'a>(
+    audit: &'a Audit,
+    selected: &[usize],
+    omitted: Option<&Omitted>,
+) -> (Value, BTreeMap<&'a str, usize>) {
     // Only the rules that have results, sorted by id, so ruleIndex is stable.
     let mut used: BTreeMap<&str, &Rule> = BTreeMap::new();
-    for f in &audit.findings {
+    for f in selected.iter().map(|&i| &audit.findings[i]) {
         if let Some(rule) = audit.rules.find_rule(&f.rule_id) {
             used.insert(rule.id.as_str(), rule);
         }
@@ -51,7 +204,7 @@ fn skeleton(audit: &Audit) -> (Value, BTreeMap<&str, usize>) {
     let index: BTreeMap<&str, usize> = used.keys().enumerate().map(|(i, id)| (*id, i)).collect();
     let rules: Vec<Value> = used.values().map(|r| rule_value(r, audit)).collect();
     let summary = Summary::of(audit);
-    let notifications: Vec<Value> = audit
+    let mut notifications: Vec<Value> = audit
         .files
         .skipped
         .iter()
@@ -66,7 +219,17 @@ fn skeleton(audit: &Audit) -> (Value, BTreeMap<&str, usize>) {
             })
         })
         .collect();
-    let document = json!({
+    if let Some(o) = omitted {
+        notifications.insert(
+            0,
+            json!({
+                "level": "warning",
+                "descriptor": { "id": "results-limited" },
+                "message": { "text": o.describe() },
+            }),
+        );
+    }
+    let mut document = json!({
         "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
         "version": "2.1.0",
         "runs": [{
@@ -95,6 +258,17 @@ fn skeleton(audit: &Audit) -> (Value, BTreeMap<&str, usize>) {
             "results": [],
         }]
     });
+    if let Some(o) = omitted {
+        document["runs"][0]["properties"] = json!({
+            "omittedResults": {
+                "total": o.total,
+                "of": o.of,
+                "new": o.new,
+                "byCategory": o.by_category,
+                "byEffort": o.by_effort,
+            }
+        });
+    }
     (document, index)
 }
 
