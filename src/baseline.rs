@@ -87,6 +87,12 @@ impl Baseline {
     /// and by the fuzz targets.
     pub fn parse(name: &str, text: &str) -> Result<Baseline> {
         let file: File = serde_json::from_str(text).map_err(|e| {
+            if let Some(what) = Baseline::other_format(text) {
+                return Error::hint(
+                    format!("{name} is {what}, not a baseline"),
+                    format!("create a baseline with `cuda-audit baseline -o {name}`"),
+                );
+            }
             let offset = offset_of(text, e.line(), e.column());
             Error::from(
                 DataFileError::new(name, text, offset..offset, format!("malformed baseline {name}"), e.to_string())
@@ -107,6 +113,34 @@ impl Baseline {
         let mut entries = file.findings;
         entries.sort();
         Ok(Baseline { entries })
+    }
+
+    /// What a JSON file given as a baseline is instead, when it is another of cuda-audit's
+    /// outputs: a report (`--format json`), a SARIF log, or a comparison. Large reports are
+    /// skimmed: only the top-level keys are looked at.
+    fn other_format(text: &str) -> Option<&'static str> {
+        use serde::de::IgnoredAny;
+        #[derive(Deserialize)]
+        struct TopLevel {
+            #[serde(rename = "$schema")]
+            schema: Option<String>,
+            runs: Option<IgnoredAny>,
+            summary: Option<IgnoredAny>,
+            findings: Option<IgnoredAny>,
+            files: Option<IgnoredAny>,
+            added: Option<IgnoredAny>,
+            removed: Option<IgnoredAny>,
+        }
+        let top: TopLevel = serde_json::from_str(text).ok()?;
+        if top.runs.is_some() && top.schema.is_none_or(|s| s.contains("sarif")) {
+            Some("a SARIF file")
+        } else if top.findings.is_some() && (top.summary.is_some() || top.files.is_some()) {
+            Some("a cuda-audit JSON report")
+        } else if top.added.is_some() && top.removed.is_some() {
+            Some("a cuda-audit comparison (`cuda-audit compare -f json`)")
+        } else {
+            None
+        }
     }
 
     /// The file's bytes: pretty, sorted, with a trailing newline.

@@ -50,7 +50,7 @@ pub enum Command {
     Scan(ScanArgs),
     /// List the rules.
     Rules(RulesArgs),
-    /// Explain a rule (by id) or a CUDA symbol (by name).
+    /// Explain a rule (by id), a CUDA symbol (by name) or a library's rules.
     Explain(ExplainArgs),
     /// Record the findings as a baseline, so a gate fails only on new ones.
     #[command(
@@ -86,6 +86,9 @@ pub struct BaselineArgs {
 }
 
 #[derive(Debug, Args)]
+#[command(
+    after_help = "Exit codes: 0 written; 2 the file exists (pass --force) or cannot be written."
+)]
 pub struct InitArgs {
     /// Where to write the configuration.
     #[arg(default_value = "cuda-audit.toml")]
@@ -284,6 +287,9 @@ pub enum ColorChoice {
 }
 
 #[derive(Debug, Args)]
+#[command(
+    after_help = "Exit codes: 0 listed; 2 a rule file (--rules) cannot be read or is malformed."
+)]
 pub struct RulesArgs {
     /// Output format (text or json).
     #[arg(long, short = 'f', value_enum, default_value = "text")]
@@ -300,8 +306,17 @@ pub enum ListFormat {
 }
 
 #[derive(Debug, Args)]
+#[command(after_help = "Examples:
+  cuda-audit explain cudart-memory-management   a rule
+  cuda-audit explain cudart-memory              the rule whose id starts so (several: a list)
+  cuda-audit explain cudaMallocAsync            a CUDA name: its library, rule and porting effort
+  cuda-audit explain cudnn                      a library: its rules and the names it knows
+
+Exit codes: 0 explained; 2 an unknown name (the closest known names are suggested), or a rule \
+file (--rules) cannot be read or is malformed.")]
 pub struct ExplainArgs {
-    /// A rule id (`cudart-memory`) or a CUDA symbol (`cudaMallocAsync`).
+    /// A rule id (`cudart-memory-management`) or the start of one, a CUDA symbol
+    /// (`cudaMallocAsync`), or a library (`cudnn`).
     #[arg(required_unless_present = "scoring")]
     pub name: Option<String>,
     /// Explain the portability score: the model and its weights (docs/scoring.md).
@@ -780,11 +795,39 @@ pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
 /// Like [`write_atomically`], with the contents streamed by `write` (a large report need not be
 /// held in memory). An existing special file (`-o /dev/null`, a FIFO) is written to as it is:
 /// renaming over it would replace the device with a regular file.
+///
+/// Errors name `path` and say why (`No such file or directory`), never the temporary file.
 pub fn write_atomically_with(
     path: &Path,
     write: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
 ) -> Result<()> {
-    let write_error = |e| Error::io(format!("cannot write {}", path.display()), e);
+    /// The temporary file is an implementation detail: an error about it (tempfile appends
+    /// ` at path "…/.tmpXXXXXX"`) is reported as the plain reason.
+    fn without_temp_path(e: std::io::Error) -> std::io::Error {
+        if e.raw_os_error().is_some() {
+            return e;
+        }
+        let text = match e.get_ref() {
+            Some(inner) => inner.to_string(),
+            None => return e,
+        };
+        match text.split_once(" at path ") {
+            Some((reason, _)) => std::io::Error::new(e.kind(), reason.to_string()),
+            None => e,
+        }
+    }
+    let write_error = |e: std::io::Error| {
+        let e = without_temp_path(e);
+        let missing_dir = e.kind() == std::io::ErrorKind::NotFound;
+        let err = Error::io(format!("cannot write {}", path.display()), e);
+        match path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            Some(dir) if missing_dir && !dir.exists() => err.with_help(format!(
+                "the directory {} does not exist; create it first, or write elsewhere",
+                dir.display()
+            )),
+            _ => err,
+        }
+    };
     if std::fs::metadata(path).is_ok_and(|m| !m.is_file() && !m.is_dir()) {
         let file = std::fs::OpenOptions::new()
             .write(true)
@@ -795,16 +838,18 @@ pub fn write_atomically_with(
             .and_then(|_| out.flush())
             .map_err(write_error);
     }
+    if path.is_dir() {
+        return Err(Error::io(
+            format!("cannot write {}", path.display()),
+            std::io::Error::new(std::io::ErrorKind::IsADirectory, "it is a directory"),
+        )
+        .with_help("give a file name, e.g. -o report.json"));
+    }
     let dir = match path.parent() {
         Some(d) if !d.as_os_str().is_empty() => d,
         _ => Path::new("."),
     };
-    let mut tmp = tempfile::NamedTempFile::new_in(dir).map_err(|e| {
-        Error::io(
-            format!("cannot create a temporary file in {}", dir.display()),
-            e,
-        )
-    })?;
+    let mut tmp = tempfile::NamedTempFile::new_in(dir).map_err(write_error)?;
     {
         let mut out = std::io::BufWriter::with_capacity(1 << 16, tmp.as_file_mut());
         write(&mut out)
@@ -873,12 +918,25 @@ fn run_explain(args: ExplainArgs) -> Result<ExitStatus> {
         Some(crate::report::explain::scoring(&Default::default()))
     } else {
         crate::report::explain::explain(&rules, name)
-    }
-    .ok_or_else(|| {
-        Error::Usage(format!(
-            "`{name}` is neither a rule id nor a known CUDA symbol (see `cuda-audit rules`)"
-        ))
-    })?;
+    };
+    let Some(text) = text else {
+        let near = crate::report::explain::suggestions(&rules, name);
+        let help = match near.as_slice() {
+            [] => "`cuda-audit rules` lists the rules and their libraries".to_string(),
+            [one] => format!("did you mean `{one}`?"),
+            many => format!(
+                "did you mean one of {}?",
+                many.iter()
+                    .map(|n| format!("`{n}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        };
+        return Err(Error::hint(
+            format!("`{name}` is not a rule id, a CUDA name or a library cuda-audit knows"),
+            help,
+        ));
+    };
     std::io::stdout()
         .write_all(text.as_bytes())
         .map_err(|e| Error::io("cannot write to standard output", e))?;

@@ -20,6 +20,10 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 #[derive(Debug, clap::Args)]
+#[command(
+    after_help = "Exit codes: 0 no coupling added; 1 coupling added; 2 a report cannot be read or \
+is not a cuda-audit JSON report."
+)]
 pub struct CompareArgs {
     /// The earlier report, written by `cuda-audit --format json`.
     pub old: PathBuf,

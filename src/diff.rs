@@ -53,7 +53,24 @@ impl ChangedLines {
     }
 }
 
-fn git(dir: &Path, args: &[&str]) -> std::result::Result<String, String> {
+/// Why a git command gave no answer.
+enum GitError {
+    /// git could not be started.
+    NotRun(std::io::Error),
+    /// git ran and failed: its standard error.
+    Failed(String),
+}
+
+impl std::fmt::Display for GitError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            GitError::NotRun(e) => write!(f, "cannot run git: {e}"),
+            GitError::Failed(stderr) => f.write_str(stderr),
+        }
+    }
+}
+
+fn git(dir: &Path, args: &[&str]) -> std::result::Result<String, GitError> {
     let out = Command::new("git")
         .arg("-C")
         .arg(dir)
@@ -67,31 +84,27 @@ fn git(dir: &Path, args: &[&str]) -> std::result::Result<String, String> {
         .args(args)
         .env("GIT_TERMINAL_PROMPT", "0")
         .output()
-        .map_err(|e| format!("cannot run git: {e}"))?;
+        .map_err(GitError::NotRun)?;
     if out.status.success() {
         Ok(String::from_utf8_lossy(&out.stdout).into_owned())
     } else {
-        Err(String::from_utf8_lossy(&out.stderr).trim().to_string())
+        Err(GitError::Failed(
+            String::from_utf8_lossy(&out.stderr).trim().to_string(),
+        ))
     }
 }
 
 /// The lines added or changed in the working tree of the repository holding `dir`, relative to
 /// the merge base of `rev` and HEAD. Untracked (not ignored) files count as added.
 pub fn changed_lines(dir: &Path, rev: &str) -> Result<ChangedLines> {
-    let toplevel = git(dir, &["rev-parse", "--show-toplevel"])
-        .map_err(|e| Error::Usage(format!("--diff-base needs a git repository: {e}")))?;
-    let toplevel = PathBuf::from(toplevel.trim());
     if rev.starts_with('-') {
-        return Err(Error::Usage(format!("invalid revision `{rev}`")));
+        return Err(Error::hint(
+            format!("invalid revision `{rev}` (--diff-base)"),
+            "give a branch, tag or commit: `--diff-base origin/main`",
+        ));
     }
-    let base = git(&toplevel, &["merge-base", rev, "HEAD"]).map_err(|e| {
-        Error::Usage(format!(
-            "cannot find the merge base of `{rev}` and HEAD ({e}).\n\
-             In a shallow clone the base commit is missing: fetch it (`git fetch --unshallow`, or \
-             `fetch-depth: 0` with actions/checkout), or fetch the base branch (`git fetch origin {rev}`)."
-        ))
-    })?;
-    let base = base.trim().to_string();
+    let toplevel = toplevel(dir)?;
+    let base = merge_base(&toplevel, rev)?;
     let diff = git(
         &toplevel,
         &[
@@ -105,13 +118,18 @@ pub fn changed_lines(dir: &Path, rev: &str) -> Result<ChangedLines> {
             "--",
         ],
     )
-    .map_err(|e| Error::Usage(format!("git diff failed: {e}")))?;
+    .map_err(|e| Error::Usage(format!("git diff failed: {}", git_message(&e.to_string()))))?;
     let mut files = parse_unified_diff(&diff);
     let untracked = git(
         &toplevel,
         &["ls-files", "--others", "--exclude-standard", "-z"],
     )
-    .map_err(|e| Error::Usage(format!("git ls-files failed: {e}")))?;
+    .map_err(|e| {
+        Error::Usage(format!(
+            "git ls-files failed: {}",
+            git_message(&e.to_string())
+        ))
+    })?;
     for path in untracked.split('\0').filter(|p| !p.is_empty()) {
         files.insert(path.to_string(), LineSet::All);
     }
@@ -120,6 +138,193 @@ pub fn changed_lines(dir: &Path, rev: &str) -> Result<ChangedLines> {
         base,
         files,
     })
+}
+
+/// The top level of the work tree holding `dir`: (c) of the `--diff-base` errors, no git or no
+/// repository.
+fn toplevel(dir: &Path) -> Result<PathBuf> {
+    match git(dir, &["rev-parse", "--show-toplevel"]) {
+        Ok(top) => Ok(PathBuf::from(top.trim())),
+        Err(GitError::NotRun(e)) => Err(Error::hint(
+            format!("--diff-base needs git, and git cannot be run: {e}"),
+            "install git, or scan without --diff-base",
+        )),
+        Err(GitError::Failed(stderr)) if stderr.contains("not a git repository") => {
+            Err(Error::hint(
+                format!(
+                    "--diff-base needs a git repository, and {} is not inside one",
+                    dir.display()
+                ),
+                "run cuda-audit in the repository's work tree, or scan without --diff-base",
+            ))
+        }
+        Err(e) => Err(Error::Usage(format!(
+            "--diff-base: git cannot read the repository at {}: {}",
+            dir.display(),
+            git_message(&e.to_string())
+        ))),
+    }
+}
+
+/// The merge base of `rev` and HEAD, or an error that says which of (a) an unknown revision or
+/// (b) a shallow clone missing the base commit stands in the way, and what to do about it.
+fn merge_base(toplevel: &Path, rev: &str) -> Result<String> {
+    let is_commit = |r: &str| {
+        git(
+            toplevel,
+            &[
+                "rev-parse",
+                "--verify",
+                "--quiet",
+                &format!("{r}^{{commit}}"),
+            ],
+        )
+        .is_ok()
+    };
+    let shallow = git(toplevel, &["rev-parse", "--is-shallow-repository"])
+        .is_ok_and(|out| out.trim() == "true");
+    let cannot = format!("cannot find the merge base of `{rev}` and HEAD");
+    if !is_commit("HEAD") {
+        return Err(Error::hint(
+            format!("{cannot}: the repository has no commit yet"),
+            "commit first, or scan without --diff-base",
+        ));
+    }
+    if !is_commit(rev) {
+        return Err(unknown_revision(toplevel, rev, shallow, &cannot));
+    }
+    match git(toplevel, &["merge-base", rev, "HEAD"]) {
+        Ok(base) => Ok(base.trim().to_string()),
+        Err(_) if shallow => Err(Error::hint(
+            format!("{cannot}: this is a shallow clone, and the commit they share was not fetched"),
+            format!(
+                "fetch the history: `git fetch --unshallow` (or `fetch-depth: 0` with \
+                 actions/checkout), or fetch the base branch with its history \
+                 (`git fetch --unshallow origin {}`)",
+                branch_of(toplevel, rev)
+            ),
+        )),
+        Err(GitError::Failed(stderr)) if stderr.is_empty() => Err(Error::hint(
+            format!("{cannot}: they have no commit in common"),
+            "compare with a revision HEAD was branched from",
+        )),
+        Err(e) => Err(Error::Usage(format!(
+            "{cannot}: {}",
+            git_message(&e.to_string())
+        ))),
+    }
+}
+
+/// (a): `rev` names no commit here. Says which remotes and branches exist, and how to fetch it.
+fn unknown_revision(toplevel: &Path, rev: &str, shallow: bool, cannot: &str) -> Error {
+    let list = |args: &[&str]| -> Vec<String> {
+        git(toplevel, args)
+            .map(|out| {
+                out.lines()
+                    .map(str::trim)
+                    .filter(|l| !l.is_empty() && !l.ends_with("/HEAD"))
+                    .map(String::from)
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    let remotes = list(&["remote"]);
+    let branches = list(&["for-each-ref", "--format=%(refname:lstrip=2)", "refs/heads"]);
+    let remote_branches = list(&[
+        "for-each-ref",
+        "--format=%(refname:lstrip=2)",
+        "refs/remotes",
+    ]);
+    let mut known = vec![format!("remotes: {}", names(&remotes))];
+    known.push(format!("branches: {}", names(&branches)));
+    if !remote_branches.is_empty() {
+        known.push(format!("remote branches: {}", names(&remote_branches)));
+    }
+    let known = format!("here: {}", known.join("; "));
+    let unshallow = if shallow {
+        " (this is a shallow clone: add `--unshallow`, or use `fetch-depth: 0` with \
+         actions/checkout, so the merge base is fetched too)"
+    } else {
+        ""
+    };
+    let message = format!("{cannot}: unknown revision `{rev}`");
+    let split = rev.split_once('/');
+    let help = match split {
+        // `origin/main` with an `origin` remote: the branch was not fetched.
+        Some((remote, branch)) if remotes.iter().any(|r| r == remote) => format!(
+            "the remote `{remote}` has no branch `{branch}` here; fetch it: \
+             `git fetch {remote} {branch}`{unshallow}\n{known}"
+        ),
+        // `origin/main` and no `origin`: another name for the same branch, or add the remote.
+        Some((remote, branch)) => {
+            let same: Vec<String> = branches
+                .iter()
+                .chain(&remote_branches)
+                .filter(|b| *b == branch || b.ends_with(&format!("/{branch}")))
+                .map(|b| format!("`--diff-base {b}`"))
+                .collect();
+            let instead = if same.is_empty() {
+                String::new()
+            } else {
+                format!("compare with {}, or ", same.join(" or "))
+            };
+            format!(
+                "there is no remote `{remote}`: {instead}add the remote and fetch the branch \
+                 (`git remote add {remote} URL`, then `git fetch {remote} {branch}`)\n{known}"
+            )
+        }
+        None => {
+            let mut help = String::new();
+            let candidates = branches.iter().chain(&remote_branches).map(String::as_str);
+            if let Some(near) = crate::error::similar(rev, candidates).first() {
+                help = format!("did you mean `{near}`?\n");
+            }
+            if let Some(remote) = remotes.first() {
+                help += &format!(
+                    "if `{rev}` is a branch of `{remote}`, fetch it: `git fetch {remote} {rev}`{unshallow}, \
+                     then use `--diff-base {remote}/{rev}`\n"
+                );
+            }
+            help + &known
+        }
+    };
+    Error::hint(message, help)
+}
+
+/// The branch name a revision like `origin/main` refers to, for a fetch command.
+fn branch_of(toplevel: &Path, rev: &str) -> String {
+    match rev.split_once('/') {
+        Some((remote, branch))
+            if git(toplevel, &["remote"]).is_ok_and(|r| r.lines().any(|l| l.trim() == remote)) =>
+        {
+            branch.to_string()
+        }
+        _ => rev.to_string(),
+    }
+}
+
+/// At most ten names, comma-separated; `none` for none.
+fn names(list: &[String]) -> String {
+    const SHOWN: usize = 10;
+    match list.len() {
+        0 => "none".to_string(),
+        n if n <= SHOWN => list.join(", "),
+        n => format!("{}, … ({} more)", list[..SHOWN].join(", "), n - SHOWN),
+    }
+}
+
+/// git's message without its `fatal: ` / `error: ` prefixes, on one line.
+fn git_message(stderr: &str) -> String {
+    stderr
+        .lines()
+        .map(|l| {
+            l.trim()
+                .trim_start_matches("fatal: ")
+                .trim_start_matches("error: ")
+        })
+        .filter(|l| !l.is_empty())
+        .collect::<Vec<_>>()
+        .join("; ")
 }
 
 /// Added lines per new-side path from `git diff --unified=0` output.

@@ -3,6 +3,7 @@
 use clap::Parser;
 use cuda_audit::cli::{Cli, run};
 use cuda_audit::error::ExitStatus;
+use std::io::IsTerminal;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
@@ -20,7 +21,9 @@ fn main() -> ExitCode {
     match run(cli) {
         Ok(status) => status.into(),
         Err(err) => {
-            eprintln!("{:?}", miette::Report::new(err));
+            let color = std::io::stderr().is_terminal()
+                && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
+            eprint!("{}", cuda_audit::error::render(&err, color));
             ExitStatus::Error.into()
         }
     }

@@ -308,6 +308,21 @@ impl RuleSet {
         &self.symbols
     }
 
+    /// The rules of a library (`cudnn`, `cuBLAS`: compared without case), in rule order.
+    pub fn library_rules(&self, library: &str) -> Vec<RuleIdx> {
+        (0..self.rules.len())
+            .filter(|&i| self.rules[i].library.eq_ignore_ascii_case(library))
+            .collect()
+    }
+
+    /// The rules whose id starts with `prefix` (compared without case), in rule order.
+    pub fn rules_with_prefix(&self, prefix: &str) -> Vec<RuleIdx> {
+        let prefix = prefix.to_ascii_lowercase();
+        (0..self.rules.len())
+            .filter(|&i| self.rules[i].id.to_ascii_lowercase().starts_with(&prefix))
+            .collect()
+    }
+
     /// The symbol entry for an exact name, whatever the language.
     pub fn symbol(&self, name: &str) -> Option<&Symbol> {
         self.names
