@@ -157,7 +157,7 @@ pub struct ScanInputs {
     pub cache_dir: Option<PathBuf>,
 }
 
-#[derive(Debug, Args, Default)]
+#[derive(Debug, Args)]
 pub struct ScanArgs {
     #[command(flatten)]
     pub input: ScanInputs,
@@ -191,6 +191,10 @@ pub struct ScanArgs {
     /// limits); new findings are kept first, then by effort, level and path; 0 lifts both limits.
     #[arg(long, value_name = "N", default_value_t = crate::report::sarif::DEFAULT_MAX_RESULTS, help_heading = "Report")]
     pub sarif_max_results: usize,
+    /// Also write the report in FORMAT to FILE, atomically, from the same scan; repeatable
+    /// (`--report sarif=cuda-audit.sarif --report markdown=summary.md --report json=full.json`).
+    #[arg(long, value_name = "FORMAT=FILE", value_parser = parse_report_spec, help_heading = "Report")]
+    pub report: Vec<ReportSpec>,
     /// Compare with this baseline: findings are new or known; stale entries are listed.
     #[arg(long, value_name = "FILE", help_heading = "Gate")]
     pub baseline: Option<PathBuf>,
@@ -325,6 +329,38 @@ pub struct ExplainArgs {
     /// Include the rule files under DIR. Repeatable.
     #[arg(long, value_name = "DIR")]
     pub rules: Vec<PathBuf>,
+}
+
+/// One `--report FORMAT=FILE`.
+#[derive(Clone, Debug)]
+pub struct ReportSpec {
+    pub format: FormatArg,
+    pub path: PathBuf,
+}
+
+fn parse_report_spec(s: &str) -> std::result::Result<ReportSpec, String> {
+    let names = || {
+        FormatArg::value_variants()
+            .iter()
+            .filter_map(|v| v.to_possible_value().map(|p| p.get_name().to_string()))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let Some((format, path)) = s.split_once('=') else {
+        return Err(format!(
+            "expected FORMAT=FILE, e.g. sarif=cuda-audit.sarif (formats: {})",
+            names()
+        ));
+    };
+    let format = FormatArg::from_str(format.trim(), true)
+        .map_err(|_| format!("`{format}` is not a format (formats: {})", names()))?;
+    if path.is_empty() {
+        return Err("the FILE after `=` is empty".into());
+    }
+    Ok(ReportSpec {
+        format,
+        path: PathBuf::from(path),
+    })
 }
 
 pub fn parse_size(s: &str) -> std::result::Result<u64, String> {
@@ -504,7 +540,12 @@ fn run_scan(args: ScanArgs) -> Result<ExitStatus> {
     let memo = settings
         .cache
         .as_deref()
-        .filter(|_| baseline_path.is_none() && args.diff_base.is_none() && !args.update_baseline)
+        .filter(|_| {
+            baseline_path.is_none()
+                && args.diff_base.is_none()
+                && !args.update_baseline
+                && args.report.is_empty()
+        })
         .map(crate::cache::memo::ReportMemo::beside);
     // Read once: for the rules' identity, and for the rules if the report is not replayed.
     let user_rules = crate::rule::load::read_user_sources(&rule_dirs)?;
@@ -521,7 +562,7 @@ fn run_scan(args: ScanArgs) -> Result<ExitStatus> {
         if let Some(mut replay) = memo.find(&tree.digest) {
             progress.finish();
             emit(args.output.as_deref(), |out| replay.copy_to(out))?;
-            confirm_written(&args, format, None);
+            confirm_written(&args, args.output.as_deref(), format, None);
             crate::timings::phase("report replayed");
             return Ok(if replay.exit == 0 {
                 ExitStatus::Clean
@@ -589,6 +630,7 @@ fn run_scan(args: ScanArgs) -> Result<ExitStatus> {
         statistics: args.statistics,
         sarif_max_results: args.sarif_max_results,
     };
+    let reporter = report::reporter(format, &options);
     // Streamed to its destination: a report of a large tree can be hundreds of megabytes.
     emit(args.output.as_deref(), |out| {
         // Reporters write many small pieces: buffered before the copy to the memo is taken.
@@ -597,10 +639,27 @@ fn run_scan(args: ScanArgs) -> Result<ExitStatus> {
             recorder: recorder.as_mut(),
         };
         let out = &mut std::io::BufWriter::with_capacity(1 << 16, tee);
-        report::reporter(format, &options).write(&audit, out)?;
+        reporter.write(&audit, out)?;
         out.flush()
     })?;
-    confirm_written(&args, format, Some(&audit));
+    confirm_written(&args, args.output.as_deref(), format, Some(&audit));
+    if let Some(notice) = reporter.notice() {
+        eprintln!("cuda-audit: {notice}");
+    }
+    // `--report FORMAT=FILE`: more reports of the same scan (and the same gate).
+    let file_options = report::Options {
+        color: false,
+        ..options
+    };
+    for spec in &args.report {
+        let format: Format = spec.format.into();
+        let reporter = report::reporter(format, &file_options);
+        write_atomically_with(&spec.path, |out| reporter.write(&audit, out))?;
+        confirm_written(&args, Some(&spec.path), format, Some(&audit));
+        if let Some(notice) = reporter.notice() {
+            eprintln!("cuda-audit: {}: {notice}", spec.path.display());
+        }
+    }
     if let (Some(recorder), Some(tree)) = (recorder, digest) {
         // Stored only if the scan read the files the digest describes (none changed in
         // between); like the result cache, a memo that cannot be stored costs only time.
@@ -619,8 +678,13 @@ fn run_scan(args: ScanArgs) -> Result<ExitStatus> {
 }
 
 /// One line on stderr when `-o` wrote a report, so a user sees where it went.
-fn confirm_written(args: &ScanArgs, format: Format, audit: Option<&crate::scan::Audit>) {
-    let Some(path) = &args.output else { return };
+fn confirm_written(
+    args: &ScanArgs,
+    path: Option<&Path>,
+    format: Format,
+    audit: Option<&crate::scan::Audit>,
+) {
+    let Some(path) = path else { return };
     if args.quiet || is_special_file(path) {
         return;
     }

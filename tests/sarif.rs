@@ -1,7 +1,7 @@
 //! SARIF: valid against the official 2.1.0 schema, shaped for GitHub code scanning, with the
 //! result properties downstream scripts read, and fingerprints that survive code moving.
 
-use crate::common::{audit_dir, audit_fixture, fixture, repo_root, run_in};
+use crate::common::{audit_dir, audit_fixture, fixture, repo_root, run_in, stderr};
 use cuda_audit::report::{Format, render};
 use serde_json::Value;
 
@@ -141,4 +141,147 @@ fn cli_sarif_output_validates() {
     let out = run_in(&fixture("demo"), &["--format", "sarif"]);
     let v: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert!(schema_errors(&v).is_empty());
+}
+
+/// Many findings, a low `--sarif-max-results`, and one new finding over a baseline: the new
+/// finding is kept, the run says how many were left out, and the file still validates.
+#[test]
+fn a_result_limit_keeps_every_new_finding_and_says_what_it_left_out() {
+    use crate::gate::{git, repo};
+    let dir = repo();
+    let root = dir.path();
+    let mut body = String::from("#include <cuda_runtime.h>\nvoid f(float** p) {\n");
+    for i in 0..40 {
+        body.push_str(&format!("  cudaMalloc(p, {i});\n"));
+    }
+    body.push_str("}\n");
+    std::fs::write(root.join("a.cu"), &body).unwrap();
+    assert_eq!(
+        run_in(root, &["baseline", "-o", "B.json"]).status.code(),
+        Some(0)
+    );
+    git(root, &["add", "."]);
+    git(root, &["commit", "-qm", "base"]);
+    // The new finding is the least important by the priority (a `none`-effort qualifier would
+    // rank lower still, but a plain call at the end of the file is last in path order).
+    std::fs::write(
+        root.join("z.cu"),
+        "void g(float** p) {\n  cudaMalloc(p, 1);\n}\n",
+    )
+    .unwrap();
+    let out = run_in(
+        root,
+        &[
+            "--baseline",
+            "B.json",
+            "-f",
+            "sarif",
+            "--sarif-max-results",
+            "10",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let sarif: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(crate::sarif::schema_errors(&sarif).is_empty());
+    let results = sarif["runs"][0]["results"].as_array().unwrap();
+    assert_eq!(results.len(), 10);
+    let new: Vec<&Value> = results
+        .iter()
+        .filter(|r| r["baselineState"] == "new")
+        .collect();
+    assert_eq!(new.len(), 1);
+    assert_eq!(
+        new[0]["locations"][0]["physicalLocation"]["artifactLocation"]["uri"],
+        "z.cu"
+    );
+    let omitted = &sarif["runs"][0]["properties"]["omittedResults"];
+    let total = omitted["of"].as_u64().unwrap();
+    assert_eq!(omitted["total"].as_u64().unwrap(), total - 10);
+    let note = &sarif["runs"][0]["invocations"][0]["toolExecutionNotifications"][0];
+    assert_eq!(note["descriptor"]["id"], "results-limited");
+    assert!(
+        note["message"]["text"]
+            .as_str()
+            .unwrap()
+            .contains("left out")
+    );
+    assert!(
+        stderr(&out).contains(&format!("SARIF holds 10 of {total} findings")),
+        "{}",
+        stderr(&out)
+    );
+    // Results stay in path order, and the same tree gives the same bytes.
+    let uris: Vec<&str> = results
+        .iter()
+        .map(|r| {
+            r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+                .as_str()
+                .unwrap()
+        })
+        .collect();
+    assert!(uris.is_sorted());
+    let again = run_in(
+        root,
+        &[
+            "--baseline",
+            "B.json",
+            "-f",
+            "sarif",
+            "--sarif-max-results",
+            "10",
+            "-j",
+            "1",
+        ],
+    );
+    assert_eq!(again.stdout, out.stdout);
+    // 0 lifts the limit.
+    let all = run_in(root, &["-f", "sarif", "--sarif-max-results", "0"]);
+    let all: Value = serde_json::from_slice(&all.stdout).unwrap();
+    assert_eq!(
+        all["runs"][0]["results"].as_array().unwrap().len() as u64,
+        total
+    );
+    assert!(all["runs"][0].get("properties").is_none());
+}
+
+/// `--report FORMAT=FILE`, repeatable: every report from one scan, with the gate decided once.
+#[test]
+fn one_scan_writes_many_reports() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = |n: &str| dir.path().join(n).to_str().unwrap().to_string();
+    let (sarif, md, json) = (file("r.sarif"), file("s.md"), file("f.json"));
+    let out = run_in(
+        &crate::common::fixture("demo"),
+        &[
+            "-f",
+            "concise",
+            "--report",
+            &format!("sarif={sarif}"),
+            "--report",
+            &format!("markdown={md}"),
+            "--report",
+            &format!("JSON={json}"),
+        ],
+    );
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let v: Value = serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+    let s: Value = serde_json::from_str(&std::fs::read_to_string(&sarif).unwrap()).unwrap();
+    let n = v["findings"].as_array().unwrap().len();
+    assert_eq!(s["runs"][0]["results"].as_array().unwrap().len(), n);
+    assert_eq!(crate::common::stdout(&out).lines().count(), n);
+    assert!(
+        std::fs::read_to_string(&md)
+            .unwrap()
+            .starts_with("## cuda-audit")
+    );
+    assert_eq!(
+        stderr(&out).matches("cuda-audit: wrote").count(),
+        3,
+        "{}",
+        stderr(&out)
+    );
+    for bad in ["yaml=x", "sarif", "sarif="] {
+        let out = run_in(&crate::common::fixture("demo"), &["--report", bad]);
+        assert_eq!(out.status.code(), Some(2), "{bad}");
+    }
 }

@@ -627,7 +627,9 @@ fn gate_section(h: &mut String, audit: &Audit, gate: &crate::gate::GateReport) {
                 .replace("{}", &targets.len().clamp(1, 3).to_string())
                 .repeat(targets.len())
         );
-        h.push_str("<thead><tr><th>location and source</th><th>category</th><th>library</th><th>name</th>");
+        h.push_str(
+            "<thead><tr><th>location and source</th><th>category</th><th>library</th><th>name</th>",
+        );
         for t in targets {
             let _ = write!(h, "<th>{}</th>", target_name(*t));
         }

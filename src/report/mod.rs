@@ -83,6 +83,12 @@ impl Default for Options {
 
 pub trait Reporter {
     fn write(&self, audit: &Audit, out: &mut dyn Write) -> io::Result<()>;
+
+    /// What the user should know about the report just written (e.g. results left out), for a
+    /// line on stderr.
+    fn notice(&self) -> Option<String> {
+        None
+    }
 }
 
 /// The reporter for a format.

@@ -96,6 +96,23 @@ impl Reporter for SarifReporter {
             keep = ((keep as f64) * (MAX_GZIP_BYTES as f64 / size as f64) * 0.9) as usize;
         }
     }
+
+    fn notice(&self) -> Option<String> {
+        let omitted = self.omitted.lock().expect("not poisoned");
+        omitted.as_ref().map(|o| {
+            format!(
+                "SARIF holds {} of {} findings ({} left out{}; --sarif-max-results 0 keeps all; the JSON and HTML reports list every finding)",
+                o.of - o.total,
+                o.of,
+                o.total,
+                if o.new > 0 {
+                    format!(", {} of them new", o.new)
+                } else {
+                    String::new()
+                }
+            )
+        })
+    }
 }
 
 /// The compressed size of `bytes` (gzip, default level).
@@ -131,7 +148,11 @@ fn priority_order(audit: &Audit) -> Vec<usize> {
             crate::rule::Level::Warning => 1,
             crate::rule::Level::Note => 0,
         };
-        (std::cmp::Reverse(new), std::cmp::Reverse(effort), std::cmp::Reverse(level))
+        (
+            std::cmp::Reverse(new),
+            std::cmp::Reverse(effort),
+            std::cmp::Reverse(level),
+        )
     };
     let mut order: Vec<usize> = (0..audit.findings.len()).collect();
     order.sort_by_key(|&i| (rank(&audit.findings[i]), i));
