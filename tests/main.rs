@@ -2,6 +2,7 @@
 
 mod common;
 
+mod action;
 mod baseline_scope;
 mod cache;
 mod cli;
