@@ -191,6 +191,10 @@ pub struct ScanArgs {
     /// limits); new findings are kept first, then by effort, level and path; 0 lifts both limits.
     #[arg(long, value_name = "N", default_value_t = crate::report::sarif::DEFAULT_MAX_RESULTS, help_heading = "Report")]
     pub sarif_max_results: usize,
+    /// SARIF: the compressed size limit in bytes (GitHub's 10 MB, with a margin). Hidden: for
+    /// tests, which cannot afford a 10 MB report.
+    #[arg(long, value_name = "BYTES", default_value_t = crate::report::sarif::MAX_GZIP_BYTES, hide = true)]
+    pub sarif_max_gzip_bytes: usize,
     /// Also write the report in FORMAT to FILE, atomically, from the same scan; repeatable
     /// (`--report sarif=cuda-audit.sarif --report markdown=summary.md --report json=full.json`).
     #[arg(long, value_name = "FORMAT=FILE", value_parser = parse_report_spec, help_heading = "Report")]
@@ -629,6 +633,7 @@ fn run_scan(args: ScanArgs) -> Result<ExitStatus> {
         show_known: args.show_known,
         statistics: args.statistics,
         sarif_max_results: args.sarif_max_results,
+        sarif_max_gzip_bytes: args.sarif_max_gzip_bytes,
     };
     let reporter = report::reporter(format, &options);
     // Streamed to its destination: a report of a large tree can be hundreds of megabytes.

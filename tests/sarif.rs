@@ -285,3 +285,62 @@ fn one_scan_writes_many_reports() {
         assert_eq!(out.status.code(), Some(2), "{bad}");
     }
 }
+
+/// Long lines make large results (each carries its line as the snippet): the size limit, measured
+/// on the compressed bytes, shrinks the run below GitHub's 10 MB even when the count is far below
+/// the result limit.
+#[test]
+fn the_compressed_size_limit_holds_on_long_lines() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut rng = crate::common::Rng(0x5eed);
+    let mut line = String::new();
+    for i in 0..60 {
+        for _ in 0..150 {
+            let word: String = (0..5)
+                .map(|_| (b'a' + (rng.next() % 26) as u8) as char)
+                .collect();
+            line.push_str("int ");
+            line.push_str(&word);
+            line.push_str("; ");
+        }
+        line.push_str(&format!("cudaMalloc(p, {i}); "));
+    }
+    // ~100 KB on one line, 60 findings on it: ~6 MB of SARIF, ~4 MB compressed, against a
+    // 1 MB limit (the real one is 9 MB; the logic is the same).
+    let text = format!("void f(float** p) {{ {line} }}\n").repeat(1);
+    std::fs::write(dir.path().join("long.cu"), &text).unwrap();
+    const LIMIT: usize = 1_000_000;
+    let limit = LIMIT.to_string();
+    let out = run_in(
+        dir.path(),
+        &[
+            "-f",
+            "sarif",
+            "--no-cache",
+            "--sarif-max-gzip-bytes",
+            &limit,
+        ],
+    );
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    std::io::Write::write_all(&mut gz, &out.stdout).unwrap();
+    let compressed = gz.finish().unwrap().len();
+    assert!(
+        compressed <= cuda_audit::report::sarif::MAX_GZIP_BYTES,
+        "{compressed}"
+    );
+    let sarif: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let kept = sarif["runs"][0]["results"].as_array().unwrap().len();
+    let omitted = &sarif["runs"][0]["properties"]["omittedResults"];
+    assert!(kept < 60 && kept > 0, "{kept}");
+    assert_eq!(
+        omitted["total"].as_u64().unwrap() as usize + kept,
+        omitted["of"].as_u64().unwrap() as usize
+    );
+    // Without the limit, it would not have fitted.
+    let all = run_in(
+        dir.path(),
+        &["-f", "sarif", "--sarif-max-results", "0", "--no-cache"],
+    );
+    assert!(all.stdout.len() > out.stdout.len());
+}

@@ -67,6 +67,8 @@ pub struct Options {
     pub statistics: bool,
     /// SARIF: at most this many results (and 10 MB compressed); 0 lifts the limit.
     pub sarif_max_results: usize,
+    /// SARIF: at most this many bytes gzip-compressed (with a result limit).
+    pub sarif_max_gzip_bytes: usize,
 }
 
 impl Default for Options {
@@ -77,6 +79,7 @@ impl Default for Options {
             show_known: false,
             statistics: false,
             sarif_max_results: sarif::DEFAULT_MAX_RESULTS,
+            sarif_max_gzip_bytes: sarif::MAX_GZIP_BYTES,
         }
     }
 }
@@ -98,7 +101,10 @@ pub fn reporter(format: Format, options: &Options) -> Box<dyn Reporter> {
         Format::Json => Box::new(json::JsonReporter {
             statistics: options.statistics,
         }),
-        Format::Sarif => Box::new(sarif::SarifReporter::new(options.sarif_max_results)),
+        Format::Sarif => Box::new(sarif::SarifReporter::new(
+            options.sarif_max_results,
+            options.sarif_max_gzip_bytes,
+        )),
         Format::Github => Box::new(github::GithubReporter {
             show_known: options.show_known,
         }),

@@ -28,16 +28,19 @@ pub const DEFAULT_MAX_RESULTS: usize = 25_000;
 pub const MAX_GZIP_BYTES: usize = 9_000_000;
 
 pub struct SarifReporter {
-    /// At most this many results, and at most [`MAX_GZIP_BYTES`] compressed; 0: no limit.
+    /// At most this many results, and at most `max_gzip_bytes` compressed; 0: no limit.
     pub max_results: usize,
+    /// [`MAX_GZIP_BYTES`] unless a test sets it lower.
+    pub max_gzip_bytes: usize,
     /// What the limit left out, for the caller to tell the user.
     pub omitted: std::sync::Mutex<Option<Omitted>>,
 }
 
 impl SarifReporter {
-    pub fn new(max_results: usize) -> SarifReporter {
+    pub fn new(max_results: usize, max_gzip_bytes: usize) -> SarifReporter {
         SarifReporter {
             max_results,
+            max_gzip_bytes,
             omitted: std::sync::Mutex::new(None),
         }
     }
@@ -86,14 +89,15 @@ impl Reporter for SarifReporter {
             let (selected, omitted) = select(audit, &order, keep);
             let mut bytes = Vec::new();
             write_run(audit, &selected, omitted.as_ref(), &mut bytes)?;
-            let fits = bytes.len() <= MAX_GZIP_BYTES || gzip_len(&bytes)? <= MAX_GZIP_BYTES;
+            let limit = self.max_gzip_bytes;
+            let fits = bytes.len() <= limit || gzip_len(&bytes)? <= limit;
             if fits || keep == 0 {
                 *self.omitted.lock().expect("not poisoned") = omitted;
                 return out.write_all(&bytes);
             }
             // Shrink in proportion to the excess, with a margin, and measure again.
             let size = gzip_len(&bytes)?;
-            keep = ((keep as f64) * (MAX_GZIP_BYTES as f64 / size as f64) * 0.9) as usize;
+            keep = ((keep as f64) * (limit as f64 / size as f64) * 0.9) as usize;
         }
     }
 
