@@ -61,7 +61,7 @@ pub struct Omitted {
 impl Omitted {
     pub fn describe(&self) -> String {
         let mut text = format!(
-            "{} of {} findings are left out of this SARIF run (GitHub code scanning accepts at most {} results and {} MB compressed per upload; --sarif-max-results N sets the limit, 0 lifts it). Every new finding is kept{}; the rest are kept by effort, then level, then path. The JSON and HTML reports list them all.",
+            "{} of {} findings are left out of this SARIF run (GitHub code scanning accepts at most {} results and {} MB compressed per upload; --sarif-max-results N sets the limit, 0 lifts it). Every new finding is kept{}; the rest are kept by effort (summed over the targets), then level, then path. The JSON and HTML reports list them all.",
             self.total,
             self.of,
             DEFAULT_MAX_RESULTS,
@@ -137,7 +137,8 @@ fn gzip_len(bytes: &[u8]) -> io::Result<usize> {
 }
 
 /// Indices of the findings, most important first: new ones (a baseline or diff base says so),
-/// then the highest effort on any selected target, then the level, then the report's order.
+/// then the effort summed over the selected targets (inline PTX, a rewrite everywhere, before a
+/// renamed runtime call), then the level, then the report's order.
 fn priority_order(audit: &Audit) -> Vec<usize> {
     let rank = |f: &Finding| {
         let new = f.baseline_state == Some(crate::baseline::BaselineState::New);
@@ -145,8 +146,7 @@ fn priority_order(audit: &Audit) -> Vec<usize> {
             .targets
             .iter()
             .map(|&t| f.effort(t).index())
-            .max()
-            .unwrap_or(0);
+            .sum::<usize>();
         let level = match f.level {
             crate::rule::Level::Error => 2,
             crate::rule::Level::Warning => 1,
