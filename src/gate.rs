@@ -5,7 +5,8 @@
 //! the tree's), and findings on lines the change did not add are `Unchanged`. What a scan speaks
 //! for is its [`Scope`]: a baseline entry outside it is neither stale nor rewritten.
 
-use crate::baseline::{Baseline, BaselineState, Entry};
+use crate::baseline::{Baseline, Entry};
+use crate::finding::BaselineState;
 use crate::config::FailOn;
 use crate::diff::ChangedLines;
 use crate::error::ExitStatus;

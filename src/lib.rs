@@ -11,6 +11,7 @@ pub mod baseline;
 pub mod breakdown;
 pub mod cache;
 pub mod cli;
+pub mod codec;
 pub mod compare;
 pub mod config;
 pub mod diff;

@@ -19,37 +19,7 @@ use crate::rule::RuleSet;
 use crate::source::LineIndex;
 use std::collections::{BTreeMap, BTreeSet, HashSet};
 
-/// How a finding is already ported.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct ExistingPort {
-    pub layer: Layer,
-    /// Where the layer is (`file:line`) and what it is.
-    pub evidence: String,
-    pub targets: Vec<Target>,
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum Layer {
-    /// A header mapping CUDA names to HIP names.
-    Shim,
-    /// A preprocessor branch with a ROCm sibling.
-    Guard,
-    /// A Python device path besides CUDA (`torch_xla`, `torch_neuronx`, `torch.version.hip`).
-    DevicePath,
-    /// A build that translates CUDA to HIP (`torch.utils.cpp_extension` hipifies on ROCm).
-    BuildTranslation,
-}
-
-impl Layer {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Layer::Shim => "shim",
-            Layer::Guard => "guarded-branch",
-            Layer::DevicePath => "device-path",
-            Layer::BuildTranslation => "build-translation",
-        }
-    }
-}
+use crate::finding::{ExistingPort, Layer};
 
 /// One branch of a conditional, in lines (1-based, end exclusive), with its ROCm sense.
 #[derive(Clone, Debug)]
@@ -909,7 +879,7 @@ fn guard_for(
 mod cache_codec {
     //! The per-file port data in the result cache ([`crate::cache`]).
     use super::{BranchLines, BuildCall, FilePorts, IncludeSwitch, RegionLines, Shim};
-    use crate::cache::codec::{codec_enum, codec_struct};
+    use crate::codec::{codec_enum, codec_struct};
     use crate::lang::ShimForm;
 
     const FORMS: [ShimForm; 4] = [

@@ -1,12 +1,12 @@
 //! [`Codec`] for what one file's analysis yields ([`ScannedText`]) and the types inside it.
 
-use super::codec::{Bad, Codec, Dec, Enc, Result, codec_enum, codec_struct, static_str};
-use crate::baseline::BaselineState;
+use crate::codec::{Bad, Codec, Dec, Enc, Result, codec_enum, codec_struct, static_str};
+use crate::finding::BaselineState;
 use crate::finding::{Finding, Location};
 use crate::hash::FastMap;
 use crate::lang::ExtractWarning;
 use crate::portability::{Effort, Port, Portability, Target};
-use crate::ports::{ExistingPort, Layer};
+use crate::finding::{ExistingPort, Layer};
 use crate::rule::{Category, Level};
 use crate::scan::ScannedText;
 use std::sync::Arc;

@@ -3,7 +3,7 @@
 //! With a gate, only the new findings, then the verdict on a line of its own.
 
 use super::Reporter;
-use crate::baseline::BaselineState;
+use crate::finding::BaselineState;
 use crate::scan::Audit;
 use std::io::{self, Write};
 

@@ -35,7 +35,7 @@ impl Reporter for GithubReporter {
                 })
                 .collect();
             let new = match f.baseline_state {
-                Some(crate::baseline::BaselineState::New) => "new ",
+                Some(crate::finding::BaselineState::New) => "new ",
                 _ => "",
             };
             writeln!(

@@ -615,7 +615,7 @@ fn gate_section(h: &mut String, audit: &Audit, gate: &crate::gate::GateReport) {
     let new: Vec<&Finding> = audit
         .findings
         .iter()
-        .filter(|f| f.baseline_state == Some(crate::baseline::BaselineState::New))
+        .filter(|f| f.baseline_state == Some(crate::finding::BaselineState::New))
         .collect();
     if !new.is_empty() {
         let targets = &audit.targets;

@@ -192,7 +192,7 @@ fn write_finding(
         .as_ref()
         .map(|d| format!(" ({d})"))
         .unwrap_or_default();
-    let new = if f.baseline_state == Some(crate::baseline::BaselineState::New) {
+    let new = if f.baseline_state == Some(crate::finding::BaselineState::New) {
         "[new] "
     } else {
         ""
