@@ -7,6 +7,8 @@
 
 #![forbid(unsafe_code)]
 
+pub mod analysis;
+pub mod audit;
 pub mod baseline;
 pub mod breakdown;
 pub mod cache;
@@ -21,6 +23,7 @@ pub mod gate;
 pub mod hash;
 pub mod lang;
 pub mod matcher;
+pub mod output;
 pub mod portability;
 pub mod ports;
 pub mod prefilter;
@@ -37,5 +40,6 @@ pub mod suppress;
 pub mod timings;
 pub mod walk;
 
+pub use audit::{Audit, FileReport};
 pub use error::{Error, ExitStatus, Result};
-pub use scan::{Audit, FileReport, Settings, audit};
+pub use scan::{Settings, audit};

@@ -1,10 +1,10 @@
 //! The roll-up of an audit: counts by category, library and rule, per-target effort counts, and
 //! what happened to the files. Every reporter prints from this one value.
 
+use crate::audit::Audit;
 use crate::breakdown::{BlockerLibrary, Breakdown};
 use crate::portability::{Effort, Target};
 use crate::rule::Category;
-use crate::scan::Audit;
 use crate::score::{ScoreWeights, TargetScore, score_findings};
 use std::collections::BTreeMap;
 

@@ -4,10 +4,10 @@
 
 use crate::common::{audit_fixture, builtin_rules, fixture, symbols_in};
 use cuda_audit::Audit;
+use cuda_audit::analysis::scan_snippet;
 use cuda_audit::lang::{FrontEnds, Lang};
 use cuda_audit::report::{Format, render};
 use cuda_audit::rule::Level;
-use cuda_audit::scan::scan_snippet;
 use std::path::Path;
 
 fn finding<'a>(

@@ -2,8 +2,8 @@
 //! is named after what broke; the comment says which target found it.
 
 use crate::common::builtin_rules;
+use cuda_audit::analysis::scan_snippet;
 use cuda_audit::lang::Lang;
-use cuda_audit::scan::scan_snippet;
 
 fn symbols(text: &str, lang: Lang) -> Vec<String> {
     scan_snippet(&builtin_rules(), text, lang)

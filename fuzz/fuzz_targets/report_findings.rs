@@ -9,7 +9,7 @@ use cuda_audit::baseline::{BaselineState, Entry};
 use cuda_audit::finding::{Finding, Location};
 use cuda_audit::lang::Lang;
 use cuda_audit::portability::{Effort, Port, Portability, Target};
-use cuda_audit::scan::{Audit, FileNote, FileReport};
+use cuda_audit::audit::{Audit, FileNote, FileReport};
 use cuda_audit::score::{ClassWeights, ScoreWeights};
 use cuda_audit_fuzz::{FILES, check_reports, rules};
 use std::sync::{Arc, OnceLock};
@@ -145,7 +145,7 @@ fn finding(f: FuzzFinding) -> Finding {
 fn template() -> &'static Finding {
     static TEMPLATE: OnceLock<Finding> = OnceLock::new();
     TEMPLATE.get_or_init(|| {
-        cuda_audit::scan::scan_snippet(rules(), "void f() { cudaMalloc(0, 0); }\n", Lang::Cuda)
+        cuda_audit::analysis::scan_snippet(rules(), "void f() { cudaMalloc(0, 0); }\n", Lang::Cuda)
             .into_iter()
             .next()
             .expect("cudaMalloc is a finding")

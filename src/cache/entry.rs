@@ -1,14 +1,14 @@
 //! [`Codec`] for what one file's analysis yields ([`ScannedText`]) and the types inside it.
 
+use crate::analysis::ScannedText;
 use crate::codec::{Bad, Codec, Dec, Enc, Result, codec_enum, codec_struct, static_str};
 use crate::finding::BaselineState;
+use crate::finding::{ExistingPort, Layer};
 use crate::finding::{Finding, Location};
 use crate::hash::FastMap;
 use crate::lang::ExtractWarning;
 use crate::portability::{Effort, Port, Portability, Target};
-use crate::finding::{ExistingPort, Layer};
 use crate::rule::{Category, Level};
-use crate::scan::ScannedText;
 use std::sync::Arc;
 
 const LEVELS: [Level; 3] = [Level::Note, Level::Warning, Level::Error];

@@ -22,10 +22,10 @@
 mod entry;
 pub mod memo;
 
+use crate::analysis::ScannedText;
+use crate::codec::{Codec, Dec, Enc};
 use crate::hash::update_parts;
 use crate::lang::Lang;
-use crate::scan::ScannedText;
-use crate::codec::{Codec, Dec, Enc};
 use sha2::{Digest, Sha256};
 use std::collections::HashMap;
 use std::hash::BuildHasher;

@@ -15,12 +15,12 @@
 //! scrolls sideways in its own box. No box scrolls vertically inside the page.
 
 use super::Reporter;
+use crate::audit::Audit;
 use crate::breakdown::{Group, dir_depth, parent_dir};
 use crate::finding::Finding;
 use crate::portability::{Effort, Target};
 use crate::provenance::Provenance;
 use crate::report::markdown::target_name;
-use crate::scan::Audit;
 use crate::score::{TargetScore, format_score};
 use crate::summary::Summary;
 use sha2::{Digest, Sha256};

@@ -9,9 +9,9 @@
 //! anyone or inject HTML.
 
 use super::Reporter;
+use crate::audit::Audit;
 use crate::breakdown::Group;
 use crate::portability::Target;
-use crate::scan::Audit;
 use crate::score::format_score;
 use crate::summary::Summary;
 use std::fmt::Write as _;

@@ -11,7 +11,7 @@ pub mod sarif;
 mod stream;
 pub mod text;
 
-use crate::scan::Audit;
+use crate::audit::Audit;
 use std::io::{self, Write};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]

@@ -8,10 +8,10 @@
 use super::Reporter;
 use super::json::portability_value;
 use super::stream::Spliced;
+use crate::audit::Audit;
 use crate::finding::Finding;
 use crate::portability::{Effort, Target};
 use crate::rule::Rule;
-use crate::scan::Audit;
 use crate::summary::Summary;
 use serde_json::{Value, json};
 use std::collections::BTreeMap;

@@ -2,10 +2,10 @@
 //! the span underlined, the per-target effort and replacement), then a summary.
 
 use super::Reporter;
+use crate::audit::Audit;
 use crate::finding::Finding;
 use crate::portability::{Effort, Target};
 use crate::rule::{Category, Level};
-use crate::scan::Audit;
 use crate::score::format_score;
 use crate::summary::Summary;
 use std::io::{self, Write};
@@ -89,7 +89,7 @@ impl TextReporter {
             on: self.options.color,
         };
         for f in &audit.findings {
-            if crate::gate::listed(audit, f, self.options.show_known) {
+            if crate::gate::listed(audit.gate.as_ref(), f, self.options.show_known) {
                 write_finding(&p, f, &audit.targets, out)?;
             }
         }

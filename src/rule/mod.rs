@@ -221,8 +221,6 @@ pub struct RuleSet {
     pub ports: PortsData,
     /// The user rule files (`--rules`) as read: name and text, for [`RuleSet::identity`].
     user_sources: Vec<(String, String)>,
-    /// Built on first use ([`RuleSet::prefilter`]): it depends on the rules alone.
-    prefilter: std::sync::OnceLock<Arc<crate::prefilter::Prefilter>>,
 }
 
 /// What the matchers of a set of rules are made of ([`RuleSet::matcher_texts`]).
@@ -280,13 +278,6 @@ impl PortsData {
 }
 
 impl RuleSet {
-    /// The byte-level prefilter derived from these rules, built once.
-    pub fn prefilter(&self) -> Arc<crate::prefilter::Prefilter> {
-        self.prefilter
-            .get_or_init(|| Arc::new(crate::prefilter::Prefilter::new(self)))
-            .clone()
-    }
-
     /// A digest of every rule file the set was built from ([`rules_identity`]).
     pub fn identity(&self) -> [u8; 32] {
         rules_identity(&self.user_sources)
