@@ -3,6 +3,7 @@
 
 use crate::finding::{Finding, assign_fingerprints};
 use crate::lang::Lang;
+pub use crate::note::FileNote;
 use crate::portability::Target;
 use crate::rule::RuleSet;
 use std::collections::BTreeMap;
@@ -87,12 +88,4 @@ pub struct FileReport {
     pub skipped: Vec<FileNote>,
     /// Files that were scanned, with a caveat. Sorted by path.
     pub warnings: Vec<FileNote>,
-}
-
-/// One file that was skipped or warned about.
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
-pub struct FileNote {
-    pub path: String,
-    pub reason: &'static str,
-    pub message: String,
 }

@@ -23,6 +23,7 @@ pub mod gate;
 pub mod hash;
 pub mod lang;
 pub mod matcher;
+pub mod note;
 pub mod output;
 pub mod portability;
 pub mod ports;

@@ -4,8 +4,8 @@
 //! category or a library. Directives that silence nothing are reported, so they do not rot; a
 //! directive without a reason can be made an error (`require-suppression-reason`).
 
-use crate::audit::FileNote;
 use crate::finding::Finding;
+use crate::note::FileNote;
 
 const MARKER: &str = "cuda-audit:";
 

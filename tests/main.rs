@@ -3,6 +3,7 @@
 mod common;
 
 mod action;
+mod architecture;
 mod baseline_scope;
 mod cache;
 mod cli;

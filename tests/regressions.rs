@@ -84,3 +84,20 @@ fn exec_form_escape_before_a_multibyte_character() {
         "{found:?}"
     );
 }
+
+/// A weak name (`atomicAdd`) the project defines is not CUDA's, whether called plainly or
+/// through a namespace: the qualified path used to ignore the symbol's `weak` mark.
+#[test]
+fn a_qualified_weak_name_the_tree_defines_is_dropped() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("atomics.cu"),
+        "namespace compat {\n__device__ float atomicAdd(float* a, float b) { float old = *a; *a += b; return old; }\n}\n\
+         __global__ void k(float* x) {\n  compat::atomicAdd(x, 1.0f);\n}\n",
+    )
+    .unwrap();
+    let audit = crate::common::audit_dir(dir.path());
+    let symbols: Vec<&str> = audit.findings.iter().map(|f| f.symbol.as_str()).collect();
+    assert!(!symbols.contains(&"atomicAdd"), "{symbols:?}");
+    assert!(symbols.contains(&"__global__"), "{symbols:?}");
+}
