@@ -23,8 +23,6 @@ pub struct ScannedText {
     pub skip: Option<crate::lang::ExtractWarning>,
     /// Shims and ROCm branches the file holds.
     pub ports: crate::ports::FilePorts,
-    /// The `#include` paths the file names, as written.
-    pub includes: Vec<String>,
     /// The modules the file imports ([`crate::lang::Extraction::imports`]).
     pub imports: Vec<String>,
 }
@@ -87,19 +85,12 @@ pub fn scan_text(
         })
         .collect();
     let ports = crate::ports::FilePorts::of(&extraction, rules, rel, text, &lines, lang);
-    let includes = extraction
-        .facts
-        .iter()
-        .filter(|f| f.kind == crate::lang::FactKind::Include)
-        .map(|f| f.text.clone())
-        .collect();
     ScannedText {
         findings,
         defined: extraction.defined,
         warnings: extraction.warnings,
         skip: extraction.skip,
         ports,
-        includes,
         imports: extraction.imports,
     }
 }

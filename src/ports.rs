@@ -738,8 +738,12 @@ fn include_names(include: &str, path: &str) -> bool {
 }
 
 /// The files that include `shim`, directly or through other headers (the shim itself not
-/// among them). Include paths are matched to files by suffix ([`include_names`]).
-fn includers_of<'a>(files: &'a BTreeMap<String, FilePorts>, shim: &'a str) -> BTreeSet<&'a str> {
+/// among them). Include paths are matched to files by suffix ([`include_names`]). The one
+/// include closure: the prefilter uses it too ([`crate::prefilter::late_needles`]).
+pub fn includers_of<'a>(
+    files: &'a BTreeMap<String, FilePorts>,
+    shim: &'a str,
+) -> BTreeSet<&'a str> {
     let mut reached: BTreeSet<&str> = BTreeSet::from([shim]);
     loop {
         let mut grew = false;

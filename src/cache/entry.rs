@@ -147,7 +147,6 @@ impl Codec for ScannedText {
         self.warnings.encode(e);
         self.skip.encode(e);
         self.ports.encode(e);
-        self.includes.encode(e);
         self.imports.encode(e);
     }
     fn decode(d: &mut Dec) -> Result<Self> {
@@ -163,7 +162,6 @@ impl Codec for ScannedText {
             warnings: Codec::decode(d)?,
             skip: Codec::decode(d)?,
             ports: Codec::decode(d)?,
-            includes: Codec::decode(d)?,
             imports: Codec::decode(d)?,
         })
     }

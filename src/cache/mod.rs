@@ -35,7 +35,7 @@ use std::sync::Mutex;
 
 const MAGIC: &[u8] = b"cuda-audit result cache\n";
 /// Bump when the encoding of an entry changes.
-const FORMAT: u64 = 2;
+const FORMAT: u64 = 3;
 
 /// Identifies one file's content: SHA-256 of its path, language and bytes.
 pub type Key = [u8; 32];

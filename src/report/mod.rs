@@ -8,6 +8,7 @@ pub mod html;
 pub mod json;
 pub mod markdown;
 pub mod sarif;
+pub mod snippet;
 mod stream;
 pub mod text;
 

@@ -27,8 +27,6 @@ pub(super) enum Outcome {
         warnings: Vec<FileNote>,
         ports: crate::ports::FilePorts,
         path: String,
-        /// `#include` paths (for following includes to a HIP shim when files were deferred).
-        includes: Vec<String>,
         /// Imported modules (which framework a method-style use belongs to).
         imports: Vec<String>,
         /// A C-family file that includes a HIP or ROCm header.
@@ -192,7 +190,6 @@ fn scan_file(
             warnings,
             ports: crate::ports::FilePorts::default(),
             path: rel,
-            includes: Vec::new(),
             imports: Vec::new(),
             includes_hip,
             deferred: Some(path.to_path_buf()),
@@ -263,7 +260,6 @@ fn scan_file(
         warnings,
         ports: scanned.ports,
         path: rel,
-        includes: scanned.includes,
         imports: scanned.imports,
         includes_hip,
         deferred: None,

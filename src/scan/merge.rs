@@ -296,15 +296,9 @@ fn rescan_deferred(
                     findings,
                     ports,
                     path,
-                    includes,
                     deferred: None,
                     ..
-                } => Some((
-                    path.as_str(),
-                    findings.as_slice(),
-                    ports,
-                    includes.as_slice(),
-                )),
+                } => Some((path.as_str(), findings.as_slice(), ports)),
                 _ => None,
             }),
             prefilter,
