@@ -20,6 +20,7 @@ pub mod gate;
 pub mod hash;
 pub mod lang;
 pub mod matcher;
+pub mod options;
 pub mod portability;
 pub mod ports;
 pub mod prefilter;

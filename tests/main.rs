@@ -14,6 +14,7 @@ mod go;
 mod hardening;
 mod hipify;
 mod manifests;
+mod options;
 mod performance;
 mod ports;
 mod project;
