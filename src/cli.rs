@@ -2,14 +2,14 @@
 //! an exit status. `main.rs` only calls [`run`].
 
 use crate::baseline::Baseline;
-use crate::config::{Config, FailOn, RuleFilter};
+use crate::config::{Config, FailOn};
 use crate::error::{Error, ExitStatus, Result};
 use crate::gate::Policy;
+use crate::options::{Options, Resolved, Sourced, flag_pair};
 use crate::portability::{Effort, Target};
 use crate::report::{self, Format};
 use crate::rule::RuleSet;
 use crate::scan::{Settings, audit};
-use crate::walk::WalkOptions;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
@@ -116,20 +116,29 @@ pub struct ScanInputs {
     #[arg(long)]
     pub no_progress: bool,
     /// Scan hidden files and directories.
-    #[arg(long)]
+    #[arg(long, overrides_with = "no_hidden")]
     pub hidden: bool,
+    /// Skip hidden files and directories (the default; overrides `hidden = true` in the
+    /// configuration).
+    #[arg(long, overrides_with = "hidden")]
+    pub no_hidden: bool,
     /// Do not respect .gitignore, .ignore and other ignore files.
-    #[arg(long)]
+    #[arg(long, overrides_with = "respect_ignore_files")]
     pub no_ignore: bool,
+    /// Respect .gitignore, .ignore and other ignore files (the default; overrides `no-ignore =
+    /// true` in the configuration).
+    #[arg(long, overrides_with = "no_ignore")]
+    pub respect_ignore_files: bool,
     /// Skip paths matching GLOB (relative to the scan root, or a file name). Repeatable.
     #[arg(long, value_name = "GLOB")]
     pub exclude: Vec<String>,
-    /// Skip files larger than SIZE (bytes; K, M and G suffixes allowed).
-    #[arg(long, value_name = "SIZE", default_value = "2M", value_parser = parse_size)]
-    pub max_file_size: u64,
-    /// Report at most N findings per file; the overflow is counted in the summary.
-    #[arg(long, value_name = "N", default_value_t = crate::scan::DEFAULT_MAX_FINDINGS_PER_FILE)]
-    pub max_findings_per_file: usize,
+    /// Skip files larger than SIZE (bytes; K, M and G suffixes allowed) [default: 2M].
+    #[arg(long, value_name = "SIZE", value_parser = crate::config::parse_size)]
+    pub max_file_size: Option<u64>,
+    /// Report at most N findings per file; the overflow is counted in the summary [default:
+    /// 5000].
+    #[arg(long, value_name = "N")]
+    pub max_findings_per_file: Option<usize>,
     /// Use this configuration file instead of discovering cuda-audit.toml / pyproject.toml.
     #[arg(long, value_name = "FILE", conflicts_with = "no_config")]
     pub config: Option<PathBuf>,
@@ -141,8 +150,12 @@ pub struct ScanInputs {
     pub ignore_existing_ports: bool,
     /// Count vendored code (vendor/, third_party/, git submodules, …) with the project's own
     /// findings and scores, instead of listing it apart as vendored libraries.
-    #[arg(long)]
+    #[arg(long, overrides_with = "no_include_vendored")]
     pub include_vendored: bool,
+    /// List vendored code apart (the default; overrides `include-vendored = true` in the
+    /// configuration).
+    #[arg(long, overrides_with = "include_vendored")]
+    pub no_include_vendored: bool,
     /// Parse every file: turn off the byte-level prefilter that skips files no rule can match, and
     /// the result cache (the findings are the same; the reference the fast paths are tested
     /// against, and for timing).
@@ -367,21 +380,6 @@ fn parse_report_spec(s: &str) -> std::result::Result<ReportSpec, String> {
     })
 }
 
-pub fn parse_size(s: &str) -> std::result::Result<u64, String> {
-    let s = s.trim();
-    let (digits, mult) = match s.char_indices().last() {
-        Some((i, 'k' | 'K')) => (&s[..i], 1u64 << 10),
-        Some((i, 'm' | 'M')) => (&s[..i], 1 << 20),
-        Some((i, 'g' | 'G')) => (&s[..i], 1 << 30),
-        _ => (s, 1),
-    };
-    digits
-        .parse::<u64>()
-        .ok()
-        .and_then(|n| n.checked_mul(mult))
-        .ok_or_else(|| format!("`{s}` is not a size (e.g. 2M, 512K, 1048576)"))
-}
-
 /// Runs the parsed command line and returns the exit status.
 pub fn run(cli: Cli) -> Result<ExitStatus> {
     match cli.command {
@@ -425,55 +423,14 @@ fn prepare_without_rules(args: &ScanInputs) -> Result<Prepared> {
         (Some(file), false) => crate::config::load(file)?,
         (None, false) => crate::config::discover(&root)?,
     };
-    let mut rule_dirs = config.rule_dirs.clone();
-    rule_dirs.extend(args.rules.iter().cloned());
-    let mut excludes = config.exclude.clone();
-    excludes.extend(args.exclude.iter().cloned());
-    let targets: Vec<Target> = if args.target.is_empty() {
-        config.targets.clone().unwrap_or_default()
-    } else {
-        args.target.iter().map(|&t| t.into()).collect()
-    };
-    // `--exhaustive` is the reference the fast paths are checked against: no cache either.
-    let cache = if args.no_cache || args.exhaustive {
-        None
-    } else {
-        args.cache_dir
-            .clone()
-            .or_else(crate::cache::Cache::default_dir)
-            .map(|dir| crate::cache::Cache::file_for(&dir, &root, &paths))
-    };
-    let settings = Settings {
+    let Resolved {
+        settings,
+        rule_dirs,
+    } = args.options().combine(config.options.clone()).resolve(
         paths,
         root,
-        walk: WalkOptions {
-            hidden: args.hidden || config.hidden.unwrap_or(false),
-            no_ignore: args.no_ignore || config.no_ignore.unwrap_or(false),
-            excludes,
-            includes: config.include.clone(),
-            max_file_size: if args.max_file_size_given() {
-                args.max_file_size
-            } else {
-                config.max_file_size.unwrap_or(args.max_file_size)
-            },
-            threads: args.jobs.unwrap_or(0),
-        },
-        targets,
-        rules: Arc::new(RuleSet::default()),
-        filter: RuleFilter {
-            select: config.select.clone(),
-            ignore: config.ignore.clone(),
-        },
-        require_suppression_reason: config.require_suppression_reason,
-        max_findings_per_file: args.max_findings_per_file,
-        weights: config.score.unwrap_or_default(),
-        ignore_existing_ports: args.ignore_existing_ports,
-        exhaustive: args.exhaustive,
-        prefilter_first: false,
-        cache,
-        vendored: config.vendored.clone(),
-        include_vendored: args.include_vendored || config.include_vendored.unwrap_or(false),
-    };
+        config.score.unwrap_or_default(),
+    )?;
     Ok(Prepared {
         settings,
         config,
@@ -482,13 +439,41 @@ fn prepare_without_rules(args: &ScanInputs) -> Result<Prepared> {
 }
 
 impl ScanInputs {
-    /// Whether `--max-file-size` differs from its default (so the config may set it).
-    fn max_file_size_given(&self) -> bool {
-        self.max_file_size != DEFAULT_MAX_FILE_SIZE
+    /// What the command line says about the scan: `None` for every flag not given (a default is
+    /// not a choice, and must not override the configuration).
+    fn options(&self) -> Options {
+        let given = |list: &[String], flag| {
+            (!list.is_empty()).then(|| {
+                list.iter()
+                    .map(|v| Sourced::flag(v.clone(), flag))
+                    .collect()
+            })
+        };
+        let set = |flag: bool| flag.then_some(true);
+        Options {
+            targets: (!self.target.is_empty())
+                .then(|| self.target.iter().map(|&t| t.into()).collect()),
+            exclude: given(&self.exclude, "--exclude"),
+            include_vendored: flag_pair(self.include_vendored, self.no_include_vendored),
+            hidden: flag_pair(self.hidden, self.no_hidden),
+            no_ignore: flag_pair(self.no_ignore, self.respect_ignore_files),
+            max_file_size: self.max_file_size,
+            rules: (!self.rules.is_empty()).then(|| self.rules.clone()),
+            max_findings_per_file: self.max_findings_per_file,
+            ignore_existing_ports: set(self.ignore_existing_ports),
+            jobs: self.jobs,
+            exhaustive: set(self.exhaustive),
+            no_cache: set(self.no_cache),
+            cache_dir: self.cache_dir.clone(),
+            // Configuration keys only.
+            include: None,
+            vendored: None,
+            select: None,
+            ignore: None,
+            require_suppression_reason: None,
+        }
     }
 }
-
-const DEFAULT_MAX_FILE_SIZE: u64 = 2 * 1024 * 1024;
 
 fn run_scan(args: ScanArgs) -> Result<ExitStatus> {
     crate::timings::init();

@@ -24,6 +24,7 @@ pub mod hash;
 pub mod lang;
 pub mod matcher;
 pub mod note;
+pub mod options;
 pub mod output;
 pub mod portability;
 pub mod ports;
