@@ -253,7 +253,7 @@ impl<'t> Walker<'t> {
             _ if !node.is_named() && node.child_count() == 0 => {
                 // Keyword tokens such as `__global__`, `__shared__`, `__launch_bounds__`.
                 let text = self.text_of(node);
-                if text.starts_with("__") && crate::rule::load::is_identifier(text) {
+                if text.starts_with("__") && lexer::is_identifier(text) {
                     let detail = (text == "__global__")
                         .then(|| node.parent().and_then(|p| self.declared_function(p)))
                         .flatten()

@@ -24,6 +24,7 @@
 //! `go.mod`: every `require` entry (single line and block) is a `go:MODULE` fact.
 
 use super::cpp::CppFrontEnd;
+use super::lexer::is_identifier;
 use super::{ExtractWarning, Extraction, Fact, FactKind, Lang};
 use std::collections::HashMap;
 use std::ops::Range;
@@ -374,7 +375,7 @@ impl<'t> Walker<'t> {
                 _ => None,
             };
             if let Some((value, span)) = literal.and_then(|l| string_value(l, self.text)) {
-                if is_symbol_name(&value) {
+                if is_identifier(&value) {
                     self.push(FactKind::Name, &value, span, Some(Lang::Cuda));
                 }
             }
@@ -437,15 +438,6 @@ fn package_name(path: &str) -> &str {
         }
     }
     last.strip_prefix("go-").unwrap_or(last)
-}
-
-/// A C symbol name: an identifier.
-fn is_symbol_name(s: &str) -> bool {
-    let mut bytes = s.bytes();
-    bytes
-        .next()
-        .is_some_and(|b| b.is_ascii_alphabetic() || b == b'_')
-        && bytes.all(|b| b.is_ascii_alphanumeric() || b == b'_')
 }
 
 /// `nvidia.com/gpu`, `nvidia.com/gpu.shared`, `nvidia.com/mig-1g.5gb`: extended resources the

@@ -6,6 +6,7 @@ use super::raw::{RawPort, RawPortPatch, RawRule, RawRuleFile};
 use super::{Examples, GlobEntry, GlobIndex, MatcherSummary, Rule, RuleSet, Symbol};
 use crate::error::{DataFileError, Error, Result};
 use crate::lang::Lang;
+use crate::lang::lexer::is_identifier;
 use crate::portability::{Port, Portability};
 use globset::{GlobBuilder, GlobSetBuilder};
 use std::path::{Path, PathBuf};
@@ -631,12 +632,6 @@ fn is_kebab_case(id: &str) -> bool {
                 && w.bytes()
                     .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
         })
-}
-
-pub(crate) fn is_identifier(s: &str) -> bool {
-    let mut bytes = s.bytes();
-    matches!(bytes.next(), Some(b) if b == b'_' || b.is_ascii_alphabetic())
-        && bytes.all(|b| b == b'_' || b.is_ascii_alphanumeric())
 }
 
 #[cfg(test)]

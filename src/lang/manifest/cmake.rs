@@ -10,8 +10,9 @@
 //! (`CUDA::cudart`), libraries linked by name, commands run with `COMMAND`, compile features
 //! (`cuda_std_17`), and nvcc flags inside arguments.
 
-use super::shell::{self, is_identifier};
+use super::shell;
 use super::{Out, basename};
+use crate::lang::lexer::is_identifier;
 use std::collections::HashMap;
 use std::ops::Range;
 

@@ -13,6 +13,9 @@
 
 use super::requirements::{self, is_index_option};
 use super::{Mapped, Out, basename};
+/// Identifiers are lexed in [`crate::lang::lexer`]; re-exported for the Rust front end, which
+/// checks `env!` and `rerun-if-env-changed=` names through this module.
+pub(crate) use crate::lang::lexer::is_identifier;
 use std::collections::HashMap;
 use std::ops::Range;
 
@@ -534,14 +537,6 @@ pub(crate) fn assignment(word: &str) -> Option<(&str, &str)> {
     let (name, value) = word.split_once('=')?;
     let name = name.strip_suffix('+').unwrap_or(name);
     is_identifier(name).then_some((name, value))
-}
-
-pub(crate) fn is_identifier(s: &str) -> bool {
-    let mut chars = s.chars();
-    chars
-        .next()
-        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
-        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
 }
 
 pub(crate) fn env_fact(name: &str, span: Range<usize>, out: &mut Out) {

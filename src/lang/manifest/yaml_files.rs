@@ -19,6 +19,7 @@
 use super::yaml::{self, Node};
 use super::{Out, conda, image_key, shell};
 use crate::lang::Lang;
+use crate::lang::lexer::is_identifier;
 use std::path::Path;
 
 /// Words without which a generic YAML file cannot hold anything the rules match.
@@ -177,7 +178,7 @@ fn walk(node: &Node, parent: Option<&str>, ctx: &Ctx, out: &mut Out) {
                 if let (Some("environment"), Some(s)) = (parent, item.as_str()) {
                     // Compose `environment: ["NVIDIA_VISIBLE_DEVICES=all"]`.
                     let name = s.split('=').next().unwrap_or(s);
-                    if shell::is_identifier(name) {
+                    if is_identifier(name) {
                         if let Some(m) = item.mapped(ctx.text) {
                             shell::env_fact(name, m.span(0..name.len()), out);
                         }
@@ -321,7 +322,7 @@ fn entry(k: &Node, key: &str, v: &Node, parent: Option<&str>, ctx: &Ctx, out: &m
             Node::Map(entries) => {
                 for (ek, _) in entries {
                     if let (Some(name), Some(span)) = (ek.as_str(), ek.span()) {
-                        if shell::is_identifier(name) {
+                        if is_identifier(name) {
                             shell::env_fact(name, span, out);
                         }
                     }
@@ -331,7 +332,7 @@ fn entry(k: &Node, key: &str, v: &Node, parent: Option<&str>, ctx: &Ctx, out: &m
                 for item in items {
                     if let Some(n) = item.get("name") {
                         if let (Some(name), Some(span)) = (n.as_str(), n.span()) {
-                            if shell::is_identifier(name) {
+                            if is_identifier(name) {
                                 let span =
                                     n.mapped(ctx.text).map_or(span, |m| m.span(0..m.text.len()));
                                 shell::env_fact(name, span, out);
