@@ -138,7 +138,7 @@ pub fn tokenize(text: &str) -> Vec<Token> {
 /// Whether `s` is an ASCII identifier: a letter or `_`, then letters, digits and `_`. C names
 /// (`__global__`), shell, Make and CMake variables and the segments of rule namespaces are all
 /// spelled so.
-pub(crate) fn is_identifier(s: &str) -> bool {
+pub fn is_identifier(s: &str) -> bool {
     let mut bytes = s.bytes();
     matches!(bytes.next(), Some(b) if b == b'_' || b.is_ascii_alphabetic())
         && bytes.all(|b| b == b'_' || b.is_ascii_alphanumeric())
