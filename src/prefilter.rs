@@ -286,7 +286,7 @@ fn c_family_needles(rules: &RuleSet) -> Option<BTreeMap<String, Bounds>> {
         if seg.is_empty() {
             return None;
         }
-        let bounds = if crate::rule::load::is_identifier(seg) {
+        let bounds = if crate::lang::lexer::is_identifier(seg) {
             Bounds::TOKEN
         } else {
             Bounds::NONE
