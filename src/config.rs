@@ -4,9 +4,10 @@
 //! flags override what the file says ([`crate::options`]).
 
 use crate::error::{DataFileError, Error, Result};
+pub use crate::gate::FailOn;
 use crate::options::{Options, Source, Sourced};
 use crate::portability::{Effort, Target};
-use crate::rule::Category;
+pub use crate::rule::RuleFilter;
 use crate::score::ScoreWeights;
 use serde::Deserialize;
 use std::path::{Path, PathBuf};
@@ -14,18 +15,6 @@ use std::sync::Arc;
 use toml::Spanned;
 
 pub const FILE_NAME: &str = "cuda-audit.toml";
-
-/// When a scan fails the run (exit 1).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, clap::ValueEnum)]
-#[serde(rename_all = "lowercase")]
-pub enum FailOn {
-    /// Never: always exit 0 unless there is an error.
-    None,
-    /// Any finding.
-    Any,
-    /// Findings not in the baseline, or on lines changed since the diff base.
-    New,
-}
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
@@ -246,23 +235,6 @@ pub fn parse_size(s: &str) -> std::result::Result<u64, String> {
         .ok()
         .and_then(|n| n.checked_mul(mult))
         .ok_or_else(|| format!("`{s}` is not a size (e.g. 2M, 512K, 1048576)"))
-}
-
-/// Rule selection by id, category or library: `select` (empty = everything) minus `ignore`.
-#[derive(Clone, Debug, Default)]
-pub struct RuleFilter {
-    pub select: Vec<String>,
-    pub ignore: Vec<String>,
-}
-
-impl RuleFilter {
-    pub fn allows(&self, rule_id: &str, category: Category, library: &str) -> bool {
-        let hit = |list: &[String]| {
-            list.iter()
-                .any(|s| s == rule_id || s == category.as_str() || s == library)
-        };
-        (self.select.is_empty() || hit(&self.select)) && !hit(&self.ignore)
-    }
 }
 
 /// The starter configuration `cuda-audit init` writes.

@@ -6,15 +6,27 @@
 //! for is its [`Scope`]: a baseline entry outside it is neither stale nor rewritten.
 
 use crate::baseline::{Baseline, Entry};
-use crate::config::FailOn;
 use crate::diff::ChangedLines;
 use crate::error::ExitStatus;
 use crate::finding::BaselineState;
 use crate::finding::Finding;
 use crate::portability::{Effort, Target};
 use crate::score::TargetScore;
+use serde::Deserialize;
 use std::collections::{BTreeMap, HashSet};
 use std::path::{Path, PathBuf};
+
+/// When a scan fails the run (exit 1).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum FailOn {
+    /// Never: always exit 0 unless there is an error.
+    None,
+    /// Any finding.
+    Any,
+    /// Findings not in the baseline, or on lines changed since the diff base.
+    New,
+}
 
 /// What makes a run fail.
 #[derive(Clone, Debug)]

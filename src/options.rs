@@ -9,9 +9,9 @@
 //! A value that can only be checked then (a glob, a rule id) remembers where it came from
 //! ([`Sourced`]): an error about it points at its line in the configuration, or names the flag.
 
-use crate::config::RuleFilter;
 use crate::error::{DataFileError, Error, Result};
 use crate::portability::Target;
+use crate::rule::RuleFilter;
 use crate::rule::{Category, RuleNames, RuleSet};
 use crate::scan::Settings;
 use crate::score::ScoreWeights;

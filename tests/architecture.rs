@@ -35,13 +35,15 @@ const LAYERS: &[&str] = &[
     "project",
     "ports",
     "prefilter",
-    "config",
     // The per-file analysis, its cache, the gate, and what a scan produces.
     "analysis",
     "cache",
     "gate",
     "audit",
     "scan",
+    // Options from the command line and the configuration, resolved into a scan's settings.
+    "options",
+    "config",
     // Reading an audit.
     "summary",
     "report",

@@ -536,6 +536,23 @@ impl RuleNames<'static> {
     }
 }
 
+/// Rule selection by id, category or library: `select` (empty = everything) minus `ignore`.
+#[derive(Clone, Debug, Default)]
+pub struct RuleFilter {
+    pub select: Vec<String>,
+    pub ignore: Vec<String>,
+}
+
+impl RuleFilter {
+    pub fn allows(&self, rule_id: &str, category: Category, library: &str) -> bool {
+        let hit = |list: &[String]| {
+            list.iter()
+                .any(|s| s == rule_id || s == category.as_str() || s == library)
+        };
+        (self.select.is_empty() || hit(&self.select)) && !hit(&self.ignore)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -8,12 +8,12 @@ mod pool;
 
 pub use crate::audit::{Audit, FileNote, FileReport};
 use crate::cache::Cache;
-use crate::config::RuleFilter;
 use crate::error::{Error, Result};
 use crate::hash::FastSet;
 use crate::lang::FrontEnds;
 use crate::portability::Target;
 use crate::prefilter::Prefilter;
+use crate::rule::RuleFilter;
 use crate::rule::RuleSet;
 use crate::walk::{self, Entry, WalkOptions};
 use file::{Outcome, Shortcuts, analyse};

@@ -31,7 +31,7 @@ impl Facts<'_> {
 
     pub(super) fn env(&mut self, expr: &syn::Expr) {
         if let Some((s, span)) = self.string_lit(expr) {
-            if shell::is_identifier(&s) {
+            if crate::lang::lexer::is_identifier(&s) {
                 shell::env_fact(&s, inner_span(&span), &mut self.out);
             }
         }
@@ -110,7 +110,7 @@ impl Facts<'_> {
                 self.out.entry(s, span, vec![format!("link-lib:{name}")]);
             }
         } else if let Some(name) = directive.strip_prefix("rerun-if-env-changed=") {
-            if shell::is_identifier(name) {
+            if crate::lang::lexer::is_identifier(name) {
                 let offset = prefix_len + "rerun-if-env-changed=".len();
                 shell::env_fact(name, at(offset, name.len()), &mut self.out);
             }

@@ -27,10 +27,6 @@ pub(crate) use command::{analyze, analyze_with, env_fact, pure_reference};
 pub(crate) use flags::{flags, is_arch_name, word_flag};
 pub(crate) use tokenizer::{Flavor, Word, commands};
 
-/// Identifiers are lexed in [`crate::lang::lexer`]; re-exported for the Rust front end, which
-/// checks `env!` and `rerun-if-env-changed=` names through this module.
-pub(crate) use crate::lang::lexer::is_identifier;
-
 use super::Out;
 use std::collections::HashMap;
 
