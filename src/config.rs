@@ -333,6 +333,7 @@ mod tests {
 
     #[test]
     fn filters_by_id_category_or_library() {
+        use crate::rule::Category;
         let f = RuleFilter {
             select: vec!["kernel".into()],
             ignore: vec!["warp-size".into()],
