@@ -66,7 +66,7 @@ pub(super) fn run_scan(args: ScanArgs) -> Result<ExitStatus> {
         if let Some(mut replay) = memo.find(&tree.digest) {
             progress.finish();
             crate::output::emit(args.output.as_deref(), |out| replay.copy_to(out))?;
-            confirm_written(args, args.output.as_deref(), format, None);
+            confirm_written(&args, args.output.as_deref(), format, None);
             crate::timings::phase("report replayed");
             return Ok(if replay.exit == 0 {
                 ExitStatus::Clean
