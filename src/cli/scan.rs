@@ -252,10 +252,7 @@ fn write_reports(
     // Streamed to its destination: a report of a large tree can be hundreds of megabytes.
     crate::output::emit(args.output.as_deref(), |out| {
         // Reporters write many small pieces: buffered before the copy to the memo is taken.
-        let tee = crate::cache::memo::Tee {
-            out,
-            recorder,
-        };
+        let tee = crate::cache::memo::Tee { out, recorder };
         let out = &mut std::io::BufWriter::with_capacity(1 << 16, tee);
         reporter.write(audit, out)?;
         out.flush()

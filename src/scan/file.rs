@@ -11,7 +11,7 @@ use crate::walk::{Entry, SkipReason};
 use std::path::{Path, PathBuf};
 
 use super::{Settings, relative};
-use crate::analysis::scan_text;
+use crate::analysis::{ScannedText, scan_text};
 use crate::audit::FileNote;
 
 /// Per-file result sent from worker threads. Scanned outcomes are large and skips small, but
@@ -173,29 +173,18 @@ fn scan_file(
         }
     }
     if ruled_out {
-        // No rule can match: what every scanned file reports, without the parse.
-        let (suppressed, notes) = crate::suppress::apply(
+        return ruled_out_file(
             text,
-            &rel,
-            &mut Vec::new(),
-            settings.require_suppression_reason,
-        );
-        warnings.extend(notes);
-        return Outcome::Scanned {
-            suppressed,
+            rel,
             lang,
-            bytes: size,
-            findings: Vec::new(),
-            defined: Vec::new(),
-            warnings,
-            ports: crate::ports::FilePorts::default(),
-            path: rel,
-            imports: Vec::new(),
+            size,
             includes_hip,
-            deferred: Some(path.to_path_buf()),
-        };
+            path,
+            settings,
+            warnings,
+        );
     }
-    let mut scanned = match from_cache {
+    let scanned = match from_cache {
         Some(scanned) => scanned,
         None => {
             let scanned = scan_text(front_ends, &settings.rules, &rel, path, text, lang);
@@ -213,6 +202,75 @@ fn scan_file(
             message: skip.message,
         });
     }
+    scanned_file(
+        scanned,
+        text,
+        rel,
+        lang,
+        size,
+        includes_hip,
+        settings,
+        warnings,
+    )
+}
+
+fn panic_message(payload: &Box<dyn std::any::Any + Send>) -> String {
+    payload
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| payload.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "panic".to_string())
+}
+
+/// A file no rule can match (the prefilter said so): what every scanned file reports —
+/// suppressions and their notes — without the parse, and where it is on disk in case other
+/// files make it matter after all.
+#[allow(clippy::too_many_arguments)]
+fn ruled_out_file(
+    text: &str,
+    rel: String,
+    lang: Lang,
+    size: u64,
+    includes_hip: bool,
+    path: &Path,
+    settings: &Settings,
+    mut warnings: Vec<FileNote>,
+) -> Outcome {
+    let (suppressed, notes) = crate::suppress::apply(
+        text,
+        &rel,
+        &mut Vec::new(),
+        settings.require_suppression_reason,
+    );
+    warnings.extend(notes);
+    Outcome::Scanned {
+        suppressed,
+        lang,
+        bytes: size,
+        findings: Vec::new(),
+        defined: Vec::new(),
+        warnings,
+        ports: crate::ports::FilePorts::default(),
+        path: rel,
+        imports: Vec::new(),
+        includes_hip,
+        deferred: Some(path.to_path_buf()),
+    }
+}
+
+/// An analysed file's outcome: the per-file cap, the rule filter, suppressions, the front end's
+/// warnings placed at their line, findings sorted.
+#[allow(clippy::too_many_arguments)]
+fn scanned_file(
+    mut scanned: ScannedText,
+    text: &str,
+    rel: String,
+    lang: Lang,
+    size: u64,
+    includes_hip: bool,
+    settings: &Settings,
+    mut warnings: Vec<FileNote>,
+) -> Outcome {
     if scanned.findings.len() > settings.max_findings_per_file {
         let dropped = scanned.findings.len() - settings.max_findings_per_file;
         scanned.findings.truncate(settings.max_findings_per_file);
@@ -264,12 +322,4 @@ fn scan_file(
         includes_hip,
         deferred: None,
     }
-}
-
-fn panic_message(payload: &Box<dyn std::any::Any + Send>) -> String {
-    payload
-        .downcast_ref::<&str>()
-        .map(|s| s.to_string())
-        .or_else(|| payload.downcast_ref::<String>().cloned())
-        .unwrap_or_else(|| "panic".to_string())
 }

@@ -68,104 +68,29 @@ impl Analysed<'_> {
 
         // In path order, each file's findings sorted: the final sort finds them in order.
         outcomes.sort_by(|a, b| a.path().cmp(b.path()));
-        let mut report = FileReport::default();
-        // Exactly sized: a doubling vector of hundreds of thousands of findings wastes as much
-        // memory as it holds.
-        let total = outcomes
-            .iter()
-            .map(|o| match o {
-                Outcome::Scanned { findings, .. } => findings.len(),
-                Outcome::Skipped(_) | Outcome::NotAnalysed { .. } => 0,
-            })
-            .sum();
-        let mut findings = Vec::with_capacity(total);
+        let mut gathered = Gathered::sized_for(&outcomes, settings.include_vendored);
+        for outcome in outcomes {
+            gathered.absorb(outcome, &layout, settings.include_vendored);
+        }
+        let Gathered {
+            mut findings,
+            mut report,
+            late,
+            late_vendored,
+            suppressed,
+            file_ports,
+            mut project,
+            own_files,
+            python_imports,
+            scanned_paths,
+        } = gathered;
         // One set per analysis thread, looked up in turn: merging them would rehash millions
         // of names on a large tree.
         let mut defined_sets = defined_sets;
-        let mut late: FastSet<String> = FastSet::default();
         let mut vendored_defined = vendored_defined;
-        let mut late_vendored: FastSet<String> = FastSet::default();
-        let mut suppressed = 0;
-        let mut file_ports = std::collections::BTreeMap::new();
-        let mut project = crate::project::ProjectReport {
-            vendored_included: settings.include_vendored,
-            ..Default::default()
-        };
-        // The project's own files, from which its identity is learnt.
-        let mut own_files: Vec<(String, Lang)> = Vec::new();
-        // Python files and what they import (which framework `.cuda()` belongs to).
-        let mut python_imports: Vec<(String, Vec<String>)> = Vec::new();
-        let mut scanned_paths = Vec::with_capacity(outcomes.len());
-        for outcome in outcomes {
-            match outcome {
-                Outcome::Scanned {
-                    suppressed: s,
-                    lang,
-                    bytes,
-                    findings: f,
-                    defined: d,
-                    warnings,
-                    ports,
-                    path,
-                    imports,
-                    includes_hip,
-                    ..
-                } => {
-                    let vendored = layout.vendored(&path).is_some();
-                    scanned_paths.push(path.clone());
-                    if lang == Lang::Python {
-                        python_imports.push((path.clone(), imports));
-                    }
-                    let hip = lang.is_c_family()
-                        && crate::project::hip::is_hip_source(
-                            &path,
-                            includes_hip,
-                            f.iter()
-                                .any(|f| f.category == crate::rule::Category::Include),
-                        );
-                    if hip {
-                        project.hip_files += 1;
-                    } else {
-                        findings.extend(f);
-                    }
-                    if !vendored {
-                        own_files.push((path.clone(), lang));
-                    }
-                    if settings.include_vendored || !vendored {
-                        late.extend(d);
-                    } else {
-                        late_vendored.extend(d);
-                    }
-                    file_ports.insert(path, ports);
-                    suppressed += s;
-                    report.scanned += 1;
-                    report.bytes += bytes;
-                    *report.by_language.entry(lang).or_default() += 1;
-                    report.warnings.extend(warnings);
-                }
-                Outcome::Skipped(note) => report.skipped.push(note),
-                Outcome::NotAnalysed { language, .. } => {
-                    if language == crate::lang::unanalysed::HIP {
-                        project.hip_files += 1;
-                    } else {
-                        *project.not_analysed.entry(language).or_default() += 1;
-                    }
-                }
-            }
-        }
-        // A name matched only by a family pattern (`cudaLikeHelper` by `cuda[A-Z]*`) is not CUDA when
-        // the scanned tree defines it.
-        // In vendored code, the vendored code's own definitions count too.
         defined_sets.push(late);
         vendored_defined.push(late_vendored);
-        findings.retain(|f| {
-            let Some(name) = &f.weak_name else {
-                return true;
-            };
-            let defined = |sets: &[FastSet<String>]| sets.iter().any(|set| set.contains(name));
-            !(defined(&defined_sets)
-                || (layout.vendored(&f.path).is_some() && defined(&vendored_defined)))
-        });
+        drop_defined_weak_names(&mut findings, &layout, &defined_sets, &vendored_defined);
         let imports: Vec<crate::project::receivers::FileImports> = python_imports
             .iter()
             .map(|(path, imports)| crate::project::receivers::FileImports { path, imports })
@@ -362,4 +287,134 @@ fn analyse_all(
         || {},
     );
     done.into_inner().unwrap_or_else(|e| e.into_inner())
+}
+
+/// Every file's outcome gathered, in path order.
+struct Gathered {
+    findings: Vec<Finding>,
+    report: FileReport,
+    /// Names the project's files define (and, with `--include-vendored`, vendored files).
+    late: FastSet<String>,
+    /// Names vendored files define: they decide what vendored code means only.
+    late_vendored: FastSet<String>,
+    suppressed: usize,
+    file_ports: std::collections::BTreeMap<String, crate::ports::FilePorts>,
+    project: crate::project::ProjectReport,
+    /// The project's own files, from which its identity is learnt.
+    own_files: Vec<(String, Lang)>,
+    /// Python files and what they import (which framework `.cuda()` belongs to).
+    python_imports: Vec<(String, Vec<String>)>,
+    scanned_paths: Vec<String>,
+}
+
+impl Gathered {
+    fn sized_for(outcomes: &[Outcome], include_vendored: bool) -> Gathered {
+        // Exactly sized: a doubling vector of hundreds of thousands of findings wastes as much
+        // memory as it holds.
+        let total = outcomes
+            .iter()
+            .map(|o| match o {
+                Outcome::Scanned { findings, .. } => findings.len(),
+                Outcome::Skipped(_) | Outcome::NotAnalysed { .. } => 0,
+            })
+            .sum();
+        Gathered {
+            findings: Vec::with_capacity(total),
+            report: FileReport::default(),
+            late: FastSet::default(),
+            late_vendored: FastSet::default(),
+            suppressed: 0,
+            file_ports: std::collections::BTreeMap::new(),
+            project: crate::project::ProjectReport {
+                vendored_included: include_vendored,
+                ..Default::default()
+            },
+            own_files: Vec::new(),
+            python_imports: Vec::new(),
+            scanned_paths: Vec::with_capacity(outcomes.len()),
+        }
+    }
+
+    fn absorb(
+        &mut self,
+        outcome: Outcome,
+        layout: &crate::project::Layout,
+        include_vendored: bool,
+    ) {
+        match outcome {
+            Outcome::Scanned {
+                suppressed,
+                lang,
+                bytes,
+                findings,
+                defined,
+                warnings,
+                ports,
+                path,
+                imports,
+                includes_hip,
+                ..
+            } => {
+                let vendored = layout.vendored(&path).is_some();
+                self.scanned_paths.push(path.clone());
+                if lang == Lang::Python {
+                    self.python_imports.push((path.clone(), imports));
+                }
+                let hip = lang.is_c_family()
+                    && crate::project::hip::is_hip_source(
+                        &path,
+                        includes_hip,
+                        findings
+                            .iter()
+                            .any(|f| f.category == crate::rule::Category::Include),
+                    );
+                if hip {
+                    self.project.hip_files += 1;
+                } else {
+                    self.findings.extend(findings);
+                }
+                if !vendored {
+                    self.own_files.push((path.clone(), lang));
+                }
+                if include_vendored || !vendored {
+                    self.late.extend(defined);
+                } else {
+                    self.late_vendored.extend(defined);
+                }
+                self.file_ports.insert(path, ports);
+                self.suppressed += suppressed;
+                self.report.scanned += 1;
+                self.report.bytes += bytes;
+                *self.report.by_language.entry(lang).or_default() += 1;
+                self.report.warnings.extend(warnings);
+            }
+            Outcome::Skipped(note) => self.report.skipped.push(note),
+            Outcome::NotAnalysed { language, .. } => {
+                if language == crate::lang::unanalysed::HIP {
+                    self.project.hip_files += 1;
+                } else {
+                    *self.project.not_analysed.entry(language).or_default() += 1;
+                }
+            }
+        }
+    }
+}
+
+/// A name matched only by a family pattern (`cudaLikeHelper` by `cuda[A-Z]*`) or a weak rule is
+/// not CUDA when the scanned tree defines it; in vendored code, the vendored code's own
+/// definitions count too.
+fn drop_defined_weak_names(
+    findings: &mut Vec<Finding>,
+    layout: &crate::project::Layout,
+    defined_sets: &[FastSet<String>],
+    vendored_defined: &[FastSet<String>],
+) {
+    findings.retain(|f| {
+        let Some(name) = &f.weak_name else {
+            return true;
+        };
+        let defined = |sets: &[FastSet<String>]| sets.iter().any(|set| set.contains(name));
+        !(defined(defined_sets)
+            || (layout.vendored(&f.path).is_some() && defined(vendored_defined)))
+    });
 }

@@ -197,6 +197,23 @@ pub struct TreeDigest {
     pub files_read: Vec<(String, crate::cache::Key)>,
 }
 
+/// How many analysis threads: `--jobs`, else one per core.
+fn analysis_threads(settings: &Settings) -> usize {
+    match settings.walk.threads {
+        0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
+        n => n,
+    }
+}
+
+/// One analysis thread's parsers and the names its files define: definitions are only looked
+/// up, so one set per thread instead of one list per file (a large tree defines millions of
+/// names, mostly the same).
+struct Worker {
+    front_ends: FrontEnds,
+    names: FastSet<String>,
+    vendored_names: FastSet<String>,
+}
+
 /// Walks the tree and analyses every file.
 pub fn analyse_tree(settings: &Settings) -> Result<Analysed<'_>> {
     let (root, paths) = resolve(&settings.root, &settings.paths)?;
@@ -242,20 +259,9 @@ pub fn analyse_tree(settings: &Settings) -> Result<Analysed<'_>> {
     };
 
     // The walker's threads only classify entries; the analysis threads ([`pool`]) take them.
-    let threads = match settings.walk.threads {
-        0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
-        n => n,
-    };
+    let threads = analysis_threads(settings);
     let (sender, receiver) = std::sync::mpsc::sync_channel::<Entry>(4 * 1024);
     let receiver = Mutex::new(receiver);
-    /// One analysis thread's parsers and the names its files define: definitions are only
-    /// looked up, so one set per thread instead of one list per file (a large tree defines
-    /// millions of names, mostly the same).
-    struct Worker {
-        front_ends: FrontEnds,
-        names: FastSet<String>,
-        vendored_names: FastSet<String>,
-    }
     let walked = pool::run(
         threads,
         || Worker {
