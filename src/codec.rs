@@ -269,30 +269,6 @@ impl<A: Codec, B: Codec> Codec for (A, B) {
     }
 }
 
-/// A `&'static str` such as a warning's reason: stored as text, and on the way back leaked once
-/// per distinct text. The tool has a few dozen reasons; past `MAX_STATIC` distinct texts (a
-/// damaged cache that still decodes) the value is refused, so the leak stays bounded.
-pub fn static_str(text: String) -> Result<&'static str> {
-    use std::collections::HashSet;
-    use std::sync::{Mutex, OnceLock};
-    static SEEN: OnceLock<Mutex<HashSet<&'static str>>> = OnceLock::new();
-    let mut seen = SEEN
-        .get_or_init(Default::default)
-        .lock()
-        .unwrap_or_else(|e| e.into_inner());
-    if let Some(s) = seen.get(text.as_str()) {
-        return Ok(s);
-    }
-    if seen.len() >= MAX_STATIC {
-        return Err(Bad);
-    }
-    let leaked: &'static str = Box::leak(text.into_boxed_str());
-    seen.insert(leaked);
-    Ok(leaked)
-}
-
-const MAX_STATIC: usize = 1024;
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -92,11 +92,11 @@ impl Summary {
         }
         let mut skipped_by_reason = BTreeMap::new();
         for note in &audit.files.skipped {
-            *skipped_by_reason.entry(note.reason).or_default() += 1;
+            *skipped_by_reason.entry(note.reason.as_str()).or_default() += 1;
         }
         let mut warnings_by_reason = BTreeMap::new();
         for note in &audit.files.warnings {
-            *warnings_by_reason.entry(note.reason).or_default() += 1;
+            *warnings_by_reason.entry(note.reason.as_str()).or_default() += 1;
         }
         let libraries = inventory(audit);
         Summary {

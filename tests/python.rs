@@ -225,7 +225,7 @@ fn malformed_notebook_is_a_warning_not_a_failure() {
         .files
         .warnings
         .iter()
-        .filter(|w| w.reason == "malformed-notebook")
+        .filter(|w| w.reason.as_str() == "malformed-notebook")
         .collect();
     assert_eq!(w.len(), 1, "{:?}", audit.files.warnings);
     assert_eq!(w[0].path, "python/bad/truncated.ipynb");

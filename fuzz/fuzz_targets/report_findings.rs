@@ -62,22 +62,6 @@ struct Input {
     weights: Option<[u64; 7]>,
 }
 
-const REASONS: &[&str] = &[
-    "binary",
-    "too-large",
-    "empty",
-    "unreadable",
-    "symlink",
-    "special-file",
-    "internal-error",
-    "parse-timeout",
-    "invalid-utf8",
-    "findings-capped",
-    "malformed-yaml",
-    "malformed-toml",
-    "malformed-notebook",
-    "unused-suppression",
-];
 
 fn port(p: FuzzPort) -> Port {
     Port {
@@ -166,7 +150,7 @@ libfuzzer_sys::fuzz_target!(|input: Input| {
     for n in input.notes {
         let note = FileNote {
             path: n.path,
-            reason: REASONS[n.reason as usize % REASONS.len()],
+            reason: cuda_audit::note::NoteReason::ALL[n.reason as usize % cuda_audit::note::NoteReason::ALL.len()],
             message: n.message,
         };
         if n.skipped {

@@ -5,9 +5,10 @@ use crate::cache::{Cache, Cached};
 use crate::finding::Finding;
 use crate::lang::FrontEnds;
 use crate::lang::Lang;
+use crate::note::NoteReason;
 use crate::prefilter::Prefilter;
 use crate::source::{LineIndex, Undecodable, decode};
-use crate::walk::{Entry, SkipReason};
+use crate::walk::Entry;
 use std::path::{Path, PathBuf};
 
 use super::{Settings, relative};
@@ -83,7 +84,7 @@ pub(super) fn analyse(
                 *front_ends = FrontEnds::new();
                 Outcome::Skipped(FileNote {
                     path: relative(root, &path),
-                    reason: "internal-error",
+                    reason: crate::note::NoteReason::InternalError,
                     message: format!(
                         "the analysis of this file failed: {}",
                         panic_message(&panic)
@@ -97,7 +98,7 @@ pub(super) fn analyse(
             message,
         } => Outcome::Skipped(FileNote {
             path: relative(root, &path),
-            reason: reason.as_str(),
+            reason,
             message,
         }),
         Entry::Other { path, language } => Outcome::NotAnalysed {
@@ -121,16 +122,16 @@ fn scan_file(
     }: Shortcuts,
 ) -> Outcome {
     let rel = relative(root, path);
-    let skipped = |reason: SkipReason, message: String| {
+    let skipped = |reason: NoteReason, message: String| {
         Outcome::Skipped(FileNote {
             path: rel.clone(),
-            reason: reason.as_str(),
+            reason,
             message,
         })
     };
     let bytes = match std::fs::read(path) {
         Ok(b) => b,
-        Err(e) => return skipped(SkipReason::Unreadable, e.to_string()),
+        Err(e) => return skipped(NoteReason::Unreadable, e.to_string()),
     };
     let key = cache.map(|c| {
         let key = Cache::key(&rel, lang, &bytes);
@@ -138,19 +139,19 @@ fn scan_file(
         key
     });
     if bytes.is_empty() {
-        return skipped(SkipReason::Empty, "empty file".into());
+        return skipped(NoteReason::Empty, "empty file".into());
     }
     let decoded = match decode(&bytes) {
         Ok(d) => d,
         Err(Undecodable::Binary) => {
-            return skipped(SkipReason::Binary, "binary file (NUL byte)".into());
+            return skipped(NoteReason::Binary, "binary file (NUL byte)".into());
         }
     };
     let mut warnings = Vec::new();
     if decoded.lossy {
         warnings.push(FileNote {
             path: rel.clone(),
-            reason: "invalid-utf8",
+            reason: crate::note::NoteReason::InvalidUtf8,
             message: "invalid UTF-8 replaced with U+FFFD; the file was still scanned".into(),
         });
     }
@@ -276,7 +277,7 @@ fn scanned_file(
         scanned.findings.truncate(settings.max_findings_per_file);
         warnings.push(FileNote {
             path: rel.clone(),
-            reason: "findings-capped",
+            reason: crate::note::NoteReason::FindingsCapped,
             message: format!(
                 "{dropped} more findings not reported (cap of {} per file, --max-findings-per-file)",
                 settings.max_findings_per_file

@@ -43,7 +43,7 @@ pub fn extract_go_mod(text: &str) -> Extraction {
         // One warning per file is enough to count it.
         if out.warnings.is_empty() {
             out.warnings.push(ExtractWarning {
-                reason: "malformed-go-mod",
+                reason: crate::note::NoteReason::MalformedGoMod,
                 message,
                 offset: Some(offset),
             });
@@ -253,7 +253,7 @@ mod tests {
             "module x\nrequire (\n\tgithub.com/NVIDIA/go-nvml v0.12.0\n\tbroken\n\"unterminated\n",
         );
         assert_eq!(x.warnings.len(), 1);
-        assert_eq!(x.warnings[0].reason, "malformed-go-mod");
+        assert_eq!(x.warnings[0].reason.as_str(), "malformed-go-mod");
         assert!(
             x.facts
                 .iter()

@@ -60,7 +60,7 @@ pub(crate) fn extract(text: &str, lang: Lang, path: &Path, out: &mut Out) {
     if let Some(e) = error {
         if actions.is_empty() {
             out.warn(
-                "malformed-yaml",
+                crate::note::NoteReason::MalformedYaml,
                 format!("malformed YAML: {}", e.message),
                 Some(e.offset),
             );
