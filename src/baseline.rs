@@ -12,22 +12,6 @@ use std::path::Path;
 
 pub const FORMAT_VERSION: u32 = 1;
 
-/// Whether a finding was in the baseline (SARIF `baselineState`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum BaselineState {
-    New,
-    Unchanged,
-}
-
-impl BaselineState {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            BaselineState::New => "new",
-            BaselineState::Unchanged => "unchanged",
-        }
-    }
-}
-
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Entry {

@@ -64,7 +64,7 @@ pub fn run(args: CompareArgs) -> Result<ExitStatus> {
         }
     };
     match &args.output {
-        Some(path) => crate::cli::write_atomically(path, out.as_bytes())?,
+        Some(path) => crate::output::write_atomically(path, out.as_bytes())?,
         None => {
             use std::io::Write;
             let mut stdout = std::io::stdout().lock();

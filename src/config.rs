@@ -1,38 +1,29 @@
 //! Project configuration: `cuda-audit.toml`, or `[tool.cuda-audit]` in `pyproject.toml`,
 //! discovered from the scan root upwards. Parsed into [`RawConfig`] (serde, unknown keys are
 //! errors: a typo must not silently disable a gate), then validated into [`Config`]. Command-line
-//! flags override what the file says.
+//! flags override what the file says ([`crate::options`]).
 
 use crate::error::{DataFileError, Error, Result};
+pub use crate::gate::FailOn;
+use crate::options::{Options, Source, Sourced};
 use crate::portability::{Effort, Target};
-use crate::rule::Category;
+pub use crate::rule::RuleFilter;
 use crate::score::ScoreWeights;
 use serde::Deserialize;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use toml::Spanned;
 
 pub const FILE_NAME: &str = "cuda-audit.toml";
-
-/// When a scan fails the run (exit 1).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, clap::ValueEnum)]
-#[serde(rename_all = "lowercase")]
-pub enum FailOn {
-    /// Never: always exit 0 unless there is an error.
-    None,
-    /// Any finding.
-    Any,
-    /// Findings not in the baseline, or on lines changed since the diff base.
-    New,
-}
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 struct RawConfig {
     targets: Option<Vec<Spanned<String>>>,
-    include: Option<Vec<String>>,
-    exclude: Option<Vec<String>>,
-    select: Option<Vec<String>>,
-    ignore: Option<Vec<String>>,
+    include: Option<Vec<Spanned<String>>>,
+    exclude: Option<Vec<Spanned<String>>>,
+    select: Option<Vec<Spanned<String>>>,
+    ignore: Option<Vec<Spanned<String>>>,
     rules: Option<Vec<String>>,
     fail_on: Option<FailOn>,
     fail_on_effort: Option<Effort>,
@@ -42,7 +33,7 @@ struct RawConfig {
     hidden: Option<bool>,
     no_ignore: Option<bool>,
     score: Option<Spanned<ScoreWeights>>,
-    vendored: Option<Vec<String>>,
+    vendored: Option<Vec<Spanned<String>>>,
     include_vendored: Option<bool>,
 }
 
@@ -59,30 +50,24 @@ struct PyprojectTool {
     cuda_audit: Option<RawConfig>,
 }
 
-/// A validated configuration. Relative paths are resolved against the config file's directory.
+/// A configuration file, read. Relative paths are resolved against its directory.
+///
+/// What it says about the scan is an [`Options`], combined with the command line's (which wins)
+/// and validated with it into the scan's settings ([`crate::options`]); its values keep their
+/// place in the file, so that an error found then still points at the line. The gate's keys are
+/// read by the gate, where `--fail-on`, `--fail-on-effort` and `--baseline` win over them.
 #[derive(Debug, Default, Clone)]
 pub struct Config {
     /// The file it came from.
     pub path: Option<PathBuf>,
-    pub targets: Option<Vec<Target>>,
-    pub include: Vec<String>,
-    pub exclude: Vec<String>,
-    pub select: Vec<String>,
-    pub ignore: Vec<String>,
-    pub rule_dirs: Vec<PathBuf>,
+    /// `targets`, `include`, `exclude`, `select`, `ignore`, `rules`, `max-file-size`, `hidden`,
+    /// `no-ignore`, `vendored`, `include-vendored`, `require-suppression-reason`.
+    pub options: Options,
+    /// Score weights (docs/scoring.md); `None` means the defaults.
+    pub score: Option<ScoreWeights>,
     pub fail_on: Option<FailOn>,
     pub fail_on_effort: Option<Effort>,
     pub baseline: Option<PathBuf>,
-    pub require_suppression_reason: bool,
-    pub max_file_size: Option<u64>,
-    pub hidden: Option<bool>,
-    pub no_ignore: Option<bool>,
-    /// Score weights (docs/scoring.md); `None` means the defaults.
-    pub score: Option<ScoreWeights>,
-    /// Globs (relative to the scan root) of further vendored directories.
-    pub vendored: Vec<String>,
-    /// Count vendored code with the project's own.
-    pub include_vendored: Option<bool>,
 }
 
 /// Finds the configuration for `start`: the first directory from `start` upwards that holds a
@@ -153,93 +138,103 @@ fn toml_error(name: &str, text: &str, e: &toml::de::Error) -> Error {
     .into()
 }
 
+/// Checks what only the file can get wrong (a target's name, a size, the score's scale), pointing
+/// at it. Globs (which `--exclude` gives too) and `select`/`ignore` entries (which need the rules)
+/// are checked with the command line's options, when the settings are made
+/// ([`Options::resolve`]); they keep their place in the file for that.
 fn validate(raw: RawConfig, path: &Path, name: &str, text: &str) -> Result<Config> {
     let base = path.parent().unwrap_or(Path::new("."));
+    let source = Arc::new(Source::new(name, text));
+    let invalid = |span: std::ops::Range<usize>, label: String| -> Error {
+        DataFileError::new(
+            name,
+            text,
+            span,
+            format!("invalid configuration in {name}"),
+            label,
+        )
+        .into()
+    };
     let targets = match raw.targets {
         None => None,
         Some(list) => Some(
             list.iter()
                 .map(|t| {
-                    t.get_ref().parse::<Target>().map_err(|msg| {
-                        Error::from(DataFileError::new(
-                            name,
-                            text,
-                            t.span(),
-                            format!("invalid configuration in {name}"),
-                            msg,
-                        ))
-                    })
+                    t.get_ref()
+                        .parse::<Target>()
+                        .map_err(|msg| invalid(t.span(), msg))
                 })
                 .collect::<Result<Vec<_>>>()?,
         ),
     };
     let max_file_size = match raw.max_file_size {
         None => None,
-        Some(s) => Some(crate::cli::parse_size(s.get_ref()).map_err(|msg| {
-            Error::from(DataFileError::new(
-                name,
-                text,
-                s.span(),
-                format!("invalid configuration in {name}"),
-                msg,
-            ))
-        })?),
+        Some(s) => Some(parse_size(s.get_ref()).map_err(|msg| invalid(s.span(), msg))?),
     };
     let score = match raw.score {
         Some(s) if s.get_ref().scale == 0 => {
-            return Err(DataFileError::new(
-                name,
-                text,
-                s.span(),
-                format!("invalid configuration in {name}"),
-                "`scale` must be greater than 0",
-            )
-            .into());
+            return Err(invalid(s.span(), "`scale` must be greater than 0".into()));
         }
         Some(s) => Some(s.into_inner()),
         None => None,
     };
+    let sourced = |list: Option<Vec<Spanned<String>>>| {
+        list.map(|list| {
+            list.into_iter()
+                .map(|s| {
+                    let span = s.span();
+                    Sourced::config(s.into_inner(), &source, span)
+                })
+                .collect::<Vec<_>>()
+        })
+    };
     Ok(Config {
         path: Some(path.to_path_buf()),
-        targets,
-        include: raw.include.unwrap_or_default(),
-        exclude: raw.exclude.unwrap_or_default(),
-        select: raw.select.unwrap_or_default(),
-        ignore: raw.ignore.unwrap_or_default(),
-        rule_dirs: raw
-            .rules
-            .unwrap_or_default()
-            .iter()
-            .map(|d| base.join(d))
-            .collect(),
+        options: Options {
+            targets,
+            include: sourced(raw.include),
+            exclude: sourced(raw.exclude),
+            vendored: sourced(raw.vendored),
+            include_vendored: raw.include_vendored,
+            hidden: raw.hidden,
+            no_ignore: raw.no_ignore,
+            max_file_size,
+            rules: raw
+                .rules
+                .map(|dirs| dirs.iter().map(|d| base.join(d)).collect()),
+            select: sourced(raw.select),
+            ignore: sourced(raw.ignore),
+            require_suppression_reason: raw.require_suppression_reason,
+            // Flags only.
+            max_findings_per_file: None,
+            ignore_existing_ports: None,
+            jobs: None,
+            exhaustive: None,
+            no_cache: None,
+            cache_dir: None,
+        },
+        score,
         fail_on: raw.fail_on,
         fail_on_effort: raw.fail_on_effort,
         baseline: raw.baseline.map(|b| base.join(b)),
-        require_suppression_reason: raw.require_suppression_reason.unwrap_or(false),
-        max_file_size,
-        hidden: raw.hidden,
-        no_ignore: raw.no_ignore,
-        score,
-        vendored: raw.vendored.unwrap_or_default(),
-        include_vendored: raw.include_vendored,
     })
 }
 
-/// Rule selection by id, category or library: `select` (empty = everything) minus `ignore`.
-#[derive(Clone, Debug, Default)]
-pub struct RuleFilter {
-    pub select: Vec<String>,
-    pub ignore: Vec<String>,
-}
-
-impl RuleFilter {
-    pub fn allows(&self, rule_id: &str, category: Category, library: &str) -> bool {
-        let hit = |list: &[String]| {
-            list.iter()
-                .any(|s| s == rule_id || s == category.as_str() || s == library)
-        };
-        (self.select.is_empty() || hit(&self.select)) && !hit(&self.ignore)
-    }
+/// A size in bytes, with an optional `K`, `M` or `G` suffix (powers of 1024): `--max-file-size`
+/// and `max-file-size`.
+pub fn parse_size(s: &str) -> std::result::Result<u64, String> {
+    let s = s.trim();
+    let (digits, mult) = match s.char_indices().last() {
+        Some((i, 'k' | 'K')) => (&s[..i], 1u64 << 10),
+        Some((i, 'm' | 'M')) => (&s[..i], 1 << 20),
+        Some((i, 'g' | 'G')) => (&s[..i], 1 << 30),
+        _ => (s, 1),
+    };
+    digits
+        .parse::<u64>()
+        .ok()
+        .and_then(|n| n.checked_mul(mult))
+        .ok_or_else(|| format!("`{s}` is not a size (e.g. 2M, 512K, 1048576)"))
 }
 
 /// The starter configuration `cuda-audit init` writes.
@@ -279,6 +274,11 @@ require-suppression-reason = true
 # Files larger than this are skipped (and counted).
 # max-file-size = "2M"
 
+# Scan hidden files and directories; do not respect .gitignore and .ignore files. For one run,
+# --no-hidden and --respect-ignore-files turn these off again (flags win over this file).
+# hidden = false
+# no-ignore = false
+
 # Score weights (docs/scoring.md): points per distinct API ("decision") and per call site ("edit").
 # [score]
 # automatic = { decision = 10, edit = 1 }
@@ -297,8 +297,8 @@ mod tests {
         let path = dir.path().join(FILE_NAME);
         std::fs::write(&path, STARTER).unwrap();
         let c = load(&path).unwrap();
-        assert_eq!(c.targets.unwrap().len(), 3);
-        assert!(c.require_suppression_reason);
+        assert_eq!(c.options.targets.unwrap().len(), 3);
+        assert_eq!(c.options.require_suppression_reason, Some(true));
     }
 
     #[test]
@@ -311,7 +311,29 @@ mod tests {
     }
 
     #[test]
+    fn sizes_take_a_suffix() {
+        assert_eq!(parse_size("2M"), Ok(2 << 20));
+        assert_eq!(parse_size(" 512k "), Ok(512 << 10));
+        assert_eq!(parse_size("1048576"), Ok(1 << 20));
+        assert!(parse_size("2MB").is_err());
+        assert!(parse_size("99999999999G").is_err());
+    }
+
+    #[test]
+    fn list_values_keep_their_place_in_the_file() {
+        let text = "exclude = [\"build/**\", \"[\"]\n";
+        let c = parse(Path::new(FILE_NAME), text).unwrap();
+        let bad = &c.options.exclude.unwrap()[1];
+        assert_eq!(bad.value, "[");
+        match &bad.origin {
+            crate::options::Origin::Config { span, .. } => assert_eq!(&text[span.clone()], "\"[\""),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
     fn filters_by_id_category_or_library() {
+        use crate::rule::Category;
         let f = RuleFilter {
             select: vec!["kernel".into()],
             ignore: vec!["warp-size".into()],

@@ -30,12 +30,60 @@ pub struct Finding {
     /// `cudaLikeHelper`, and rules marked `weak`).
     pub weak_name: Option<String>,
     /// New or known, when the scan compares against a baseline or a diff base.
-    pub baseline_state: Option<crate::baseline::BaselineState>,
+    pub baseline_state: Option<BaselineState>,
     /// The portability layer the code base already has for this finding (a HIP shim, a ROCm branch).
-    pub existing_port: Option<crate::ports::ExistingPort>,
+    pub existing_port: Option<ExistingPort>,
     /// Inside a declaration that only declares (a function prototype): what the file exposes,
     /// not a use. Never reported as the project's coupling; counted for vendored libraries.
     pub declaration: bool,
+}
+
+/// Whether a finding was in the baseline (SARIF `baselineState`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BaselineState {
+    New,
+    Unchanged,
+}
+
+impl BaselineState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            BaselineState::New => "new",
+            BaselineState::Unchanged => "unchanged",
+        }
+    }
+}
+
+/// How a finding is already ported.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ExistingPort {
+    pub layer: Layer,
+    /// Where the layer is (`file:line`) and what it is.
+    pub evidence: String,
+    pub targets: Vec<Target>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Layer {
+    /// A header mapping CUDA names to HIP names.
+    Shim,
+    /// A preprocessor branch with a ROCm sibling.
+    Guard,
+    /// A Python device path besides CUDA (`torch_xla`, `torch_neuronx`, `torch.version.hip`).
+    DevicePath,
+    /// A build that translates CUDA to HIP (`torch.utils.cpp_extension` hipifies on ROCm).
+    BuildTranslation,
+}
+
+impl Layer {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Layer::Shim => "shim",
+            Layer::Guard => "guarded-branch",
+            Layer::DevicePath => "device-path",
+            Layer::BuildTranslation => "build-translation",
+        }
+    }
 }
 
 /// A 1-based position: line, column in characters, column in UTF-16 code units.

@@ -5,16 +5,28 @@
 //! the tree's), and findings on lines the change did not add are `Unchanged`. What a scan speaks
 //! for is its [`Scope`]: a baseline entry outside it is neither stale nor rewritten.
 
-use crate::baseline::{Baseline, BaselineState, Entry};
-use crate::config::FailOn;
+use crate::baseline::{Baseline, Entry};
 use crate::diff::ChangedLines;
 use crate::error::ExitStatus;
+use crate::finding::BaselineState;
 use crate::finding::Finding;
 use crate::portability::{Effort, Target};
-use crate::scan::Audit;
 use crate::score::TargetScore;
+use serde::Deserialize;
 use std::collections::{BTreeMap, HashSet};
 use std::path::{Path, PathBuf};
+
+/// When a scan fails the run (exit 1).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum FailOn {
+    /// Never: always exit 0 unless there is an error.
+    None,
+    /// Any finding.
+    Any,
+    /// Findings not in the baseline, or on lines changed since the diff base.
+    New,
+}
 
 /// What makes a run fail.
 #[derive(Clone, Debug)]
@@ -170,24 +182,23 @@ pub struct Inputs<'a> {
 /// Marks every finding new or unchanged and returns the gate's counts. With a diff base, a
 /// finding is new only on a line the change added or modified; with a baseline, only when no
 /// entry in scope matches it; with both, both must hold.
-pub fn compare(audit: &mut Audit, inputs: &Inputs, scope: &Scope) -> (usize, Vec<Entry>) {
+pub fn compare(findings: &mut [Finding], inputs: &Inputs, scope: &Scope) -> Comparison {
     let on_changed: Vec<bool> = match inputs.changes {
         Some(changes) => {
             let prefix = scope.diff.as_ref().map_or("", |(p, _)| p.as_str());
-            audit
-                .findings
+            findings
                 .iter()
                 .map(|f| changes.contains(&join(prefix, &f.path), f.start.line))
                 .collect()
         }
-        None => vec![true; audit.findings.len()],
+        None => vec![true; findings.len()],
     };
     let (matched, stale) = match inputs.baseline.as_ref().and_then(|(_, b)| *b) {
-        Some(baseline) => match_entries(baseline.entries(), &audit.findings, scope),
-        None => (vec![false; audit.findings.len()], Vec::new()),
+        Some(baseline) => match_entries(baseline.entries(), findings, scope),
+        None => (vec![false; findings.len()], Vec::new()),
     };
     let mut new = 0;
-    for ((f, changed), matched) in audit.findings.iter_mut().zip(on_changed).zip(matched) {
+    for ((f, changed), matched) in findings.iter_mut().zip(on_changed).zip(matched) {
         let state = if changed && !matched {
             new += 1;
             BaselineState::New
@@ -196,7 +207,15 @@ pub fn compare(audit: &mut Audit, inputs: &Inputs, scope: &Scope) -> (usize, Vec
         };
         f.baseline_state = Some(state);
     }
-    (new, stale)
+    Comparison { new, stale }
+}
+
+/// What [`compare`] found.
+pub struct Comparison {
+    /// Findings marked new.
+    pub new: usize,
+    /// In-scope baseline entries no finding matched.
+    pub stale: Vec<Entry>,
 }
 
 /// Which findings an in-scope entry matches (by fingerprint, each entry once), and the in-scope
@@ -282,14 +301,14 @@ pub fn updated_baseline(
 
 /// Decides the run: counts, verdict and the scores without the new findings.
 pub fn report(
-    audit: &Audit,
+    findings: &[Finding],
+    weights: &crate::score::ScoreWeights,
     inputs: &Inputs,
-    new: usize,
-    stale: Vec<Entry>,
+    Comparison { new, stale }: Comparison,
     policy: &Policy,
     update: Option<BaselineUpdate>,
 ) -> GateReport {
-    let failing = failing(audit, policy).len();
+    let failing = failing(findings, policy).len();
     let verdict = if update.is_some() {
         Verdict::Recorded
     } else if failing > 0 {
@@ -298,12 +317,11 @@ pub fn report(
         Verdict::Passed
     };
     let before = crate::score::score_findings(
-        audit
-            .findings
+        findings
             .iter()
             .filter(|f| f.baseline_state != Some(BaselineState::New)),
-        &audit.targets,
-        &audit.weights,
+        &policy.targets,
+        weights,
     );
     GateReport {
         baseline: inputs.baseline.as_ref().map(|(p, _)| p.clone()),
@@ -312,7 +330,7 @@ pub fn report(
             commit: c.base.clone(),
         }),
         new,
-        known: audit.findings.len() - new,
+        known: findings.len() - new,
         stale,
         failing,
         verdict,
@@ -421,9 +439,8 @@ pub fn format_delta(delta: f64) -> String {
 }
 
 /// The findings that fail the gate.
-pub fn failing<'a>(audit: &'a Audit, policy: &Policy) -> Vec<&'a Finding> {
-    audit
-        .findings
+pub fn failing<'a>(findings: &'a [Finding], policy: &Policy) -> Vec<&'a Finding> {
+    findings
         .iter()
         .filter(|f| match policy.fail_on {
             FailOn::None => false,
@@ -437,14 +454,14 @@ pub fn failing<'a>(audit: &'a Audit, policy: &Policy) -> Vec<&'a Finding> {
         .collect()
 }
 
-pub fn exit_status(audit: &Audit, policy: &Policy) -> ExitStatus {
-    if let Some(gate) = &audit.gate {
+pub fn exit_status(findings: &[Finding], gate: Option<&GateReport>, policy: &Policy) -> ExitStatus {
+    if let Some(gate) = gate {
         return match gate.verdict {
             Verdict::Failed => ExitStatus::Findings,
             Verdict::Passed | Verdict::Recorded => ExitStatus::Clean,
         };
     }
-    if failing(audit, policy).is_empty() {
+    if failing(findings, policy).is_empty() {
         ExitStatus::Clean
     } else {
         ExitStatus::Findings
@@ -452,6 +469,6 @@ pub fn exit_status(audit: &Audit, policy: &Policy) -> ExitStatus {
 }
 
 /// Whether a finding is listed by default in a gated report (new ones only).
-pub fn listed(audit: &Audit, f: &Finding, show_known: bool) -> bool {
-    show_known || audit.gate.is_none() || f.baseline_state != Some(BaselineState::Unchanged)
+pub fn listed(gate: Option<&GateReport>, f: &Finding, show_known: bool) -> bool {
+    show_known || gate.is_none() || f.baseline_state != Some(BaselineState::Unchanged)
 }

@@ -7,10 +7,13 @@
 
 #![forbid(unsafe_code)]
 
+pub mod analysis;
+pub mod audit;
 pub mod baseline;
 pub mod breakdown;
 pub mod cache;
 pub mod cli;
+pub mod codec;
 pub mod compare;
 pub mod config;
 pub mod diff;
@@ -20,6 +23,9 @@ pub mod gate;
 pub mod hash;
 pub mod lang;
 pub mod matcher;
+pub mod note;
+pub mod options;
+pub mod output;
 pub mod portability;
 pub mod ports;
 pub mod prefilter;
@@ -36,5 +42,6 @@ pub mod suppress;
 pub mod timings;
 pub mod walk;
 
+pub use audit::{Audit, FileReport};
 pub use error::{Error, ExitStatus, Result};
-pub use scan::{Audit, FileReport, Settings, audit};
+pub use scan::{Settings, audit};

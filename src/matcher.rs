@@ -40,7 +40,7 @@ fn match_fact<'a>(
     lang: Lang,
 ) -> Option<Hit<'a>> {
     let hit = |rule: RuleIdx, symbol: Option<&'a crate::rule::Symbol>, from_pattern: bool| {
-        let weak = from_pattern || rules.rule(rule).weak || symbol.is_some_and(|s| s.weak);
+        let weak = is_weak(rules, rule, symbol, from_pattern);
         let weak_name = weak.then(|| match &fact.kind {
             FactKind::Qualified(segments) | FactKind::Namespace(segments) => segments[0].clone(),
             _ => fact.text.clone(),
@@ -95,10 +95,22 @@ fn match_fact<'a>(
                 text: last.clone(),
                 span: end.saturating_sub(last.len())..end,
                 detail: fact.detail.clone(),
-                weak_name: rules.rule(sym.rule).weak.then(|| last.clone()),
+                weak_name: is_weak(rules, sym.rule, Some(sym), false).then(|| last.clone()),
             })
         }
     }
+}
+
+/// Whether a match stands only if the scanned tree does not define the name itself: matched by a
+/// family pattern, or a rule or symbol marked `weak` (`atomicAdd`, which projects define for
+/// older GPUs). One rule for plain and qualified names alike.
+fn is_weak(
+    rules: &RuleSet,
+    rule: RuleIdx,
+    symbol: Option<&crate::rule::Symbol>,
+    from_pattern: bool,
+) -> bool {
+    from_pattern || rules.rule(rule).weak || symbol.is_some_and(|s| s.weak)
 }
 
 fn namespace_rule(

@@ -222,7 +222,7 @@ impl LateNeedles {
 }
 
 /// The texts whose presence in a ruled-out file means it must be parsed after all, given the
-/// results of the files that were parsed (`(path, findings, ports, include paths)` each):
+/// results of the files that were parsed (`(path, findings, ports)` each):
 ///
 /// - the name of every weak finding (pattern matches, weak rules) that no C-family needle
 ///   covers: a ruled-out file that defines the name would drop the finding, and a definition is
@@ -234,14 +234,13 @@ impl LateNeedles {
 ///
 /// `None` when there is nothing to look for.
 pub fn late_needles<'a>(
-    parsed: impl Iterator<Item = (&'a str, &'a [Finding], &'a FilePorts, &'a [String])>,
+    parsed: impl Iterator<Item = (&'a str, &'a [Finding], &'a FilePorts)>,
     prefilter: &Prefilter,
     rules: &RuleSet,
 ) -> Option<LateNeedles> {
     let mut needles: BTreeSet<String> = BTreeSet::new();
     let mut ports: BTreeMap<String, FilePorts> = BTreeMap::new();
-    let mut includes: Vec<(&str, &[String])> = Vec::new();
-    for (path, findings, file_ports, file_includes) in parsed {
+    for (path, findings, file_ports) in parsed {
         for f in findings {
             if let Some(name) = &f.weak_name {
                 if !prefilter.implied_by(Lang::Cuda, name) {
@@ -250,28 +249,14 @@ pub fn late_needles<'a>(
             }
         }
         ports.insert(path.to_string(), file_ports.clone());
-        if !file_includes.is_empty() {
-            includes.push((path, file_includes));
-        }
     }
-    let shims = crate::ports::apply(&mut [], &ports, rules).shim_files;
-    if !shims.is_empty() {
-        let mut reached: BTreeSet<&str> = shims.iter().map(|s| file_name(&s.path)).collect();
-        loop {
-            let before = reached.len();
-            for (path, incs) in &includes {
-                if incs
-                    .iter()
-                    .any(|inc| reached.iter().any(|name| inc.ends_with(name)))
-                {
-                    reached.insert(file_name(path));
-                }
-            }
-            if reached.len() == before {
-                break;
-            }
+    // A ruled-out file that includes a shim, or a parsed file reaching one, names it by its
+    // file name: the shims and their includers (the closure ports uses) are the needles.
+    for shim in crate::ports::apply(&mut [], &ports, rules).shim_files {
+        needles.insert(file_name(&shim.path).to_string());
+        for includer in crate::ports::includers_of(&ports, &shim.path) {
+            needles.insert(file_name(includer).to_string());
         }
-        needles.extend(reached.into_iter().map(String::from));
     }
     needles.retain(|n| !n.is_empty());
     if needles.is_empty() {
@@ -301,7 +286,7 @@ fn c_family_needles(rules: &RuleSet) -> Option<BTreeMap<String, Bounds>> {
         if seg.is_empty() {
             return None;
         }
-        let bounds = if crate::rule::load::is_identifier(seg) {
+        let bounds = if crate::lang::lexer::is_identifier(seg) {
             Bounds::TOKEN
         } else {
             Bounds::NONE

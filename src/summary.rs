@@ -1,10 +1,10 @@
 //! The roll-up of an audit: counts by category, library and rule, per-target effort counts, and
 //! what happened to the files. Every reporter prints from this one value.
 
+use crate::audit::Audit;
 use crate::breakdown::{BlockerLibrary, Breakdown};
 use crate::portability::{Effort, Target};
 use crate::rule::Category;
-use crate::scan::Audit;
 use crate::score::{ScoreWeights, TargetScore, score_findings};
 use std::collections::BTreeMap;
 
@@ -92,11 +92,11 @@ impl Summary {
         }
         let mut skipped_by_reason = BTreeMap::new();
         for note in &audit.files.skipped {
-            *skipped_by_reason.entry(note.reason).or_default() += 1;
+            *skipped_by_reason.entry(note.reason.as_str()).or_default() += 1;
         }
         let mut warnings_by_reason = BTreeMap::new();
         for note in &audit.files.warnings {
-            *warnings_by_reason.entry(note.reason).or_default() += 1;
+            *warnings_by_reason.entry(note.reason.as_str()).or_default() += 1;
         }
         let libraries = inventory(audit);
         Summary {

@@ -5,7 +5,7 @@
 //! directive without a reason can be made an error (`require-suppression-reason`).
 
 use crate::finding::Finding;
-use crate::scan::FileNote;
+use crate::note::FileNote;
 
 const MARKER: &str = "cuda-audit:";
 
@@ -109,7 +109,7 @@ pub fn apply(
             if !ok {
                 notes.push(FileNote {
                     path: path.to_string(),
-                    reason: "suppression-without-reason",
+                    reason: crate::note::NoteReason::SuppressionWithoutReason,
                     message: format!("line {}: a `cuda-audit: ignore` comment needs a reason (require-suppression-reason)", d.line),
                 });
             }
@@ -137,7 +137,7 @@ pub fn apply(
             };
             notes.push(FileNote {
                 path: path.to_string(),
-                reason: "unused-suppression",
+                reason: crate::note::NoteReason::UnusedSuppression,
                 message: format!(
                     "line {}: the suppression of {what} matches no finding",
                     d.line
@@ -180,7 +180,7 @@ mod tests {
         assert_eq!(findings.len(), 1);
         assert_eq!(findings[0].start.line, 3);
         assert_eq!(notes.len(), 1);
-        assert_eq!(notes[0].reason, "unused-suppression");
+        assert_eq!(notes[0].reason.as_str(), "unused-suppression");
     }
 
     #[test]
@@ -189,6 +189,6 @@ mod tests {
         let mut findings = vec![finding("a.cu", 1)];
         let (n, notes) = apply(text, "a.cu", &mut findings, true);
         assert_eq!(n, 0);
-        assert_eq!(notes[0].reason, "suppression-without-reason");
+        assert_eq!(notes[0].reason.as_str(), "suppression-without-reason");
     }
 }

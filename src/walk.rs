@@ -32,37 +32,7 @@ impl Default for WalkOptions {
     }
 }
 
-/// Why an entry was not scanned.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum SkipReason {
-    Binary,
-    TooLarge,
-    Empty,
-    Unreadable,
-    NotRegularFile,
-    Symlink,
-    SymlinkOutsideRoot,
-    BrokenSymlink,
-    SymlinkLoop,
-    WalkError,
-}
-
-impl SkipReason {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            SkipReason::Binary => "binary",
-            SkipReason::TooLarge => "too-large",
-            SkipReason::Empty => "empty",
-            SkipReason::Unreadable => "unreadable",
-            SkipReason::NotRegularFile => "not-a-regular-file",
-            SkipReason::Symlink => "symlink",
-            SkipReason::SymlinkOutsideRoot => "symlink-outside-root",
-            SkipReason::BrokenSymlink => "broken-symlink",
-            SkipReason::SymlinkLoop => "symlink-loop",
-            SkipReason::WalkError => "walk-error",
-        }
-    }
-}
+use crate::note::NoteReason;
 
 /// What the walker found at one path.
 pub enum Entry {
@@ -81,7 +51,7 @@ pub enum Entry {
     /// Something that was not scanned, with the reason.
     Skip {
         path: PathBuf,
-        reason: SkipReason,
+        reason: NoteReason,
         message: String,
     },
 }
@@ -203,7 +173,7 @@ fn classify(entry: &DirEntry, root: &Path, max_file_size: u64) -> Option<Entry> 
     if !file_type.is_file() {
         return Some(Entry::Skip {
             path,
-            reason: SkipReason::NotRegularFile,
+            reason: NoteReason::NotRegularFile,
             message: "not a regular file".into(),
         });
     }
@@ -212,7 +182,7 @@ fn classify(entry: &DirEntry, root: &Path, max_file_size: u64) -> Option<Entry> 
         Err(e) => {
             return Some(Entry::Skip {
                 path,
-                reason: SkipReason::Unreadable,
+                reason: NoteReason::Unreadable,
                 message: e.to_string(),
             });
         }
@@ -222,7 +192,7 @@ fn classify(entry: &DirEntry, root: &Path, max_file_size: u64) -> Option<Entry> 
             format!("{size} bytes, over the {max_file_size}-byte limit (--max-file-size)");
         return Some(Entry::Skip {
             path,
-            reason: SkipReason::TooLarge,
+            reason: NoteReason::TooLarge,
             message,
         });
     }
@@ -234,7 +204,7 @@ fn classify_symlink(path: PathBuf, root: &Path) -> Entry {
         Ok(target) if !target.starts_with(root) => Entry::Skip {
             message: format!("points outside the scan root, to {}", target.display()),
             path,
-            reason: SkipReason::SymlinkOutsideRoot,
+            reason: NoteReason::SymlinkOutsideRoot,
         },
         Ok(target) => Entry::Skip {
             message: format!(
@@ -242,34 +212,34 @@ fn classify_symlink(path: PathBuf, root: &Path) -> Entry {
                 target.display()
             ),
             path,
-            reason: SkipReason::Symlink,
+            reason: NoteReason::Symlink,
         },
         Err(e) if e.raw_os_error() == Some(40) => Entry::Skip {
             path,
-            reason: SkipReason::SymlinkLoop,
+            reason: NoteReason::SymlinkLoop,
             message: "symlink loop".into(),
         },
         Err(e) => Entry::Skip {
             path,
-            reason: SkipReason::BrokenSymlink,
+            reason: NoteReason::BrokenSymlink,
             message: format!("broken symlink: {e}"),
         },
     }
 }
 
-fn walk_error_details(err: &ignore::Error) -> (PathBuf, SkipReason) {
+fn walk_error_details(err: &ignore::Error) -> (PathBuf, NoteReason) {
     match err {
         ignore::Error::WithPath { path, err } => {
             let reason = match **err {
-                ignore::Error::Loop { .. } => SkipReason::SymlinkLoop,
-                _ => SkipReason::WalkError,
+                ignore::Error::Loop { .. } => NoteReason::SymlinkLoop,
+                _ => NoteReason::WalkError,
             };
             (path.clone(), reason)
         }
         ignore::Error::WithDepth { err, .. } | ignore::Error::WithLineNumber { err, .. } => {
             walk_error_details(err)
         }
-        ignore::Error::Loop { child, .. } => (child.clone(), SkipReason::SymlinkLoop),
-        _ => (PathBuf::new(), SkipReason::WalkError),
+        ignore::Error::Loop { child, .. } => (child.clone(), NoteReason::SymlinkLoop),
+        _ => (PathBuf::new(), NoteReason::WalkError),
     }
 }

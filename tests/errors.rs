@@ -16,7 +16,7 @@ fn bad_files_are_counted_and_the_scan_goes_on() {
         .files
         .skipped
         .iter()
-        .map(|n| (n.path.as_str(), n.reason))
+        .map(|n| (n.path.as_str(), n.reason.as_str()))
         .collect();
     assert!(skipped.contains(&("binary.cu", "binary")), "{skipped:?}");
     assert!(skipped.contains(&("empty.cu", "empty")), "{skipped:?}");
@@ -24,7 +24,7 @@ fn bad_files_are_counted_and_the_scan_goes_on() {
         .files
         .warnings
         .iter()
-        .map(|n| (n.path.as_str(), n.reason))
+        .map(|n| (n.path.as_str(), n.reason.as_str()))
         .collect();
     assert_eq!(warnings, [("invalid_utf8.cu", "invalid-utf8")]);
     // The file with a stray byte is still scanned: its kernel, call and launch are all found.
@@ -81,7 +81,7 @@ fn symlinks_broken_looping_and_escaping_are_counted() {
         .files
         .skipped
         .iter()
-        .map(|n| (n.path.as_str(), n.reason))
+        .map(|n| (n.path.as_str(), n.reason.as_str()))
         .collect();
     reasons.sort();
     assert_eq!(

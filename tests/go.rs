@@ -208,7 +208,12 @@ fn malformed_go_mod_warns_and_keeps_entries() {
     )
     .unwrap();
     let audit = audit_dir(dir.path());
-    let warnings: Vec<&str> = audit.files.warnings.iter().map(|w| w.reason).collect();
+    let warnings: Vec<&str> = audit
+        .files
+        .warnings
+        .iter()
+        .map(|w| w.reason.as_str())
+        .collect();
     assert_eq!(warnings, vec!["malformed-go-mod"]);
     let symbols: Vec<&str> = audit.findings.iter().map(|f| f.symbol.as_str()).collect();
     assert_eq!(

@@ -3,6 +3,7 @@
 mod common;
 
 mod action;
+mod architecture;
 mod baseline_scope;
 mod cache;
 mod cli;
@@ -14,6 +15,7 @@ mod go;
 mod hardening;
 mod hipify;
 mod manifests;
+mod options;
 mod performance;
 mod ports;
 mod project;

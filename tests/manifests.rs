@@ -371,7 +371,7 @@ fn malformed_manifests_warn_and_the_scan_goes_on() {
         .files
         .warnings
         .iter()
-        .map(|w| (w.path.as_str(), w.reason))
+        .map(|w| (w.path.as_str(), w.reason.as_str()))
         .collect();
     assert_eq!(
         warnings,

@@ -4,10 +4,10 @@
 
 use crate::common::{audit_fixture, builtin_rules, fixture, symbols_in};
 use cuda_audit::Audit;
+use cuda_audit::analysis::scan_snippet;
 use cuda_audit::lang::{FrontEnds, Lang};
 use cuda_audit::report::{Format, render};
 use cuda_audit::rule::Level;
-use cuda_audit::scan::scan_snippet;
 use std::path::Path;
 
 fn finding<'a>(
@@ -225,7 +225,7 @@ fn malformed_notebook_is_a_warning_not_a_failure() {
         .files
         .warnings
         .iter()
-        .filter(|w| w.reason == "malformed-notebook")
+        .filter(|w| w.reason.as_str() == "malformed-notebook")
         .collect();
     assert_eq!(w.len(), 1, "{:?}", audit.files.warnings);
     assert_eq!(w[0].path, "python/bad/truncated.ipynb");

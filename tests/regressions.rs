@@ -2,8 +2,8 @@
 //! is named after what broke; the comment says which target found it.
 
 use crate::common::builtin_rules;
+use cuda_audit::analysis::scan_snippet;
 use cuda_audit::lang::Lang;
-use cuda_audit::scan::scan_snippet;
 
 fn symbols(text: &str, lang: Lang) -> Vec<String> {
     scan_snippet(&builtin_rules(), text, lang)
@@ -83,4 +83,21 @@ fn exec_form_escape_before_a_multibyte_character() {
         found.iter().any(|s| s.starts_with("nvidia/cuda:12.4.1")),
         "{found:?}"
     );
+}
+
+/// A weak name (`atomicAdd`) the project defines is not CUDA's, whether called plainly or
+/// through a namespace: the qualified path used to ignore the symbol's `weak` mark.
+#[test]
+fn a_qualified_weak_name_the_tree_defines_is_dropped() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("atomics.cu"),
+        "namespace compat {\n__device__ float atomicAdd(float* a, float b) { float old = *a; *a += b; return old; }\n}\n\
+         __global__ void k(float* x) {\n  compat::atomicAdd(x, 1.0f);\n}\n",
+    )
+    .unwrap();
+    let audit = crate::common::audit_dir(dir.path());
+    let symbols: Vec<&str> = audit.findings.iter().map(|f| f.symbol.as_str()).collect();
+    assert!(!symbols.contains(&"atomicAdd"), "{symbols:?}");
+    assert!(symbols.contains(&"__global__"), "{symbols:?}");
 }

@@ -2,8 +2,8 @@
 //! `no-match` snippet must leave it quiet. Adding a rule needs no Rust test code.
 
 use crate::common::builtin_rules;
+use cuda_audit::analysis::scan_snippet;
 use cuda_audit::lang::Lang;
-use cuda_audit::scan::scan_snippet;
 
 #[test]
 fn every_rule_example_behaves() {

@@ -4,7 +4,7 @@
 #![no_main]
 
 use cuda_audit::cache::codec::{Codec, Dec, Enc};
-use cuda_audit::scan::ScannedText;
+use cuda_audit::analysis::ScannedText;
 
 libfuzzer_sys::fuzz_target!(|data: &[u8]| {
     let mut d = Dec::new(data);

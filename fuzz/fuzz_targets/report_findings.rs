@@ -9,7 +9,7 @@ use cuda_audit::baseline::{BaselineState, Entry};
 use cuda_audit::finding::{Finding, Location};
 use cuda_audit::lang::Lang;
 use cuda_audit::portability::{Effort, Port, Portability, Target};
-use cuda_audit::scan::{Audit, FileNote, FileReport};
+use cuda_audit::audit::{Audit, FileNote, FileReport};
 use cuda_audit::score::{ClassWeights, ScoreWeights};
 use cuda_audit_fuzz::{FILES, check_reports, rules};
 use std::sync::{Arc, OnceLock};
@@ -62,22 +62,6 @@ struct Input {
     weights: Option<[u64; 7]>,
 }
 
-const REASONS: &[&str] = &[
-    "binary",
-    "too-large",
-    "empty",
-    "unreadable",
-    "symlink",
-    "special-file",
-    "internal-error",
-    "parse-timeout",
-    "invalid-utf8",
-    "findings-capped",
-    "malformed-yaml",
-    "malformed-toml",
-    "malformed-notebook",
-    "unused-suppression",
-];
 
 fn port(p: FuzzPort) -> Port {
     Port {
@@ -145,7 +129,7 @@ fn finding(f: FuzzFinding) -> Finding {
 fn template() -> &'static Finding {
     static TEMPLATE: OnceLock<Finding> = OnceLock::new();
     TEMPLATE.get_or_init(|| {
-        cuda_audit::scan::scan_snippet(rules(), "void f() { cudaMalloc(0, 0); }\n", Lang::Cuda)
+        cuda_audit::analysis::scan_snippet(rules(), "void f() { cudaMalloc(0, 0); }\n", Lang::Cuda)
             .into_iter()
             .next()
             .expect("cudaMalloc is a finding")
@@ -166,7 +150,7 @@ libfuzzer_sys::fuzz_target!(|input: Input| {
     for n in input.notes {
         let note = FileNote {
             path: n.path,
-            reason: REASONS[n.reason as usize % REASONS.len()],
+            reason: cuda_audit::note::NoteReason::ALL[n.reason as usize % cuda_audit::note::NoteReason::ALL.len()],
             message: n.message,
         };
         if n.skipped {

@@ -5,7 +5,7 @@
 #![no_main]
 
 use cuda_audit::baseline::{Baseline, BaselineState};
-use cuda_audit::scan::{Audit, FileNote, FileReport};
+use cuda_audit::audit::{Audit, FileNote, FileReport};
 use cuda_audit_fuzz::{FILES, check_reports, pick, rules, scan_with, text_of};
 use std::sync::Arc;
 

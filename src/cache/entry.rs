@@ -1,14 +1,14 @@
 //! [`Codec`] for what one file's analysis yields ([`ScannedText`]) and the types inside it.
 
-use super::codec::{Bad, Codec, Dec, Enc, Result, codec_enum, codec_struct, static_str};
-use crate::baseline::BaselineState;
+use crate::analysis::ScannedText;
+use crate::codec::{Bad, Codec, Dec, Enc, Result, codec_enum, codec_struct};
+use crate::finding::BaselineState;
+use crate::finding::{ExistingPort, Layer};
 use crate::finding::{Finding, Location};
 use crate::hash::FastMap;
 use crate::lang::ExtractWarning;
 use crate::portability::{Effort, Port, Portability, Target};
-use crate::ports::{ExistingPort, Layer};
 use crate::rule::{Category, Level};
-use crate::scan::ScannedText;
 use std::sync::Arc;
 
 const LEVELS: [Level; 3] = [Level::Note, Level::Warning, Level::Error];
@@ -27,6 +27,7 @@ codec_enum! {
     Category => Category::ALL,
     Effort => Effort::ALL,
     Target => Target::ALL,
+    crate::note::NoteReason => crate::note::NoteReason::ALL,
 }
 
 codec_struct!(Location {
@@ -60,8 +61,10 @@ impl Codec for Portability {
     }
 }
 
-/// A finding, its portability given as an index into its file's table ([`ScannedText`]'s
-/// encoding), so that findings sharing one stay sharing it when decoded.
+/// A finding as one file's analysis leaves it, its portability given as an index into its
+/// file's table ([`ScannedText`]'s encoding), so that findings sharing one stay sharing it when
+/// decoded. What later steps set — the fingerprint, the baseline state, the existing port — is
+/// not stored: it is always empty here.
 fn encode_finding(f: &Finding, portability: usize, e: &mut Enc) {
     f.rule_id.encode(e);
     f.category.encode(e);
@@ -75,10 +78,7 @@ fn encode_finding(f: &Finding, portability: usize, e: &mut Enc) {
     f.end.encode(e);
     f.snippet.encode(e);
     portability.encode(e);
-    f.fingerprint.encode(e);
     f.weak_name.encode(e);
-    f.baseline_state.encode(e);
-    f.existing_port.encode(e);
     f.declaration.encode(e);
 }
 
@@ -96,23 +96,23 @@ fn decode_finding(d: &mut Dec, portabilities: &[Arc<Portability>]) -> Result<Fin
         end: Codec::decode(d)?,
         snippet: Codec::decode(d)?,
         portability: portabilities.get(d.usize()?).ok_or(Bad)?.clone(),
-        fingerprint: Codec::decode(d)?,
+        fingerprint: String::new(),
         weak_name: Codec::decode(d)?,
-        baseline_state: Codec::decode(d)?,
-        existing_port: Codec::decode(d)?,
+        baseline_state: None,
+        existing_port: None,
         declaration: Codec::decode(d)?,
     })
 }
 
 impl Codec for ExtractWarning {
     fn encode(&self, e: &mut Enc) {
-        self.reason.to_string().encode(e);
+        self.reason.encode(e);
         self.message.encode(e);
         self.offset.encode(e);
     }
     fn decode(d: &mut Dec) -> Result<Self> {
         Ok(ExtractWarning {
-            reason: static_str(Codec::decode(d)?)?,
+            reason: Codec::decode(d)?,
             message: Codec::decode(d)?,
             offset: Codec::decode(d)?,
         })
@@ -147,7 +147,6 @@ impl Codec for ScannedText {
         self.warnings.encode(e);
         self.skip.encode(e);
         self.ports.encode(e);
-        self.includes.encode(e);
         self.imports.encode(e);
     }
     fn decode(d: &mut Dec) -> Result<Self> {
@@ -163,7 +162,6 @@ impl Codec for ScannedText {
             warnings: Codec::decode(d)?,
             skip: Codec::decode(d)?,
             ports: Codec::decode(d)?,
-            includes: Codec::decode(d)?,
             imports: Codec::decode(d)?,
         })
     }

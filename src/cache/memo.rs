@@ -84,6 +84,7 @@ impl ReportMemo {
             hasher: ChunkHasher::default(),
             len: 0,
             failed: false,
+            cut_short: false,
         })
     }
 }
@@ -115,6 +116,8 @@ pub struct Recorder {
     hasher: ChunkHasher,
     len: u64,
     failed: bool,
+    /// The report itself was cut short (a closed pipe): nothing to store, nothing to say.
+    cut_short: bool,
 }
 
 impl Recorder {
@@ -126,8 +129,12 @@ impl Recorder {
         }
     }
 
-    /// Stores the memo, unless writing it failed along the way (then the old one is left).
+    /// Stores the memo, unless writing it failed along the way (then the old one is left). A
+    /// report cut short (`cuda-audit | head`) is not stored, and that is not an error.
     pub fn finish(self) -> io::Result<()> {
+        if self.cut_short {
+            return Ok(());
+        }
         if self.failed {
             return Err(io::Error::other("the report copy could not be written"));
         }
@@ -154,7 +161,7 @@ pub struct Tee<'a> {
 impl Tee<'_> {
     fn spoil(&mut self) {
         if let Some(r) = self.recorder.as_deref_mut() {
-            r.failed = true;
+            r.cut_short = true;
         }
     }
 }

@@ -19,14 +19,13 @@
 //! After the scan the cache is rewritten atomically with the entries of this run only (so it
 //! never grows past the tree), unless every entry was a hit and nothing was dropped.
 
-pub mod codec;
 mod entry;
 pub mod memo;
 
+use crate::analysis::ScannedText;
+use crate::codec::{Codec, Dec, Enc};
 use crate::hash::update_parts;
 use crate::lang::Lang;
-use crate::scan::ScannedText;
-use codec::{Codec, Dec, Enc};
 use sha2::{Digest, Sha256};
 use std::collections::HashMap;
 use std::hash::BuildHasher;
@@ -36,7 +35,7 @@ use std::sync::Mutex;
 
 const MAGIC: &[u8] = b"cuda-audit result cache\n";
 /// Bump when the encoding of an entry changes.
-const FORMAT: u64 = 2;
+const FORMAT: u64 = 3;
 
 /// Identifies one file's content: SHA-256 of its path, language and bytes.
 pub type Key = [u8; 32];
@@ -170,7 +169,11 @@ impl Cache {
         let mut e = Enc::default();
         e.u64(1);
         scanned.encode(&mut e);
-        self.lock().insert(key, Some(e.bytes));
+        // A value without an encoding is a bug in a codec list: the file is analysed again next
+        // time rather than stored as something it is not.
+        if let Ok(bytes) = e.finish() {
+            self.lock().insert(key, Some(bytes));
+        }
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<Key, Option<Vec<u8>>>> {

@@ -2,6 +2,9 @@
 //! `#define` (`preproc_arg`), which it returns as raw text. Macro bodies are token sequences, not
 //! necessarily valid syntax (`k<<<g, b>>>(args)`, `do { CHECK(x) } while (0)`), so a tokenizer is
 //! the right tool. Comments and the contents of string and character literals never yield tokens.
+//!
+//! It also holds the identifier rule ([`is_identifier`]) that the front ends, the build-file
+//! readers and the rule loader share.
 
 /// A token of interest in a macro body.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -132,6 +135,15 @@ pub fn tokenize(text: &str) -> Vec<Token> {
     tokens
 }
 
+/// Whether `s` is an ASCII identifier: a letter or `_`, then letters, digits and `_`. C names
+/// (`__global__`), shell, Make and CMake variables and the segments of rule namespaces are all
+/// spelled so.
+pub fn is_identifier(s: &str) -> bool {
+    let mut bytes = s.bytes();
+    matches!(bytes.next(), Some(b) if b == b'_' || b.is_ascii_alphabetic())
+        && bytes.all(|b| b == b'_' || b.is_ascii_alphanumeric())
+}
+
 fn skip_quoted(bytes: &[u8], open: usize) -> usize {
     let quote = bytes[open];
     let mut i = open + 1;
@@ -189,6 +201,16 @@ mod tests {
     #[test]
     fn numbers_are_not_identifiers() {
         assert_eq!(idents("1e+5f 0x1FULL 1'000 cudaX"), ["cudaX"]);
+    }
+
+    #[test]
+    fn identifiers() {
+        for s in ["_", "x", "__global__", "CUDA_HOME", "a1"] {
+            assert!(is_identifier(s), "{s}");
+        }
+        for s in ["", "1a", "a-b", "a.b", "é", "a::b"] {
+            assert!(!is_identifier(s), "{s}");
+        }
     }
 
     #[test]

@@ -472,7 +472,7 @@ pub fn parse_within(
     );
     parser.reset();
     tree.ok_or_else(|| ExtractWarning {
-        reason: "parse-timeout",
+        reason: crate::note::NoteReason::ParseTimeout,
         message: format!(
             "parsing took longer than {} s; the file was not analysed",
             budget.as_secs_f32()
@@ -484,8 +484,8 @@ pub fn parse_within(
 /// A problem a front end met in one file, reported as a counted warning.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ExtractWarning {
-    /// A stable kebab-case reason (`malformed-toml`, `malformed-yaml`, `malformed-notebook`, ...).
-    pub reason: &'static str,
+    /// Why (`malformed-toml`, `malformed-yaml`, `malformed-notebook`, ...).
+    pub reason: crate::note::NoteReason,
     pub message: String,
     /// Byte offset of the problem in the file, when known.
     pub offset: Option<usize>,

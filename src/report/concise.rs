@@ -3,8 +3,8 @@
 //! With a gate, only the new findings, then the verdict on a line of its own.
 
 use super::Reporter;
-use crate::baseline::BaselineState;
-use crate::scan::Audit;
+use crate::audit::Audit;
+use crate::finding::BaselineState;
 use std::io::{self, Write};
 
 pub struct ConciseReporter {
@@ -16,7 +16,7 @@ impl Reporter for ConciseReporter {
     fn write(&self, audit: &Audit, out: &mut dyn Write) -> io::Result<()> {
         let mark_new = audit.gate.is_some() && self.show_known;
         for f in &audit.findings {
-            if !crate::gate::listed(audit, f, self.show_known) {
+            if !crate::gate::listed(audit.gate.as_ref(), f, self.show_known) {
                 continue;
             }
             write!(

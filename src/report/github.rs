@@ -2,8 +2,8 @@
 //! finding, shown inline on the pull request's diff.
 
 use super::Reporter;
+use crate::audit::Audit;
 use crate::rule::Level;
-use crate::scan::Audit;
 use crate::summary::Summary;
 use std::io::{self, Write};
 
@@ -15,7 +15,7 @@ pub struct GithubReporter {
 impl Reporter for GithubReporter {
     fn write(&self, audit: &Audit, out: &mut dyn Write) -> io::Result<()> {
         for f in &audit.findings {
-            if !crate::gate::listed(audit, f, self.show_known) {
+            if !crate::gate::listed(audit.gate.as_ref(), f, self.show_known) {
                 continue;
             }
             let command = match f.level {
@@ -35,7 +35,7 @@ impl Reporter for GithubReporter {
                 })
                 .collect();
             let new = match f.baseline_state {
-                Some(crate::baseline::BaselineState::New) => "new ",
+                Some(crate::finding::BaselineState::New) => "new ",
                 _ => "",
             };
             writeln!(

@@ -15,12 +15,13 @@
 //! scrolls sideways in its own box. No box scrolls vertically inside the page.
 
 use super::Reporter;
+use super::snippet::Window;
+use crate::audit::Audit;
 use crate::breakdown::{Group, dir_depth, parent_dir};
 use crate::finding::Finding;
 use crate::portability::{Effort, Target};
 use crate::provenance::Provenance;
 use crate::report::markdown::target_name;
-use crate::scan::Audit;
 use crate::score::{TargetScore, format_score};
 use crate::summary::Summary;
 use sha2::{Digest, Sha256};
@@ -550,43 +551,15 @@ fn libraries(h: &mut String, s: &Summary) {
     h.push_str("</section>\n");
 }
 
-/// The part of a finding's source line that is shown: before the span, the span, after it, and
-/// whether text was cut at either end. Long lines (minified code) are windowed around the span,
-/// so one huge line cannot make every row huge.
-struct Window {
-    before: String,
-    span: String,
-    after: String,
-    cut_start: bool,
-    cut_end: bool,
-}
-
+/// The part of a finding's source line that is shown ([`super::snippet`]).
 fn window(f: &Finding) -> Window {
-    let chars: Vec<char> = f.snippet.chars().collect();
-    let start = f.start.column.saturating_sub(1).min(chars.len());
+    let start = f.start.column.saturating_sub(1);
     let end = if f.end.line == f.start.line {
-        f.end.column.saturating_sub(1).clamp(start, chars.len())
+        f.end.column.saturating_sub(1)
     } else {
-        chars.len()
+        usize::MAX
     };
-    let (from, to) = if chars.len() > MAX_SNIPPET {
-        let from = start.saturating_sub(60);
-        (from, (from + MAX_SNIPPET).min(chars.len()))
-    } else {
-        (0, chars.len())
-    };
-    let text = |a: usize, b: usize| -> String {
-        let a = a.clamp(from, to);
-        let b = b.clamp(a, to);
-        chars[a..b].iter().collect::<String>().replace('\t', "    ")
-    };
-    Window {
-        before: text(from, start),
-        span: text(start, end),
-        after: text(end, to),
-        cut_start: from > 0,
-        cut_end: to < chars.len(),
-    }
+    Window::around(&f.snippet, start, end, MAX_SNIPPET, 60)
 }
 
 /// The shown snippet as HTML, the finding's span marked.
@@ -615,7 +588,7 @@ fn gate_section(h: &mut String, audit: &Audit, gate: &crate::gate::GateReport) {
     let new: Vec<&Finding> = audit
         .findings
         .iter()
-        .filter(|f| f.baseline_state == Some(crate::baseline::BaselineState::New))
+        .filter(|f| f.baseline_state == Some(crate::finding::BaselineState::New))
         .collect();
     if !new.is_empty() {
         let targets = &audit.targets;

@@ -3,10 +3,10 @@
 
 use super::Reporter;
 use super::stream::{Lazy, Spliced};
+use crate::audit::{Audit, FileNote};
 use crate::finding::Finding;
 use crate::portability::{Effort, Port, Target};
 use crate::rule::Rule;
-use crate::scan::{Audit, FileNote};
 use crate::summary::Summary;
 use serde_json::{Map, Value, json};
 use std::io::{self, Write};

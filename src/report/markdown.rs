@@ -9,9 +9,9 @@
 //! anyone or inject HTML.
 
 use super::Reporter;
+use crate::audit::Audit;
 use crate::breakdown::Group;
 use crate::portability::Target;
-use crate::scan::Audit;
 use crate::score::format_score;
 use crate::summary::Summary;
 use std::fmt::Write as _;
@@ -69,7 +69,7 @@ fn gate_section(md: &mut String, audit: &Audit, gate: &crate::gate::GateReport) 
     let new: Vec<&crate::finding::Finding> = audit
         .findings
         .iter()
-        .filter(|f| f.baseline_state == Some(crate::baseline::BaselineState::New))
+        .filter(|f| f.baseline_state == Some(crate::finding::BaselineState::New))
         .collect();
     if new.is_empty() {
         return;

@@ -8,10 +8,11 @@ pub mod html;
 pub mod json;
 pub mod markdown;
 pub mod sarif;
+pub mod snippet;
 mod stream;
 pub mod text;
 
-use crate::scan::Audit;
+use crate::audit::Audit;
 use std::io::{self, Write};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]

@@ -8,10 +8,10 @@
 use super::Reporter;
 use super::json::portability_value;
 use super::stream::Spliced;
+use crate::audit::Audit;
 use crate::finding::Finding;
 use crate::portability::{Effort, Target};
 use crate::rule::Rule;
-use crate::scan::Audit;
 use crate::summary::Summary;
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
@@ -141,7 +141,7 @@ fn gzip_len(bytes: &[u8]) -> io::Result<usize> {
 /// renamed runtime call), then the level, then the report's order.
 fn priority_order(audit: &Audit) -> Vec<usize> {
     let rank = |f: &Finding| {
-        let new = f.baseline_state == Some(crate::baseline::BaselineState::New);
+        let new = f.baseline_state == Some(crate::finding::BaselineState::New);
         let effort = audit
             .targets
             .iter()
@@ -186,7 +186,7 @@ fn select(audit: &Audit, order: &[usize], keep: usize) -> (Vec<usize>, Option<Om
                 .entry(f.effort(t).as_str())
                 .or_default() += 1;
         }
-        if f.baseline_state == Some(crate::baseline::BaselineState::New) {
+        if f.baseline_state == Some(crate::finding::BaselineState::New) {
             omitted.new += 1;
         }
     }

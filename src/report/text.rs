@@ -2,10 +2,10 @@
 //! the span underlined, the per-target effort and replacement), then a summary.
 
 use super::Reporter;
+use crate::audit::Audit;
 use crate::finding::Finding;
 use crate::portability::{Effort, Target};
 use crate::rule::{Category, Level};
-use crate::scan::Audit;
 use crate::score::format_score;
 use crate::summary::Summary;
 use std::io::{self, Write};
@@ -16,7 +16,6 @@ pub struct TextReporter {
 
 /// Snippets longer than this are shown as a window around the finding.
 const MAX_SNIPPET: usize = 120;
-const TAB: &str = "    ";
 
 struct Paint {
     on: bool,
@@ -89,7 +88,7 @@ impl TextReporter {
             on: self.options.color,
         };
         for f in &audit.findings {
-            if crate::gate::listed(audit, f, self.options.show_known) {
+            if crate::gate::listed(audit.gate.as_ref(), f, self.options.show_known) {
                 write_finding(&p, f, &audit.targets, out)?;
             }
         }
@@ -192,7 +191,7 @@ fn write_finding(
         .as_ref()
         .map(|d| format!(" ({d})"))
         .unwrap_or_default();
-    let new = if f.baseline_state == Some(crate::baseline::BaselineState::New) {
+    let new = if f.baseline_state == Some(crate::finding::BaselineState::New) {
         "[new] "
     } else {
         ""
@@ -269,39 +268,21 @@ fn span_len(f: &Finding) -> usize {
     }
 }
 
-/// The line as shown (tabs expanded, long lines windowed) and where the underline goes, in
-/// display columns.
+/// The line as shown (tabs expanded, long lines windowed: [`super::snippet`]) and where the
+/// underline goes, in display columns.
 fn window(line: &str, column: usize, len: usize) -> (String, usize, usize) {
-    let chars: Vec<char> = line.chars().collect();
-    let start_char = column.saturating_sub(1).min(chars.len());
-    let (from, to) = if chars.len() > MAX_SNIPPET {
-        let from = start_char.saturating_sub(40);
-        (from, (from + MAX_SNIPPET).min(chars.len()))
-    } else {
-        (0, chars.len())
-    };
-    let mut shown = String::new();
-    let mut caret_at = 0;
-    if from > 0 {
-        shown.push('…');
-    }
-    for (i, &c) in chars[from..to].iter().enumerate() {
-        if from + i == start_char {
-            caret_at = shown.chars().count();
-        }
-        if c == '\t' {
-            shown.push_str(TAB)
-        } else {
-            shown.push(c)
-        }
-    }
-    if start_char >= to {
-        caret_at = shown.chars().count();
-    }
-    if to < chars.len() {
-        shown.push('…');
-    }
-    let len = len.min(to.saturating_sub(start_char).max(1));
+    let start = column.saturating_sub(1).min(line.chars().count());
+    let w = super::snippet::Window::around(line, start, start + len, MAX_SNIPPET, 40);
+    let lead = if w.cut_start { "…" } else { "" };
+    let caret_at = lead.chars().count() + w.before.chars().count();
+    let shown = format!(
+        "{lead}{}{}{}{}",
+        w.before,
+        w.span,
+        w.after,
+        if w.cut_end { "…" } else { "" }
+    );
+    let len = len.min(w.to.saturating_sub(start).max(1));
     (shown, caret_at, len)
 }
 

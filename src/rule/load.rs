@@ -2,12 +2,14 @@
 //! [`Rule`]s and indexed into a [`RuleSet`]. Every problem is a [`DataFileError`] that points at
 //! the offending line of the offending file, so a malformed rule stops the run with exit 2.
 
-use super::raw::{RawPort, RawPortPatch, RawRule, RawRuleFile};
+use super::raw::{RawMatch, RawPort, RawPortPatch, RawRule, RawRuleFile, RawSymbol};
 use super::{Examples, GlobEntry, GlobIndex, MatcherSummary, Rule, RuleSet, Symbol};
 use crate::error::{DataFileError, Error, Result};
 use crate::lang::Lang;
+use crate::lang::lexer::is_identifier;
 use crate::portability::{Port, Portability};
 use globset::{GlobBuilder, GlobSetBuilder};
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use toml::Spanned;
@@ -248,29 +250,8 @@ impl Builder {
     }
 
     fn add_rule(&mut self, ctx: &FileCtx, raw: RawRule, origin: Origin) -> Result<()> {
+        self.check_id(ctx, &raw)?;
         let id = raw.id.get_ref().clone();
-        let id_span = raw.id.span();
-        if !is_kebab_case(&id) {
-            return Err(ctx.error(
-                id_span,
-                format!("rule id `{id}` is not kebab-case"),
-                "use lowercase words joined by `-`",
-            ));
-        }
-        if let Some(previous) = self.ids.get(&id) {
-            return Err(ctx.error(
-                id_span,
-                format!("rule id `{id}` is already defined in {previous}"),
-                "duplicate id",
-            ));
-        }
-        if raw.title.trim().is_empty() || raw.help.trim().is_empty() {
-            return Err(ctx.error(
-                id_span,
-                format!("rule `{id}` needs a non-empty title and help"),
-                "in this rule",
-            ));
-        }
         self.ids.insert(id.clone(), ctx.name.to_string());
 
         let idx = self.set.rules.len();
@@ -291,53 +272,9 @@ impl Builder {
         for name in &m.names {
             self.add_name(ctx, name, idx, &languages, origin, None)?;
         }
-        for (name, sym) in &raw.symbols {
-            let patched = Portability([
-                patch(&portability.0[0], sym.rocm.as_ref()),
-                patch(&portability.0[1], sym.neuron.as_ref()),
-                patch(&portability.0[2], sym.tpu.as_ref()),
-            ]);
-            let symbol = Symbol {
-                name: name.get_ref().clone(),
-                rule: idx,
-                portability: (patched != portability).then(|| Arc::new(patched)),
-                kind: sym.kind.clone(),
-                section: sym.section.clone(),
-                deprecated: sym.deprecated.clone(),
-                removed: sym.removed.clone(),
-                weak: sym.weak,
-            };
-            self.add_name(ctx, name, idx, &languages, origin, Some(symbol))?;
-        }
-        for pattern in &m.patterns {
-            let entry = glob_entry(ctx, pattern, idx)?;
-            self.pattern_builder.add(entry.0);
-            self.pattern_entries.push(entry.1);
-        }
-        for include in &m.includes {
-            let entry = glob_entry(ctx, include, idx)?;
-            self.include_builder.add(entry.0);
-            self.include_entries.push(entry.1);
-        }
-        for ns in &m.namespaces {
-            let path = ns.get_ref();
-            if path.split("::").any(|seg| !is_identifier(seg)) {
-                return Err(ctx.error(
-                    ns.span(),
-                    format!("namespace `{path}` is not a `::`-separated path of identifiers"),
-                    "here",
-                ));
-            }
-            if let Some(&other) = self.set.namespaces.get(path) {
-                let other = &self.set.rules[other].id;
-                return Err(ctx.error(
-                    ns.span(),
-                    format!("namespace `{path}` is already matched by rule `{other}`"),
-                    "duplicate namespace",
-                ));
-            }
-            self.set.namespaces.insert(path.clone(), idx);
-        }
+        self.add_symbols(ctx, &raw.symbols, idx, &languages, &portability, origin)?;
+        self.add_globs(ctx, m, idx)?;
+        self.add_namespaces(ctx, m, idx)?;
         if m.launch {
             self.set.launch.push(idx);
         }
@@ -345,34 +282,8 @@ impl Builder {
             self.set.inline_asm.push(idx);
         }
 
-        let matchers = MatcherSummary {
-            names: m.names.len() + raw.symbols.len(),
-            patterns: m.patterns.iter().map(|p| p.get_ref().clone()).collect(),
-            includes: m.includes.iter().map(|p| p.get_ref().clone()).collect(),
-            namespaces: m.namespaces.iter().map(|p| p.get_ref().clone()).collect(),
-            launch: m.launch,
-            inline_asm: m.inline_asm,
-        };
-        let matches_nothing = matchers.names == 0
-            && matchers.patterns.is_empty()
-            && matchers.includes.is_empty()
-            && matchers.namespaces.is_empty()
-            && !m.launch
-            && !m.inline_asm;
-        if m.fallback && !matches_nothing {
-            return Err(ctx.error(
-                id_span,
-                format!("rule `{id}` is a fallback and also matches names"),
-                "a fallback rule only receives other rules' findings",
-            ));
-        }
-        if matches_nothing && !m.fallback {
-            return Err(ctx.error(
-                id_span,
-                format!("rule `{id}` matches nothing"),
-                "add names, patterns, includes, namespaces, launch or inline-asm",
-            ));
-        }
+        let matchers = matcher_summary(m, raw.symbols.len());
+        check_matches_something(ctx, &raw.id, m, &matchers)?;
         self.set.rules.push(Rule {
             id,
             title: raw.title,
@@ -397,6 +308,104 @@ impl Builder {
                 otherwise: r.otherwise.into_inner(),
             }),
         });
+        Ok(())
+    }
+
+    /// A rule's id is kebab-case and new; its title and help are not empty.
+    fn check_id(&self, ctx: &FileCtx, raw: &RawRule) -> Result<()> {
+        let id = raw.id.get_ref();
+        let id_span = raw.id.span();
+        if !is_kebab_case(id) {
+            return Err(ctx.error(
+                id_span,
+                format!("rule id `{id}` is not kebab-case"),
+                "use lowercase words joined by `-`",
+            ));
+        }
+        if let Some(previous) = self.ids.get(id) {
+            return Err(ctx.error(
+                id_span,
+                format!("rule id `{id}` is already defined in {previous}"),
+                "duplicate id",
+            ));
+        }
+        if raw.title.trim().is_empty() || raw.help.trim().is_empty() {
+            return Err(ctx.error(
+                id_span,
+                format!("rule `{id}` needs a non-empty title and help"),
+                "in this rule",
+            ));
+        }
+        Ok(())
+    }
+
+    /// The rule's `symbols`: names, each with its portability patched over the rule's.
+    fn add_symbols(
+        &mut self,
+        ctx: &FileCtx,
+        symbols: &BTreeMap<Spanned<String>, RawSymbol>,
+        idx: usize,
+        languages: &[Lang],
+        portability: &Portability,
+        origin: Origin,
+    ) -> Result<()> {
+        for (name, sym) in symbols {
+            let patched = Portability([
+                patch(&portability.0[0], sym.rocm.as_ref()),
+                patch(&portability.0[1], sym.neuron.as_ref()),
+                patch(&portability.0[2], sym.tpu.as_ref()),
+            ]);
+            let symbol = Symbol {
+                name: name.get_ref().clone(),
+                rule: idx,
+                portability: (patched != *portability).then(|| Arc::new(patched)),
+                kind: sym.kind.clone(),
+                section: sym.section.clone(),
+                deprecated: sym.deprecated.clone(),
+                removed: sym.removed.clone(),
+                weak: sym.weak,
+            };
+            self.add_name(ctx, name, idx, languages, origin, Some(symbol))?;
+        }
+        Ok(())
+    }
+
+    /// The rule's name patterns and include globs.
+    fn add_globs(&mut self, ctx: &FileCtx, m: &RawMatch, idx: usize) -> Result<()> {
+        for pattern in &m.patterns {
+            let entry = glob_entry(ctx, pattern, idx)?;
+            self.pattern_builder.add(entry.0);
+            self.pattern_entries.push(entry.1);
+        }
+        for include in &m.includes {
+            let entry = glob_entry(ctx, include, idx)?;
+            self.include_builder.add(entry.0);
+            self.include_entries.push(entry.1);
+        }
+        Ok(())
+    }
+
+    /// The rule's namespaces: `::`-separated identifiers, each matched by one rule only.
+    fn add_namespaces(&mut self, ctx: &FileCtx, m: &RawMatch, idx: usize) -> Result<()> {
+        for ns in &m.namespaces {
+            let path = ns.get_ref();
+            if path.split("::").any(|seg| !is_identifier(seg)) {
+                return Err(ctx.error(
+                    ns.span(),
+                    format!("namespace `{path}` is not a `::`-separated path of identifiers"),
+                    "here",
+                ));
+            }
+            if let Some(&other) = self.set.namespaces.get(path) {
+                let other = &self.set.rules[other].id;
+                return Err(ctx.error(
+                    ns.span(),
+                    format!("namespace `{path}` is already matched by rule `{other}`"),
+                    "duplicate namespace",
+                ));
+            }
+            self.set.namespaces.insert(path.clone(), idx);
+        }
         Ok(())
     }
 
@@ -577,6 +586,50 @@ impl Builder {
     }
 }
 
+/// What a rule matches, as `cuda-audit rules` and `explain` show it.
+fn matcher_summary(m: &RawMatch, symbols: usize) -> MatcherSummary {
+    MatcherSummary {
+        names: m.names.len() + symbols,
+        patterns: m.patterns.iter().map(|p| p.get_ref().clone()).collect(),
+        includes: m.includes.iter().map(|p| p.get_ref().clone()).collect(),
+        namespaces: m.namespaces.iter().map(|p| p.get_ref().clone()).collect(),
+        launch: m.launch,
+        inline_asm: m.inline_asm,
+    }
+}
+
+/// A rule matches something, or is a fallback that matches nothing itself (and not both).
+fn check_matches_something(
+    ctx: &FileCtx,
+    id: &Spanned<String>,
+    m: &RawMatch,
+    matchers: &MatcherSummary,
+) -> Result<()> {
+    let id_span = id.span();
+    let id = id.get_ref();
+    let matches_nothing = matchers.names == 0
+        && matchers.patterns.is_empty()
+        && matchers.includes.is_empty()
+        && matchers.namespaces.is_empty()
+        && !m.launch
+        && !m.inline_asm;
+    if m.fallback && !matches_nothing {
+        return Err(ctx.error(
+            id_span,
+            format!("rule `{id}` is a fallback and also matches names"),
+            "a fallback rule only receives other rules' findings",
+        ));
+    }
+    if matches_nothing && !m.fallback {
+        return Err(ctx.error(
+            id_span,
+            format!("rule `{id}` matches nothing"),
+            "add names, patterns, includes, namespaces, launch or inline-asm",
+        ));
+    }
+    Ok(())
+}
+
 fn glob_entry(
     ctx: &FileCtx,
     pattern: &Spanned<String>,
@@ -631,12 +684,6 @@ fn is_kebab_case(id: &str) -> bool {
                 && w.bytes()
                     .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
         })
-}
-
-pub(crate) fn is_identifier(s: &str) -> bool {
-    let mut bytes = s.bytes();
-    matches!(bytes.next(), Some(b) if b == b'_' || b.is_ascii_alphabetic())
-        && bytes.all(|b| b == b'_' || b.is_ascii_alphanumeric())
 }
 
 #[cfg(test)]

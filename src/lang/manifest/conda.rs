@@ -12,7 +12,7 @@ pub(crate) fn extract(text: &str, out: &mut Out) {
     let (docs, error) = yaml::parse(text);
     if let Some(e) = error {
         out.warn(
-            "malformed-yaml",
+            crate::note::NoteReason::MalformedYaml,
             format!("malformed YAML: {}", e.message),
             Some(e.offset),
         );
@@ -182,6 +182,6 @@ mod tests {
         let mut out = Out::default();
         extract("dependencies:\n  - [cudatoolkit\n", &mut out);
         assert_eq!(out.warnings.len(), 1);
-        assert_eq!(out.warnings[0].reason, "malformed-yaml");
+        assert_eq!(out.warnings[0].reason.as_str(), "malformed-yaml");
     }
 }

@@ -8,6 +8,7 @@
 
 use super::shell::{self, Flavor, Word};
 use super::{Mapped, Out, image_key};
+use crate::lang::lexer::is_identifier;
 use std::collections::{HashMap, HashSet};
 use std::ops::Range;
 
@@ -32,7 +33,7 @@ pub(crate) fn extract(text: &str, out: &mut Out) {
                 for w in words(&ins) {
                     let v = w.value.text.as_str();
                     let (name, default) = v.split_once('=').unwrap_or((v, ""));
-                    if shell::is_identifier(name) {
+                    if is_identifier(name) {
                         let at = w.value.offset(0);
                         shell::env_fact(name, at..at + name.len(), out);
                         args_defaults
@@ -54,7 +55,7 @@ pub(crate) fn extract(text: &str, out: &mut Out) {
                     } else {
                         (k == 0).then_some(v)
                     };
-                    if let Some(name) = name.filter(|n| shell::is_identifier(n)) {
+                    if let Some(name) = name.filter(|n| is_identifier(n)) {
                         let at = w.value.offset(0);
                         shell::env_fact(name, at..at + name.len(), out);
                     }

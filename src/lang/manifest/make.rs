@@ -4,8 +4,9 @@
 //! `ifdef`/`ifndef`, and `$(NAME)` references everywhere. A recipe's `$(NVCC)` command word is
 //! the command the variable's definitions name (`NVCC ?= nvcc`), found at the use.
 
-use super::shell::{self, CommandVars, Flavor, is_identifier};
+use super::shell::{self, CommandVars, Flavor};
 use super::{Out, basename};
+use crate::lang::lexer::is_identifier;
 use std::collections::HashMap;
 
 /// Logical lines (backslash continuations joined): (start, end) offsets in the file.

@@ -114,7 +114,12 @@ impl Out {
     }
 
     /// A problem worth a counted warning; the file's remaining entries are still read.
-    pub(crate) fn warn(&mut self, reason: &'static str, message: String, offset: Option<usize>) {
+    pub(crate) fn warn(
+        &mut self,
+        reason: crate::note::NoteReason,
+        message: String,
+        offset: Option<usize>,
+    ) {
         self.has_parse_errors = true;
         self.warnings.push(ExtractWarning {
             reason,

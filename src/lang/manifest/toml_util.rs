@@ -13,7 +13,7 @@ pub(crate) fn parse<'i>(text: &'i str, out: &mut Out) -> DeTable<'i> {
     let (table, errors) = DeTable::parse_recoverable(text);
     if let Some(e) = errors.first() {
         out.warn(
-            "malformed-toml",
+            crate::note::NoteReason::MalformedToml,
             format!("malformed TOML: {}", e.message().trim()),
             e.span().map(|s| s.start),
         );

@@ -19,6 +19,7 @@
 use super::yaml::{self, Node};
 use super::{Out, conda, image_key, shell};
 use crate::lang::Lang;
+use crate::lang::lexer::is_identifier;
 use std::path::Path;
 
 /// Words without which a generic YAML file cannot hold anything the rules match.
@@ -59,7 +60,7 @@ pub(crate) fn extract(text: &str, lang: Lang, path: &Path, out: &mut Out) {
     if let Some(e) = error {
         if actions.is_empty() {
             out.warn(
-                "malformed-yaml",
+                crate::note::NoteReason::MalformedYaml,
                 format!("malformed YAML: {}", e.message),
                 Some(e.offset),
             );
@@ -177,7 +178,7 @@ fn walk(node: &Node, parent: Option<&str>, ctx: &Ctx, out: &mut Out) {
                 if let (Some("environment"), Some(s)) = (parent, item.as_str()) {
                     // Compose `environment: ["NVIDIA_VISIBLE_DEVICES=all"]`.
                     let name = s.split('=').next().unwrap_or(s);
-                    if shell::is_identifier(name) {
+                    if is_identifier(name) {
                         if let Some(m) = item.mapped(ctx.text) {
                             shell::env_fact(name, m.span(0..name.len()), out);
                         }
@@ -190,79 +191,18 @@ fn walk(node: &Node, parent: Option<&str>, ctx: &Ctx, out: &mut Out) {
     }
 }
 
+/// One mapping entry, read by its key (and the key of the mapping it sits in, `parent`).
 fn entry(k: &Node, key: &str, v: &Node, parent: Option<&str>, ctx: &Ctx, out: &mut Out) {
     let key_span = k.span().unwrap_or(0..0);
     match key {
-        "image" => match v {
-            Node::Scalar { value, .. } if !value.trim().is_empty() => {
-                scalar_entry(v, ctx, image_key(value.trim()), out);
-            }
-            Node::Map(_) => {
-                // Helm values: `image: {registry, repository, tag}`.
-                if let Some(repo) = v.get("repository") {
-                    if let Some(r) = repo.as_str().filter(|r| !r.is_empty()) {
-                        let registry = v.get("registry").and_then(Node::as_str).unwrap_or("");
-                        let tag = v.get("tag").and_then(Node::as_str).unwrap_or("");
-                        let mut image = String::new();
-                        if !registry.is_empty() {
-                            image.push_str(registry.trim_end_matches('/'));
-                            image.push('/');
-                        }
-                        image.push_str(r);
-                        if !tag.is_empty() {
-                            image.push(':');
-                            image.push_str(tag);
-                        }
-                        scalar_entry(repo, ctx, image_key(&image), out);
-                    }
-                }
-            }
-            _ => {}
-        },
+        "image" => image(v, ctx, out),
         "container" if ctx.workflow => {
             if let Some(image) = v.as_str().filter(|s| !s.trim().is_empty()) {
                 scalar_entry(v, ctx, image_key(image.trim()), out);
             }
         }
-        "nodeSelector" => {
-            for (lk, lv) in v.entries() {
-                if let (Some(label), Some(span)) = (lk.as_str(), lk.span()) {
-                    let value = lv.as_str().unwrap_or("");
-                    out.entry_with(
-                        label,
-                        span,
-                        vec![
-                            format!("k8s-node-label:{label}={value}"),
-                            format!("k8s-node-label:{label}"),
-                        ],
-                        (!value.is_empty()).then(|| format!("value `{value}`")),
-                    );
-                }
-            }
-        }
-        "matchExpressions" | "matchFields" => {
-            for expr in v.items() {
-                let Some(label_node) = expr.get("key") else {
-                    continue;
-                };
-                let Some(label) = label_node.as_str() else {
-                    continue;
-                };
-                let values: Vec<&str> = expr
-                    .get("values")
-                    .map(|vs| vs.items().iter().filter_map(Node::as_str).collect())
-                    .unwrap_or_default();
-                let mut keys: Vec<String> = values
-                    .iter()
-                    .map(|val| format!("k8s-node-label:{label}={val}"))
-                    .collect();
-                keys.push(format!("k8s-node-label:{label}"));
-                let detail = (!values.is_empty()).then(|| format!("values {}", values.join(", ")));
-                if let Some(span) = label_node.span() {
-                    out.entry_with(label, span, keys, detail);
-                }
-            }
-        }
+        "nodeSelector" => node_selector(v, out),
+        "matchExpressions" | "matchFields" => match_expressions(v, out),
         "tolerations" => {
             for t in v.items() {
                 if let Some(tk) = t.get("key") {
@@ -317,76 +257,9 @@ fn entry(k: &Node, key: &str, v: &Node, parent: Option<&str>, ctx: &Ctx, out: &m
                 (!value.is_empty()).then(|| format!("value `{value}`")),
             );
         }
-        "env" | "environment" => match v {
-            Node::Map(entries) => {
-                for (ek, _) in entries {
-                    if let (Some(name), Some(span)) = (ek.as_str(), ek.span()) {
-                        if shell::is_identifier(name) {
-                            shell::env_fact(name, span, out);
-                        }
-                    }
-                }
-            }
-            Node::Seq(items) => {
-                for item in items {
-                    if let Some(n) = item.get("name") {
-                        if let (Some(name), Some(span)) = (n.as_str(), n.span()) {
-                            if shell::is_identifier(name) {
-                                let span =
-                                    n.mapped(ctx.text).map_or(span, |m| m.span(0..m.text.len()));
-                                shell::env_fact(name, span, out);
-                            }
-                        }
-                    }
-                }
-            }
-            _ => {}
-        },
-        "runs-on" if ctx.workflow => {
-            let labels: Vec<&Node> = match v {
-                Node::Seq(items) => items.iter().collect(),
-                Node::Map(_) => {
-                    let mut l: Vec<&Node> = Vec::new();
-                    if let Some(labels) = v.get("labels") {
-                        match labels {
-                            Node::Seq(items) => l.extend(items.iter()),
-                            other => l.push(other),
-                        }
-                    }
-                    l.extend(v.get("group"));
-                    l
-                }
-                other => vec![other],
-            };
-            for label in labels {
-                if let Some(s) = label.as_str().filter(|s| !s.trim().is_empty()) {
-                    scalar_entry(
-                        label,
-                        ctx,
-                        format!("gh-runner:{}", s.trim().to_ascii_lowercase()),
-                        out,
-                    );
-                }
-            }
-        }
-        "uses" if ctx.workflow => {
-            if let Some(s) = v.as_str() {
-                let action = s.split('@').next().unwrap_or(s).trim();
-                if !action.is_empty()
-                    && !action.starts_with("./")
-                    && !action.starts_with("docker://")
-                {
-                    scalar_entry(
-                        v,
-                        ctx,
-                        format!("gh-action:{}", action.to_ascii_lowercase()),
-                        out,
-                    );
-                } else if let Some(image) = action.strip_prefix("docker://") {
-                    scalar_entry(v, ctx, image_key(image), out);
-                }
-            }
-        }
+        "env" | "environment" => environment(v, ctx, out),
+        "runs-on" if ctx.workflow => runs_on(v, ctx, out),
+        "uses" if ctx.workflow => uses(v, ctx, out),
         "run" if ctx.workflow => {
             if let Some((raw, at)) = v.raw(ctx.text) {
                 shell::extract_script(raw, at, out);
@@ -396,6 +269,154 @@ fn entry(k: &Node, key: &str, v: &Node, parent: Option<&str>, ctx: &Ctx, out: &m
     }
     if matches!(parent, Some("limits" | "requests")) {
         out.entry(key, key_span, vec![format!("k8s-resource:{key}")]);
+    }
+}
+
+/// `image:` as a string, or Helm values' `image: {registry, repository, tag}`.
+fn image(v: &Node, ctx: &Ctx, out: &mut Out) {
+    match v {
+        Node::Scalar { value, .. } if !value.trim().is_empty() => {
+            scalar_entry(v, ctx, image_key(value.trim()), out);
+        }
+        Node::Map(_) => {
+            // Helm values: `image: {registry, repository, tag}`.
+            if let Some(repo) = v.get("repository") {
+                if let Some(r) = repo.as_str().filter(|r| !r.is_empty()) {
+                    let registry = v.get("registry").and_then(Node::as_str).unwrap_or("");
+                    let tag = v.get("tag").and_then(Node::as_str).unwrap_or("");
+                    let mut image = String::new();
+                    if !registry.is_empty() {
+                        image.push_str(registry.trim_end_matches('/'));
+                        image.push('/');
+                    }
+                    image.push_str(r);
+                    if !tag.is_empty() {
+                        image.push(':');
+                        image.push_str(tag);
+                    }
+                    scalar_entry(repo, ctx, image_key(&image), out);
+                }
+            }
+        }
+        _ => {}
+    }
+}
+
+/// `nodeSelector:` labels, with their values.
+fn node_selector(v: &Node, out: &mut Out) {
+    for (lk, lv) in v.entries() {
+        if let (Some(label), Some(span)) = (lk.as_str(), lk.span()) {
+            let value = lv.as_str().unwrap_or("");
+            out.entry_with(
+                label,
+                span,
+                vec![
+                    format!("k8s-node-label:{label}={value}"),
+                    format!("k8s-node-label:{label}"),
+                ],
+                (!value.is_empty()).then(|| format!("value `{value}`")),
+            );
+        }
+    }
+}
+
+/// Node-affinity `matchExpressions`/`matchFields`: each expression's label, with its values.
+fn match_expressions(v: &Node, out: &mut Out) {
+    for expr in v.items() {
+        let Some(label_node) = expr.get("key") else {
+            continue;
+        };
+        let Some(label) = label_node.as_str() else {
+            continue;
+        };
+        let values: Vec<&str> = expr
+            .get("values")
+            .map(|vs| vs.items().iter().filter_map(Node::as_str).collect())
+            .unwrap_or_default();
+        let mut keys: Vec<String> = values
+            .iter()
+            .map(|val| format!("k8s-node-label:{label}={val}"))
+            .collect();
+        keys.push(format!("k8s-node-label:{label}"));
+        let detail = (!values.is_empty()).then(|| format!("values {}", values.join(", ")));
+        if let Some(span) = label_node.span() {
+            out.entry_with(label, span, keys, detail);
+        }
+    }
+}
+
+/// The variables of `env:`/`environment:` as a map (compose, workflows) or a list of
+/// `name:` entries (Kubernetes); compose's `["NAME=value"]` list is read in [`walk`].
+fn environment(v: &Node, ctx: &Ctx, out: &mut Out) {
+    match v {
+        Node::Map(entries) => {
+            for (ek, _) in entries {
+                if let (Some(name), Some(span)) = (ek.as_str(), ek.span()) {
+                    if is_identifier(name) {
+                        shell::env_fact(name, span, out);
+                    }
+                }
+            }
+        }
+        Node::Seq(items) => {
+            for item in items {
+                if let Some(n) = item.get("name") {
+                    if let (Some(name), Some(span)) = (n.as_str(), n.span()) {
+                        if is_identifier(name) {
+                            let span = n.mapped(ctx.text).map_or(span, |m| m.span(0..m.text.len()));
+                            shell::env_fact(name, span, out);
+                        }
+                    }
+                }
+            }
+        }
+        _ => {}
+    }
+}
+
+/// A workflow job's `runs-on:` runner labels (a label, a list, or `{group, labels}`).
+fn runs_on(v: &Node, ctx: &Ctx, out: &mut Out) {
+    let labels: Vec<&Node> = match v {
+        Node::Seq(items) => items.iter().collect(),
+        Node::Map(_) => {
+            let mut l: Vec<&Node> = Vec::new();
+            if let Some(labels) = v.get("labels") {
+                match labels {
+                    Node::Seq(items) => l.extend(items.iter()),
+                    other => l.push(other),
+                }
+            }
+            l.extend(v.get("group"));
+            l
+        }
+        other => vec![other],
+    };
+    for label in labels {
+        if let Some(s) = label.as_str().filter(|s| !s.trim().is_empty()) {
+            scalar_entry(
+                label,
+                ctx,
+                format!("gh-runner:{}", s.trim().to_ascii_lowercase()),
+                out,
+            );
+        }
+    }
+}
+
+/// A workflow step's `uses:`: the action (without its version), or a `docker://` image.
+fn uses(v: &Node, ctx: &Ctx, out: &mut Out) {
+    if let Some(s) = v.as_str() {
+        let action = s.split('@').next().unwrap_or(s).trim();
+        if !action.is_empty() && !action.starts_with("./") && !action.starts_with("docker://") {
+            scalar_entry(
+                v,
+                ctx,
+                format!("gh-action:{}", action.to_ascii_lowercase()),
+                out,
+            );
+        } else if let Some(image) = action.strip_prefix("docker://") {
+            scalar_entry(v, ctx, image_key(image), out);
+        }
     }
 }
 

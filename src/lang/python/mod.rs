@@ -86,7 +86,7 @@ impl PythonFrontEnd {
             Err(m) => {
                 return Extraction {
                     warnings: vec![ExtractWarning {
-                        reason: "malformed-notebook",
+                        reason: crate::note::NoteReason::MalformedNotebook,
                         message: format!("not a readable Jupyter notebook: {}", m.message),
                         offset: Some(m.offset),
                     }],

@@ -1,4 +1,4 @@
-//! The cache's binary encoding: LEB128 integers, length-prefixed UTF-8 strings, options as a
+//! The result cache's binary encoding ([`crate::cache`]): LEB128 integers, length-prefixed UTF-8 strings, options as a
 //! 0/1 byte, sequences as a count then items, enums as an index into a fixed variant list.
 //!
 //! Hand-written rather than derived so that the report types keep their JSON-oriented serde
@@ -10,6 +10,9 @@
 #[derive(Default)]
 pub struct Enc {
     pub bytes: Vec<u8>,
+    /// A value had no encoding (an enum variant missing from its codec's list): the bytes must
+    /// not be stored, or they would decode as another value.
+    unencodable: bool,
 }
 
 /// Reads values back; any inconsistency is [`Bad`].
@@ -48,10 +51,24 @@ impl Enc {
         self.bytes.extend_from_slice(bytes);
     }
 
-    /// `value`'s index in `all` (which must hold it).
+    /// `value`'s index in `all`; a value `all` lacks makes [`Enc::finish`] fail.
     pub fn variant<T: PartialEq>(&mut self, value: &T, all: &[T]) {
-        let i = all.iter().position(|v| v == value).unwrap_or(0);
-        self.u64(i as u64);
+        match all.iter().position(|v| v == value) {
+            Some(i) => self.u64(i as u64),
+            None => {
+                self.unencodable = true;
+                self.u64(u64::MAX);
+            }
+        }
+    }
+
+    /// The bytes, unless a value could not be encoded.
+    pub fn finish(self) -> Result<Vec<u8>> {
+        if self.unencodable {
+            Err(Bad)
+        } else {
+            Ok(self.bytes)
+        }
     }
 }
 
@@ -124,14 +141,14 @@ impl<'a> Dec<'a> {
 /// compile.
 macro_rules! codec_struct {
     ($ty:ty { $($field:ident),* $(,)? }) => {
-        impl $crate::cache::codec::Codec for $ty {
-            fn encode(&self, e: &mut $crate::cache::codec::Enc) {
-                $( $crate::cache::codec::Codec::encode(&self.$field, e); )*
+        impl $crate::codec::Codec for $ty {
+            fn encode(&self, e: &mut $crate::codec::Enc) {
+                $( $crate::codec::Codec::encode(&self.$field, e); )*
             }
             fn decode(
-                d: &mut $crate::cache::codec::Dec,
-            ) -> $crate::cache::codec::Result<Self> {
-                Ok(Self { $( $field: $crate::cache::codec::Codec::decode(d)?, )* })
+                d: &mut $crate::codec::Dec,
+            ) -> $crate::codec::Result<Self> {
+                Ok(Self { $( $field: $crate::codec::Codec::decode(d)?, )* })
             }
         }
     };
@@ -141,13 +158,13 @@ pub(crate) use codec_struct;
 /// [`Codec`] for field-less enums: the variant's index in a fixed list of all variants.
 macro_rules! codec_enum {
     ($($ty:ty => $all:expr),* $(,)?) => {$(
-        impl $crate::cache::codec::Codec for $ty {
-            fn encode(&self, e: &mut $crate::cache::codec::Enc) {
+        impl $crate::codec::Codec for $ty {
+            fn encode(&self, e: &mut $crate::codec::Enc) {
                 e.variant(self, &$all);
             }
             fn decode(
-                d: &mut $crate::cache::codec::Dec,
-            ) -> $crate::cache::codec::Result<Self> {
+                d: &mut $crate::codec::Dec,
+            ) -> $crate::codec::Result<Self> {
                 d.variant(&$all)
             }
         }
@@ -252,33 +269,31 @@ impl<A: Codec, B: Codec> Codec for (A, B) {
     }
 }
 
-/// A `&'static str` such as a warning's reason: stored as text, and on the way back leaked once
-/// per distinct text. The tool has a few dozen reasons; past `MAX_STATIC` distinct texts (a
-/// damaged cache that still decodes) the value is refused, so the leak stays bounded.
-pub fn static_str(text: String) -> Result<&'static str> {
-    use std::collections::HashSet;
-    use std::sync::{Mutex, OnceLock};
-    static SEEN: OnceLock<Mutex<HashSet<&'static str>>> = OnceLock::new();
-    let mut seen = SEEN
-        .get_or_init(Default::default)
-        .lock()
-        .unwrap_or_else(|e| e.into_inner());
-    if let Some(s) = seen.get(text.as_str()) {
-        return Ok(s);
-    }
-    if seen.len() >= MAX_STATIC {
-        return Err(Bad);
-    }
-    let leaked: &'static str = Box::leak(text.into_boxed_str());
-    seen.insert(leaked);
-    Ok(leaked)
-}
-
-const MAX_STATIC: usize = 1024;
-
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_variant_missing_from_its_list_is_an_error_not_index_0() {
+        #[derive(Clone, Copy, Debug, PartialEq)]
+        enum Three {
+            A,
+            B,
+            C,
+        }
+        let registered = [Three::A, Three::B];
+        let mut e = Enc::default();
+        e.variant(&Three::B, &registered);
+        assert!(e.finish().is_ok());
+        let mut e = Enc::default();
+        e.variant(&Three::C, &registered);
+        assert!(e.finish().is_err());
+        // And bytes that name no variant do not decode.
+        let mut e = Enc::default();
+        e.u64(7);
+        assert!(Dec::new(&e.bytes).variant(&registered).is_err());
+        let _ = Three::A;
+    }
 
     fn round_trip<T: Codec + PartialEq + std::fmt::Debug>(value: T) {
         let mut e = Enc::default();

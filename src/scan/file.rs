@@ -1,0 +1,326 @@
+//! The per-file step of a scan: a walked entry to its [`Outcome`], with the result cache, the
+//! prefilter, suppressions and the per-file cap; a panic becomes that file's skip.
+
+use crate::cache::{Cache, Cached};
+use crate::finding::Finding;
+use crate::lang::FrontEnds;
+use crate::lang::Lang;
+use crate::note::NoteReason;
+use crate::prefilter::Prefilter;
+use crate::source::{LineIndex, Undecodable, decode};
+use crate::walk::Entry;
+use std::path::{Path, PathBuf};
+
+use super::{Settings, relative};
+use crate::analysis::{ScannedText, scan_text};
+use crate::audit::FileNote;
+
+/// Per-file result sent from worker threads. Scanned outcomes are large and skips small, but
+/// there is one outcome per file, kept until the end: boxing would only add allocations.
+#[allow(clippy::large_enum_variant)]
+pub(super) enum Outcome {
+    Scanned {
+        suppressed: usize,
+        lang: Lang,
+        bytes: u64,
+        findings: Vec<Finding>,
+        defined: Vec<String>,
+        warnings: Vec<FileNote>,
+        ports: crate::ports::FilePorts,
+        path: String,
+        /// Imported modules (which framework a method-style use belongs to).
+        imports: Vec<String>,
+        /// A C-family file that includes a HIP or ROCm header.
+        includes_hip: bool,
+        /// Set when the prefilter ruled the file out: its path on disk, to parse it after all if
+        /// another file's results make its definitions or includes matter.
+        deferred: Option<PathBuf>,
+    },
+    Skipped(FileNote),
+    /// A source file of a language that is not analysed, or a HIP source.
+    NotAnalysed {
+        path: String,
+        language: &'static str,
+    },
+}
+
+impl Outcome {
+    pub(super) fn path(&self) -> &str {
+        match self {
+            Outcome::Scanned { path, .. } => path,
+            Outcome::Skipped(note) => &note.path,
+            Outcome::NotAnalysed { path, .. } => path,
+        }
+    }
+}
+
+/// What can spare a file its parse: the prefilter (when ready and not turned off) and the
+/// result cache (when on).
+#[derive(Clone, Copy)]
+pub(super) struct Shortcuts<'a> {
+    pub(super) prefilter: Option<&'a Prefilter>,
+    pub(super) cache: Option<&'a Cache>,
+    /// Whether a file the cache says the prefilter ruled out may be taken as such: yes in the
+    /// main pass of a scan with the prefilter on (even before the prefilter is built), no when
+    /// files are parsed after all (deferred files).
+    pub(super) trust_ruled_out: bool,
+}
+
+/// One walked entry to its outcome. A panic while analysing a file becomes that file's skip
+/// (`internal-error`), and the thread continues with fresh parsers.
+pub(super) fn analyse(
+    entry: Entry,
+    front_ends: &mut FrontEnds,
+    settings: &Settings,
+    root: &Path,
+    shortcuts: Shortcuts,
+) -> Outcome {
+    match entry {
+        Entry::File { path, lang, size } => {
+            let scanned = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                scan_file(front_ends, settings, root, &path, lang, size, shortcuts)
+            }));
+            scanned.unwrap_or_else(|panic| {
+                *front_ends = FrontEnds::new();
+                Outcome::Skipped(FileNote {
+                    path: relative(root, &path),
+                    reason: crate::note::NoteReason::InternalError,
+                    message: format!(
+                        "the analysis of this file failed: {}",
+                        panic_message(&panic)
+                    ),
+                })
+            })
+        }
+        Entry::Skip {
+            path,
+            reason,
+            message,
+        } => Outcome::Skipped(FileNote {
+            path: relative(root, &path),
+            reason,
+            message,
+        }),
+        Entry::Other { path, language } => Outcome::NotAnalysed {
+            path: relative(root, &path),
+            language,
+        },
+    }
+}
+
+fn scan_file(
+    front_ends: &mut FrontEnds,
+    settings: &Settings,
+    root: &Path,
+    path: &Path,
+    lang: Lang,
+    size: u64,
+    Shortcuts {
+        prefilter,
+        cache,
+        trust_ruled_out,
+    }: Shortcuts,
+) -> Outcome {
+    let rel = relative(root, path);
+    let skipped = |reason: NoteReason, message: String| {
+        Outcome::Skipped(FileNote {
+            path: rel.clone(),
+            reason,
+            message,
+        })
+    };
+    let bytes = match std::fs::read(path) {
+        Ok(b) => b,
+        Err(e) => return skipped(NoteReason::Unreadable, e.to_string()),
+    };
+    let key = cache.map(|c| {
+        let key = Cache::key(&rel, lang, &bytes);
+        c.note_read(&rel, key);
+        key
+    });
+    if bytes.is_empty() {
+        return skipped(NoteReason::Empty, "empty file".into());
+    }
+    let decoded = match decode(&bytes) {
+        Ok(d) => d,
+        Err(Undecodable::Binary) => {
+            return skipped(NoteReason::Binary, "binary file (NUL byte)".into());
+        }
+    };
+    let mut warnings = Vec::new();
+    if decoded.lossy {
+        warnings.push(FileNote {
+            path: rel.clone(),
+            reason: crate::note::NoteReason::InvalidUtf8,
+            message: "invalid UTF-8 replaced with U+FFFD; the file was still scanned".into(),
+        });
+    }
+    let text = decoded.text.as_ref();
+    let includes_hip = lang.is_c_family() && crate::project::hip::includes_hip_header(text);
+    let mut from_cache = None;
+    let mut ruled_out = false;
+    match cache.zip(key.as_ref()).and_then(|(c, k)| c.get(k)) {
+        Some(Cached::RuledOut) => ruled_out = trust_ruled_out,
+        Some(Cached::Scanned(scanned)) => from_cache = Some(*scanned),
+        None => {}
+    }
+    if let Some(cache) = cache.filter(|_| ruled_out || from_cache.is_some()) {
+        cache.count_hit();
+    }
+    if from_cache.is_none() && !ruled_out && prefilter.is_some_and(|p| !p.may_match(lang, text)) {
+        ruled_out = true;
+        if let (Some(cache), Some(key)) = (cache, key) {
+            cache.put_ruled_out(key);
+        }
+    }
+    if ruled_out {
+        return ruled_out_file(
+            text,
+            rel,
+            lang,
+            size,
+            includes_hip,
+            path,
+            settings,
+            warnings,
+        );
+    }
+    let scanned = match from_cache {
+        Some(scanned) => scanned,
+        None => {
+            let scanned = scan_text(front_ends, &settings.rules, &rel, path, text, lang);
+            // A parse cut short depends on the machine's load, not on the file: not stored.
+            if let (Some(cache), Some(key), None) = (cache, key, &scanned.skip) {
+                cache.put_scanned(key, &scanned);
+            }
+            scanned
+        }
+    };
+    if let Some(skip) = scanned.skip {
+        return Outcome::Skipped(FileNote {
+            path: rel,
+            reason: skip.reason,
+            message: skip.message,
+        });
+    }
+    scanned_file(
+        scanned,
+        text,
+        rel,
+        lang,
+        size,
+        includes_hip,
+        settings,
+        warnings,
+    )
+}
+
+fn panic_message(payload: &Box<dyn std::any::Any + Send>) -> String {
+    payload
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| payload.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "panic".to_string())
+}
+
+/// A file no rule can match (the prefilter said so): what every scanned file reports —
+/// suppressions and their notes — without the parse, and where it is on disk in case other
+/// files make it matter after all.
+#[allow(clippy::too_many_arguments)]
+fn ruled_out_file(
+    text: &str,
+    rel: String,
+    lang: Lang,
+    size: u64,
+    includes_hip: bool,
+    path: &Path,
+    settings: &Settings,
+    mut warnings: Vec<FileNote>,
+) -> Outcome {
+    let (suppressed, notes) = crate::suppress::apply(
+        text,
+        &rel,
+        &mut Vec::new(),
+        settings.require_suppression_reason,
+    );
+    warnings.extend(notes);
+    Outcome::Scanned {
+        suppressed,
+        lang,
+        bytes: size,
+        findings: Vec::new(),
+        defined: Vec::new(),
+        warnings,
+        ports: crate::ports::FilePorts::default(),
+        path: rel,
+        imports: Vec::new(),
+        includes_hip,
+        deferred: Some(path.to_path_buf()),
+    }
+}
+
+/// An analysed file's outcome: the per-file cap, the rule filter, suppressions, the front end's
+/// warnings placed at their line, findings sorted.
+#[allow(clippy::too_many_arguments)]
+fn scanned_file(
+    mut scanned: ScannedText,
+    text: &str,
+    rel: String,
+    lang: Lang,
+    size: u64,
+    includes_hip: bool,
+    settings: &Settings,
+    mut warnings: Vec<FileNote>,
+) -> Outcome {
+    if scanned.findings.len() > settings.max_findings_per_file {
+        let dropped = scanned.findings.len() - settings.max_findings_per_file;
+        scanned.findings.truncate(settings.max_findings_per_file);
+        warnings.push(FileNote {
+            path: rel.clone(),
+            reason: crate::note::NoteReason::FindingsCapped,
+            message: format!(
+                "{dropped} more findings not reported (cap of {} per file, --max-findings-per-file)",
+                settings.max_findings_per_file
+            ),
+        });
+    }
+    scanned
+        .findings
+        .retain(|f| settings.filter.allows(&f.rule_id, f.category, &f.library));
+    let (suppressed, notes) = crate::suppress::apply(
+        text,
+        &rel,
+        &mut scanned.findings,
+        settings.require_suppression_reason,
+    );
+    warnings.extend(notes);
+    let lines = LineIndex::new(text);
+    for w in scanned.warnings {
+        let at = w.offset.map(|o| {
+            let p = lines.position(text, o);
+            format!(" (line {}, column {})", p.line, p.column)
+        });
+        warnings.push(FileNote {
+            path: rel.clone(),
+            reason: w.reason,
+            message: format!("{}{}", w.message, at.unwrap_or_default()),
+        });
+    }
+    // Sorted here, on the analysis threads: the merged list is then sorted file by file.
+    scanned
+        .findings
+        .sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+    Outcome::Scanned {
+        suppressed,
+        lang,
+        bytes: size,
+        findings: scanned.findings,
+        defined: scanned.defined,
+        warnings,
+        ports: scanned.ports,
+        path: rel,
+        imports: scanned.imports,
+        includes_hip,
+        deferred: None,
+    }
+}

@@ -1,0 +1,420 @@
+//! The tree-wide step of a scan: what depends on other files (definitions, includes, shims,
+//! whose code a file is), then one sorted, fingerprinted [`Audit`].
+
+use crate::cache::Cache;
+use crate::finding::{Finding, assign_fingerprints};
+use crate::hash::FastSet;
+use crate::lang::FrontEnds;
+use crate::lang::Lang;
+use crate::prefilter::Prefilter;
+use crate::walk::Entry;
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+
+use super::file::{Outcome, Shortcuts, analyse};
+use super::{Analysed, Settings};
+use crate::audit::{Audit, FileReport};
+
+impl Analysed<'_> {
+    /// Resolves what depends on other files (definitions, includes, shims), merges, sorts and
+    /// fingerprints.
+    pub fn finish(self) -> Audit {
+        let Analysed {
+            settings,
+            root,
+            layout,
+            threads,
+            targets,
+            mut outcomes,
+            defined_sets,
+            vendored_defined,
+            prefilter,
+            cache,
+        } = self;
+        let rules = &settings.rules;
+        let prefiltered = outcomes
+            .iter()
+            .filter(|o| {
+                matches!(
+                    o,
+                    Outcome::Scanned {
+                        deferred: Some(_),
+                        ..
+                    }
+                )
+            })
+            .count();
+        if let Some(prefilter) = prefilter.get() {
+            rescan_deferred(
+                &mut outcomes,
+                prefilter,
+                settings,
+                &root,
+                threads,
+                cache.as_ref(),
+            );
+        }
+        let cache_hits = cache.as_ref().map_or(0, Cache::hits);
+        let files_read = cache.as_ref().map_or_else(Vec::new, Cache::files_read);
+
+        if let Some(cache) = cache {
+            // A cache that cannot be written costs the next run time, not this one its result.
+            if let Err(e) = cache.save() {
+                eprintln!("cuda-audit: warning: cannot write the result cache: {e}");
+            }
+        }
+        crate::timings::phase(&format!("cache written ({cache_hits} hits)"));
+        crate::timings::phase("deferred files");
+
+        // In path order, each file's findings sorted: the final sort finds them in order.
+        outcomes.sort_by(|a, b| a.path().cmp(b.path()));
+        let mut gathered = Gathered::sized_for(&outcomes, settings.include_vendored);
+        for outcome in outcomes {
+            gathered.absorb(outcome, &layout, settings.include_vendored);
+        }
+        let Gathered {
+            mut findings,
+            mut report,
+            late,
+            late_vendored,
+            suppressed,
+            file_ports,
+            mut project,
+            own_files,
+            python_imports,
+            scanned_paths,
+        } = gathered;
+        // One set per analysis thread, looked up in turn: merging them would rehash millions
+        // of names on a large tree.
+        let mut defined_sets = defined_sets;
+        let mut vendored_defined = vendored_defined;
+        defined_sets.push(late);
+        vendored_defined.push(late_vendored);
+        drop_defined_weak_names(&mut findings, &layout, &defined_sets, &vendored_defined);
+        let imports: Vec<crate::project::receivers::FileImports> = python_imports
+            .iter()
+            .map(|(path, imports)| crate::project::receivers::FileImports { path, imports })
+            .collect();
+        project.unattributed = crate::project::receivers::attribute(&mut findings, &imports, rules);
+        split_by_owner(
+            &mut findings,
+            &layout,
+            &root,
+            &own_files,
+            &mut project,
+            settings,
+        );
+        let existing_ports = if settings.ignore_existing_ports {
+            crate::ports::ExistingPortsReport::default()
+        } else {
+            crate::ports::apply(&mut findings, &file_ports, rules)
+        };
+        crate::timings::phase("merge and ports");
+        // Already in order (files in path order, each sorted on its analysis thread) unless
+        // something upstream changes: checked first, since a stable sort of hundreds of
+        // thousands of findings allocates a scratch buffer half their size even when sorted.
+        if !findings.is_sorted_by(|a, b| a.sort_key() <= b.sort_key()) {
+            findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+        }
+        crate::timings::phase("sort");
+        assign_fingerprints(&mut findings);
+        crate::timings::phase("fingerprints");
+        report.skipped.sort();
+        report.warnings.sort();
+        Audit {
+            findings,
+            files: report,
+            targets,
+            rules: Arc::clone(rules),
+            suppressed,
+            gate: None,
+            scanned_paths,
+            weights: settings.weights,
+            existing_ports,
+            cache_hits,
+            prefiltered,
+            files_read,
+            project,
+            provenance: None,
+        }
+    }
+}
+
+/// Sorts the findings by whose code they are in: declarations (prototypes) are never uses;
+/// vendored code goes to its library's entry (and stays among the findings only with
+/// `--include-vendored`); uses of the project's own packages, crates and images are dropped.
+fn split_by_owner(
+    findings: &mut Vec<Finding>,
+    layout: &crate::project::Layout,
+    root: &Path,
+    own_files: &[(String, Lang)],
+    project: &mut crate::project::ProjectReport,
+    settings: &Settings,
+) {
+    let identity = crate::project::Identity::learn(
+        root,
+        own_files.iter().map(|(path, lang)| (path.as_str(), *lang)),
+    );
+    project.names = identity.shown();
+    // Each finding's vendored unit, as an index into `units`: findings are grouped by file, so
+    // one lookup per file.
+    let mut units: Vec<crate::project::VendorUnit> = Vec::new();
+    let mut unit_of: Vec<Option<usize>> = Vec::with_capacity(findings.len());
+    let mut last: Option<(&str, Option<usize>)> = None;
+    for f in findings.iter() {
+        let unit = match last {
+            Some((path, unit)) if path == f.path => unit,
+            _ => layout.vendored(&f.path).map(|u| {
+                units.push(u);
+                units.len() - 1
+            }),
+        };
+        last = Some((&f.path, unit));
+        unit_of.push(unit);
+    }
+    let vendored: Vec<(&crate::project::VendorUnit, &Finding)> = findings
+        .iter()
+        .zip(&unit_of)
+        .filter_map(|(f, u)| Some((&units[(*u)?], f)))
+        .collect();
+    project.vendored = crate::project::vendored_libraries(&vendored);
+    let mut own_uses = 0;
+    let mut unit_of = unit_of.into_iter();
+    findings.retain(|f| match unit_of.next().flatten() {
+        Some(_) => settings.include_vendored && !f.declaration,
+        None if f.declaration => false,
+        None if identity.owns(f) => {
+            own_uses += 1;
+            false
+        }
+        None => true,
+    });
+    project.own_uses = own_uses;
+}
+
+/// Parses the files the prefilter ruled out whose definitions or includes turn out to matter
+/// ([`crate::prefilter::late_needles`]), replacing their outcomes, until none does.
+fn rescan_deferred(
+    outcomes: &mut Vec<Outcome>,
+    prefilter: &Prefilter,
+    settings: &Settings,
+    root: &Path,
+    threads: usize,
+    cache: Option<&Cache>,
+) {
+    loop {
+        let deferred = |o: &Outcome| {
+            matches!(
+                o,
+                Outcome::Scanned {
+                    deferred: Some(_),
+                    ..
+                }
+            )
+        };
+        if !outcomes.iter().any(deferred) {
+            return;
+        }
+        let late = crate::prefilter::late_needles(
+            outcomes.iter().filter_map(|o| match o {
+                Outcome::Scanned {
+                    findings,
+                    ports,
+                    path,
+                    deferred: None,
+                    ..
+                } => Some((path.as_str(), findings.as_slice(), ports)),
+                _ => None,
+            }),
+            prefilter,
+            &settings.rules,
+        );
+        let Some(late) = late else { return };
+        let mut again = Vec::new();
+        let mut i = 0;
+        while i < outcomes.len() {
+            let pick = match &outcomes[i] {
+                Outcome::Scanned {
+                    deferred: Some(disk),
+                    lang,
+                    bytes,
+                    ..
+                } => late
+                    .contained_in(disk)
+                    .then(|| (disk.clone(), *lang, *bytes)),
+                _ => None,
+            };
+            match pick {
+                Some((path, lang, size)) => {
+                    outcomes.swap_remove(i);
+                    again.push(Entry::File { path, lang, size });
+                }
+                None => i += 1,
+            }
+        }
+        if again.is_empty() {
+            return;
+        }
+        outcomes.extend(analyse_all(again, settings, root, threads, cache));
+    }
+}
+
+/// Analyses `entries` without the prefilter on up to `threads` analysis threads.
+fn analyse_all(
+    entries: Vec<Entry>,
+    settings: &Settings,
+    root: &Path,
+    threads: usize,
+    cache: Option<&Cache>,
+) -> Vec<Outcome> {
+    let n = threads.clamp(1, entries.len().max(1));
+    let queue = super::pool::Queue::new(entries);
+    let done = Mutex::new(Vec::new());
+    let shortcuts = Shortcuts {
+        prefilter: None,
+        cache,
+        trust_ruled_out: false,
+    };
+    super::pool::run(
+        n,
+        FrontEnds::new,
+        || queue.next(),
+        |front_ends, entry| {
+            let outcome = analyse(entry, front_ends, settings, root, shortcuts);
+            done.lock().unwrap_or_else(|e| e.into_inner()).push(outcome);
+        },
+        |_| {},
+        || {},
+    );
+    done.into_inner().unwrap_or_else(|e| e.into_inner())
+}
+
+/// Every file's outcome gathered, in path order.
+struct Gathered {
+    findings: Vec<Finding>,
+    report: FileReport,
+    /// Names the project's files define (and, with `--include-vendored`, vendored files).
+    late: FastSet<String>,
+    /// Names vendored files define: they decide what vendored code means only.
+    late_vendored: FastSet<String>,
+    suppressed: usize,
+    file_ports: std::collections::BTreeMap<String, crate::ports::FilePorts>,
+    project: crate::project::ProjectReport,
+    /// The project's own files, from which its identity is learnt.
+    own_files: Vec<(String, Lang)>,
+    /// Python files and what they import (which framework `.cuda()` belongs to).
+    python_imports: Vec<(String, Vec<String>)>,
+    scanned_paths: Vec<String>,
+}
+
+impl Gathered {
+    fn sized_for(outcomes: &[Outcome], include_vendored: bool) -> Gathered {
+        // Exactly sized: a doubling vector of hundreds of thousands of findings wastes as much
+        // memory as it holds.
+        let total = outcomes
+            .iter()
+            .map(|o| match o {
+                Outcome::Scanned { findings, .. } => findings.len(),
+                Outcome::Skipped(_) | Outcome::NotAnalysed { .. } => 0,
+            })
+            .sum();
+        Gathered {
+            findings: Vec::with_capacity(total),
+            report: FileReport::default(),
+            late: FastSet::default(),
+            late_vendored: FastSet::default(),
+            suppressed: 0,
+            file_ports: std::collections::BTreeMap::new(),
+            project: crate::project::ProjectReport {
+                vendored_included: include_vendored,
+                ..Default::default()
+            },
+            own_files: Vec::new(),
+            python_imports: Vec::new(),
+            scanned_paths: Vec::with_capacity(outcomes.len()),
+        }
+    }
+
+    fn absorb(
+        &mut self,
+        outcome: Outcome,
+        layout: &crate::project::Layout,
+        include_vendored: bool,
+    ) {
+        match outcome {
+            Outcome::Scanned {
+                suppressed,
+                lang,
+                bytes,
+                findings,
+                defined,
+                warnings,
+                ports,
+                path,
+                imports,
+                includes_hip,
+                ..
+            } => {
+                let vendored = layout.vendored(&path).is_some();
+                self.scanned_paths.push(path.clone());
+                if lang == Lang::Python {
+                    self.python_imports.push((path.clone(), imports));
+                }
+                let hip = lang.is_c_family()
+                    && crate::project::hip::is_hip_source(
+                        &path,
+                        includes_hip,
+                        findings
+                            .iter()
+                            .any(|f| f.category == crate::rule::Category::Include),
+                    );
+                if hip {
+                    self.project.hip_files += 1;
+                } else {
+                    self.findings.extend(findings);
+                }
+                if !vendored {
+                    self.own_files.push((path.clone(), lang));
+                }
+                if include_vendored || !vendored {
+                    self.late.extend(defined);
+                } else {
+                    self.late_vendored.extend(defined);
+                }
+                self.file_ports.insert(path, ports);
+                self.suppressed += suppressed;
+                self.report.scanned += 1;
+                self.report.bytes += bytes;
+                *self.report.by_language.entry(lang).or_default() += 1;
+                self.report.warnings.extend(warnings);
+            }
+            Outcome::Skipped(note) => self.report.skipped.push(note),
+            Outcome::NotAnalysed { language, .. } => {
+                if language == crate::lang::unanalysed::HIP {
+                    self.project.hip_files += 1;
+                } else {
+                    *self.project.not_analysed.entry(language).or_default() += 1;
+                }
+            }
+        }
+    }
+}
+
+/// A name matched only by a family pattern (`cudaLikeHelper` by `cuda[A-Z]*`) or a weak rule is
+/// not CUDA when the scanned tree defines it; in vendored code, the vendored code's own
+/// definitions count too.
+fn drop_defined_weak_names(
+    findings: &mut Vec<Finding>,
+    layout: &crate::project::Layout,
+    defined_sets: &[FastSet<String>],
+    vendored_defined: &[FastSet<String>],
+) {
+    findings.retain(|f| {
+        let Some(name) = &f.weak_name else {
+            return true;
+        };
+        let defined = |sets: &[FastSet<String>]| sets.iter().any(|set| set.contains(name));
+        !(defined(defined_sets)
+            || (layout.vendored(&f.path).is_some() && defined(vendored_defined)))
+    });
+}
