@@ -54,7 +54,7 @@ impl ChangedLines {
 }
 
 /// Why a git command gave no answer.
-enum GitError {
+pub(crate) enum GitError {
     /// git could not be started.
     NotRun(std::io::Error),
     /// git ran and failed: its standard error.
@@ -70,7 +70,11 @@ impl std::fmt::Display for GitError {
     }
 }
 
-fn git(dir: &Path, args: &[&str]) -> std::result::Result<String, GitError> {
+/// Runs git in `dir` with settings that keep the repository's own configuration from running
+/// anything (no fsmonitor, no hooks, no pager, no prompt); the environment's `GIT_DIR` and
+/// `GIT_WORK_TREE` (set when cuda-audit runs from a git hook) are dropped, so the repository is
+/// the one holding `dir`.
+pub(crate) fn git(dir: &Path, args: &[&str]) -> std::result::Result<String, GitError> {
     let out = Command::new("git")
         .arg("-C")
         .arg(dir)
@@ -83,6 +87,9 @@ fn git(dir: &Path, args: &[&str]) -> std::result::Result<String, GitError> {
         ])
         .args(args)
         .env("GIT_TERMINAL_PROMPT", "0")
+        .env_remove("GIT_DIR")
+        .env_remove("GIT_WORK_TREE")
+        .stdin(std::process::Stdio::null())
         .output()
         .map_err(GitError::NotRun)?;
     if out.status.success() {

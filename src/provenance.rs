@@ -13,7 +13,6 @@
 
 use serde::Serialize;
 use std::path::Path;
-use std::process::Command;
 
 /// Hex digits of a commit hash shown in the HTML and Markdown reports (JSON has the full hash).
 pub const SHORT_COMMIT: usize = 12;
@@ -86,30 +85,10 @@ impl Provenance {
     }
 }
 
-/// Runs git in `dir` with the safety settings of [`crate::diff`]; its output, or `None` when git
-/// is missing or fails. The environment's `GIT_DIR` and `GIT_WORK_TREE` (set when cuda-audit runs
-/// from a git hook) are dropped, so the repository is the one holding `dir`.
+/// Runs git in `dir` the way diff mode does ([`crate::diff::git`]); its output, or `None` when
+/// git is missing or fails.
 fn git(dir: &Path, args: &[&str]) -> Option<String> {
-    let out = Command::new("git")
-        .arg("-C")
-        .arg(dir)
-        .args([
-            "-c",
-            "core.fsmonitor=false",
-            "-c",
-            "core.hooksPath=/dev/null",
-            "--no-pager",
-        ])
-        .args(args)
-        .env("GIT_TERMINAL_PROMPT", "0")
-        .env_remove("GIT_DIR")
-        .env_remove("GIT_WORK_TREE")
-        .stdin(std::process::Stdio::null())
-        .output()
-        .ok()?;
-    out.status
-        .success()
-        .then(|| String::from_utf8_lossy(&out.stdout).into_owned())
+    crate::diff::git(dir, args).ok()
 }
 
 /// HEAD's full hash and committer time (seconds since the epoch).

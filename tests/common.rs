@@ -88,3 +88,33 @@ impl Rng {
         items[self.below(items.len())]
     }
 }
+
+/// Runs git in `dir` as a test author would (a fixed identity, `main` as the first branch, no
+/// signing; the environment's `GIT_DIR`/`GIT_WORK_TREE` dropped, plus `env`), and returns its
+/// trimmed standard output; a failure fails the test.
+pub fn git_with(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> String {
+    let out = Command::new("git")
+        .args([
+            "-c",
+            "user.name=t",
+            "-c",
+            "user.email=t@example.com",
+            "-c",
+            "init.defaultBranch=main",
+            "-c",
+            "commit.gpgsign=false",
+        ])
+        .args(args)
+        .current_dir(dir)
+        .env_remove("GIT_DIR")
+        .env_remove("GIT_WORK_TREE")
+        .envs(env.iter().copied())
+        .output()
+        .expect("git runs");
+    assert!(
+        out.status.success(),
+        "git {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).trim().to_string()
+}

@@ -6,7 +6,6 @@
 
 use crate::common::{audit_dir, fixture, repo_root, run_in, stderr, stdout};
 use std::fs;
-use std::path::Path;
 use std::process::{Command, Output};
 
 #[test]
@@ -225,29 +224,6 @@ fn long_messages_are_not_wrapped_and_data_files_keep_their_snippet() {
     assert!(
         err.contains("3 │ title ="),
         "the offending line is shown: {err}"
-    );
-}
-
-fn git(dir: &Path, args: &[&str]) {
-    let out = Command::new("git")
-        .args([
-            "-c",
-            "user.name=t",
-            "-c",
-            "user.email=t@example.com",
-            "-c",
-            "init.defaultBranch=main",
-            "-c",
-            "commit.gpgsign=false",
-        ])
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .expect("git runs");
-    assert!(
-        out.status.success(),
-        "git {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
     );
 }
 
@@ -554,3 +530,5 @@ fn error_messages_snapshot() {
     settings.set_prepend_module_to_snapshot(false);
     settings.bind(|| insta::assert_snapshot!("errors.txt", shown));
 }
+
+use crate::gate::git;

@@ -5,29 +5,10 @@ use crate::common::{run_in, stderr, stdout};
 use serde_json::Value;
 use std::fs;
 use std::path::Path;
-use std::process::Command;
 
+/// Runs git in `dir` ([`crate::common::git_with`]).
 pub fn git(dir: &Path, args: &[&str]) {
-    let out = Command::new("git")
-        .args([
-            "-c",
-            "user.name=t",
-            "-c",
-            "user.email=t@example.com",
-            "-c",
-            "init.defaultBranch=main",
-            "-c",
-            "commit.gpgsign=false",
-        ])
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .expect("git runs");
-    assert!(
-        out.status.success(),
-        "git {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    crate::common::git_with(dir, args, &[]);
 }
 
 pub fn repo() -> tempfile::TempDir {

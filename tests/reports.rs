@@ -169,33 +169,6 @@ fn run_fresh(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> std::process::O
     cmd.output().expect("the binary runs")
 }
 
-fn git(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> String {
-    let out = Command::new("git")
-        .args([
-            "-c",
-            "user.name=t",
-            "-c",
-            "user.email=t@example.com",
-            "-c",
-            "init.defaultBranch=main",
-            "-c",
-            "commit.gpgsign=false",
-        ])
-        .args(args)
-        .current_dir(dir)
-        .env_remove("GIT_DIR")
-        .env_remove("GIT_WORK_TREE")
-        .envs(env.iter().copied())
-        .output()
-        .expect("git runs");
-    assert!(
-        out.status.success(),
-        "git {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap().trim().to_string()
-}
-
 const KERNEL: &str = "void f(void** p) { cudaMalloc(p, 4); }\n";
 
 /// The JSON report's `source`, from a scan of `dir`.
@@ -619,3 +592,5 @@ fn html_report_renders_in_headless_chromium() {
         audit.findings.len()
     )));
 }
+
+use crate::common::git_with as git;
