@@ -15,27 +15,30 @@ use super::{Settings, relative};
 use crate::analysis::{ScannedText, scan_text};
 use crate::audit::FileNote;
 
+/// An analysed (or ruled-out) file, as the merge needs it.
+pub(super) struct ScannedFile {
+    pub(super) suppressed: usize,
+    pub(super) lang: Lang,
+    pub(super) bytes: u64,
+    pub(super) findings: Vec<Finding>,
+    pub(super) defined: Vec<String>,
+    pub(super) warnings: Vec<FileNote>,
+    pub(super) ports: crate::ports::FilePorts,
+    pub(super) path: String,
+    /// Imported modules (which framework a method-style use belongs to).
+    pub(super) imports: Vec<String>,
+    /// A C-family file that includes a HIP or ROCm header.
+    pub(super) includes_hip: bool,
+    /// Set when the prefilter ruled the file out: its path on disk, to parse it after all if
+    /// another file's results make its definitions or includes matter.
+    pub(super) deferred: Option<PathBuf>,
+}
+
 /// Per-file result sent from worker threads. Scanned outcomes are large and skips small, but
 /// there is one outcome per file, kept until the end: boxing would only add allocations.
 #[allow(clippy::large_enum_variant)]
 pub(super) enum Outcome {
-    Scanned {
-        suppressed: usize,
-        lang: Lang,
-        bytes: u64,
-        findings: Vec<Finding>,
-        defined: Vec<String>,
-        warnings: Vec<FileNote>,
-        ports: crate::ports::FilePorts,
-        path: String,
-        /// Imported modules (which framework a method-style use belongs to).
-        imports: Vec<String>,
-        /// A C-family file that includes a HIP or ROCm header.
-        includes_hip: bool,
-        /// Set when the prefilter ruled the file out: its path on disk, to parse it after all if
-        /// another file's results make its definitions or includes matter.
-        deferred: Option<PathBuf>,
-    },
+    Scanned(ScannedFile),
     Skipped(FileNote),
     /// A source file of a language that is not analysed, or a HIP source.
     NotAnalysed {
@@ -47,7 +50,7 @@ pub(super) enum Outcome {
 impl Outcome {
     pub(super) fn path(&self) -> &str {
         match self {
-            Outcome::Scanned { path, .. } => path,
+            Outcome::Scanned(ScannedFile { path, .. }) => path,
             Outcome::Skipped(note) => &note.path,
             Outcome::NotAnalysed { path, .. } => path,
         }
@@ -244,7 +247,7 @@ fn ruled_out_file(
         settings.require_suppression_reason,
     );
     warnings.extend(notes);
-    Outcome::Scanned {
+    Outcome::Scanned(ScannedFile {
         suppressed,
         lang,
         bytes: size,
@@ -256,7 +259,7 @@ fn ruled_out_file(
         imports: Vec::new(),
         includes_hip,
         deferred: Some(path.to_path_buf()),
-    }
+    })
 }
 
 /// An analysed file's outcome: the per-file cap, the rule filter, suppressions, the front end's
@@ -310,7 +313,7 @@ fn scanned_file(
     scanned
         .findings
         .sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
-    Outcome::Scanned {
+    Outcome::Scanned(ScannedFile {
         suppressed,
         lang,
         bytes: size,
@@ -322,5 +325,5 @@ fn scanned_file(
         imports: scanned.imports,
         includes_hip,
         deferred: None,
-    }
+    })
 }

@@ -11,7 +11,7 @@ use crate::walk::Entry;
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 
-use super::file::{Outcome, Shortcuts, analyse};
+use super::file::{Outcome, ScannedFile, Shortcuts, analyse};
 use super::{Analysed, Settings};
 use crate::audit::{Audit, FileReport};
 
@@ -37,10 +37,10 @@ impl Analysed<'_> {
             .filter(|o| {
                 matches!(
                     o,
-                    Outcome::Scanned {
+                    Outcome::Scanned(ScannedFile {
                         deferred: Some(_),
                         ..
-                    }
+                    })
                 )
             })
             .count();
@@ -206,10 +206,10 @@ fn rescan_deferred(
         let deferred = |o: &Outcome| {
             matches!(
                 o,
-                Outcome::Scanned {
+                Outcome::Scanned(ScannedFile {
                     deferred: Some(_),
                     ..
-                }
+                })
             )
         };
         if !outcomes.iter().any(deferred) {
@@ -217,13 +217,13 @@ fn rescan_deferred(
         }
         let late = crate::prefilter::late_needles(
             outcomes.iter().filter_map(|o| match o {
-                Outcome::Scanned {
+                Outcome::Scanned(ScannedFile {
                     findings,
                     ports,
                     path,
                     deferred: None,
                     ..
-                } => Some((path.as_str(), findings.as_slice(), ports)),
+                }) => Some((path.as_str(), findings.as_slice(), ports)),
                 _ => None,
             }),
             prefilter,
@@ -234,12 +234,12 @@ fn rescan_deferred(
         let mut i = 0;
         while i < outcomes.len() {
             let pick = match &outcomes[i] {
-                Outcome::Scanned {
+                Outcome::Scanned(ScannedFile {
                     deferred: Some(disk),
                     lang,
                     bytes,
                     ..
-                } => late
+                }) => late
                     .contained_in(disk)
                     .then(|| (disk.clone(), *lang, *bytes)),
                 _ => None,
@@ -314,7 +314,7 @@ impl Gathered {
         let total = outcomes
             .iter()
             .map(|o| match o {
-                Outcome::Scanned { findings, .. } => findings.len(),
+                Outcome::Scanned(ScannedFile { findings, .. }) => findings.len(),
                 Outcome::Skipped(_) | Outcome::NotAnalysed { .. } => 0,
             })
             .sum();
@@ -342,7 +342,7 @@ impl Gathered {
         include_vendored: bool,
     ) {
         match outcome {
-            Outcome::Scanned {
+            Outcome::Scanned(ScannedFile {
                 suppressed,
                 lang,
                 bytes,
@@ -354,7 +354,7 @@ impl Gathered {
                 imports,
                 includes_hip,
                 ..
-            } => {
+            }) => {
                 let vendored = layout.vendored(&path).is_some();
                 self.scanned_paths.push(path.clone());
                 if lang == Lang::Python {

@@ -16,7 +16,7 @@ use crate::prefilter::Prefilter;
 use crate::rule::RuleFilter;
 use crate::rule::RuleSet;
 use crate::walk::{self, Entry, WalkOptions};
-use file::{Outcome, Shortcuts, analyse};
+use file::{Outcome, ScannedFile, Shortcuts, analyse};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, OnceLock};
 
@@ -281,7 +281,7 @@ pub fn analyse_tree(settings: &Settings) -> Result<Analysed<'_>> {
             };
             let mut outcome = analyse(entry, &mut worker.front_ends, settings, &root, shortcuts);
             after_analysis();
-            if let Outcome::Scanned { defined, path, .. } = &mut outcome {
+            if let Outcome::Scanned(ScannedFile { defined, path, .. }) = &mut outcome {
                 let defined = std::mem::take(defined);
                 if counts_definitions(path) {
                     worker.names.extend(defined);
