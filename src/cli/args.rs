@@ -11,8 +11,10 @@ use std::path::PathBuf;
     name = "cuda-audit",
     version,
     about = "Inventory CUDA coupling and the porting effort to ROCm, Neuron and TPU",
-    long_about = "Scans C, C++ and CUDA sources for CUDA kernels, intrinsics, inline PTX, runtime and driver API \
-calls, and CUDA libraries, and says for each target (rocm, neuron, tpu) what porting it would take.\n\n\
+    long_about = "Scans C, C++, CUDA, Python, Cython, Go and Rust sources, build files, dependency manifests and \
+container files for CUDA coupling (kernels, intrinsics, inline PTX, runtime and driver API calls, CUDA \
+libraries, framework calls, nvcc flags, CUDA packages and images), and says for each target (rocm, \
+neuron, tpu) what porting it would take.\n\n\
 A bare `cuda-audit` scans the current directory; `cuda-audit PATH…` scans those paths.\n\n\
 With --baseline FILE or --diff-base REV the scan is a gate: the report leads with the verdict and lists \
 the new findings only; --update-baseline records them.\n\n\
