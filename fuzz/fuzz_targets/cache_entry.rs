@@ -3,8 +3,8 @@
 //! the same bytes. `cargo fuzz run cache_entry` (CONTRIBUTING.md).
 #![no_main]
 
-use cuda_audit::cache::codec::{Codec, Dec, Enc};
 use cuda_audit::analysis::ScannedText;
+use cuda_audit::codec::{Codec, Dec, Enc};
 
 libfuzzer_sys::fuzz_target!(|data: &[u8]| {
     let mut d = Dec::new(data);

@@ -5,11 +5,13 @@
 #![no_main]
 
 use arbitrary::Arbitrary;
-use cuda_audit::baseline::{BaselineState, Entry};
+use cuda_audit::audit::{Audit, FileNote, FileReport};
+use cuda_audit::baseline::Entry;
+use cuda_audit::finding::BaselineState;
 use cuda_audit::finding::{Finding, Location};
+use cuda_audit::gate::{DiffBase, FailOn, GateReport, Verdict};
 use cuda_audit::lang::Lang;
 use cuda_audit::portability::{Effort, Port, Portability, Target};
-use cuda_audit::audit::{Audit, FileNote, FileReport};
 use cuda_audit::score::{ClassWeights, ScoreWeights};
 use cuda_audit_fuzz::{FILES, check_reports, rules};
 use std::sync::{Arc, OnceLock};
@@ -61,7 +63,6 @@ struct Input {
     diff_base: Option<String>,
     weights: Option<[u64; 7]>,
 }
-
 
 fn port(p: FuzzPort) -> Port {
     Port {
@@ -150,7 +151,8 @@ libfuzzer_sys::fuzz_target!(|input: Input| {
     for n in input.notes {
         let note = FileNote {
             path: n.path,
-            reason: cuda_audit::note::NoteReason::ALL[n.reason as usize % cuda_audit::note::NoteReason::ALL.len()],
+            reason: cuda_audit::note::NoteReason::ALL
+                [n.reason as usize % cuda_audit::note::NoteReason::ALL.len()],
             message: n.message,
         };
         if n.skipped {
@@ -167,7 +169,7 @@ libfuzzer_sys::fuzz_target!(|input: Input| {
         .collect();
     let mut audit = Audit::new(findings, files, &targets, Arc::clone(rules()));
     audit.suppressed = input.suppressed as usize;
-    audit.stale_baseline = input
+    let stale: Vec<Entry> = input
         .stale
         .into_iter()
         .map(|(path, rule, symbol, fingerprint)| Entry {
@@ -177,7 +179,6 @@ libfuzzer_sys::fuzz_target!(|input: Input| {
             fingerprint,
         })
         .collect();
-    audit.diff_base = input.diff_base;
     if let Some(w) = input.weights {
         // A configuration accepts any weights but a zero scale.
         audit.weights = ScoreWeights {
@@ -195,6 +196,43 @@ libfuzzer_sys::fuzz_target!(|input: Input| {
             },
             scale: w[6].max(1),
         };
+    }
+    // A gate, as a baseline or diff base would leave it, whenever the input has one.
+    let compared = audit.findings.iter().any(|f| f.baseline_state.is_some());
+    if compared || !stale.is_empty() || input.diff_base.is_some() {
+        let new = audit
+            .findings
+            .iter()
+            .filter(|f| f.baseline_state == Some(BaselineState::New))
+            .count();
+        let before = cuda_audit::score::score_findings(
+            audit
+                .findings
+                .iter()
+                .filter(|f| f.baseline_state != Some(BaselineState::New)),
+            &audit.targets,
+            &audit.weights,
+        );
+        audit.gate = Some(GateReport {
+            baseline: Some("baseline.json".into()),
+            diff_base: input.diff_base.map(|commit| DiffBase {
+                rev: "main".into(),
+                commit,
+            }),
+            new,
+            known: audit.findings.len() - new,
+            stale,
+            failing: new,
+            verdict: if new > 0 {
+                Verdict::Failed
+            } else {
+                Verdict::Passed
+            },
+            fail_on: FailOn::New,
+            min_effort: None,
+            before,
+            update: None,
+        });
     }
     check_reports(&audit);
 });

@@ -4,8 +4,9 @@
 //! of the findings knows every one of them. `cargo fuzz run report_source` (CONTRIBUTING.md).
 #![no_main]
 
-use cuda_audit::baseline::{Baseline, BaselineState};
 use cuda_audit::audit::{Audit, FileNote, FileReport};
+use cuda_audit::baseline::Baseline;
+use cuda_audit::gate::{Inputs, Scope, compare};
 use cuda_audit_fuzz::{FILES, check_reports, pick, rules, scan_with, text_of};
 use std::sync::Arc;
 
@@ -30,12 +31,19 @@ libfuzzer_sys::fuzz_target!(|data: &[u8]| {
     check_reports(&audit);
 
     let baseline = Baseline::from_findings(&audit.findings);
-    let (states, stale) = baseline.compare(&audit.findings);
-    assert!(
-        states.iter().all(|&s| s == BaselineState::Unchanged),
-        "{states:?}"
-    );
-    assert!(stale.is_empty(), "{stale:?}");
+    // The whole tree (one file) is the scope: every finding is known, no entry is stale.
+    let scanned = vec![name.to_string()];
+    let root = std::path::Path::new(".");
+    let scope = Scope::new(root, &[root.to_path_buf()], &scanned, None);
+    let inputs = Inputs {
+        baseline: Some(("baseline.json".into(), Some(&baseline))),
+        changes: None,
+        diff_rev: None,
+    };
+    let mut findings = audit.findings.clone();
+    let comparison = compare(&mut findings, &inputs, &scope);
+    assert_eq!(comparison.new, 0);
+    assert!(comparison.stale.is_empty(), "{:?}", comparison.stale);
     let bytes = baseline.to_bytes();
     let again = Baseline::parse("baseline.json", std::str::from_utf8(&bytes).unwrap()).unwrap();
     assert_eq!(again.entries(), baseline.entries());

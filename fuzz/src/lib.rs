@@ -6,12 +6,12 @@
 
 #![forbid(unsafe_code)]
 
+use cuda_audit::Audit;
+use cuda_audit::analysis::{ScannedText, scan_text};
 use cuda_audit::finding::Finding;
 use cuda_audit::lang::{FrontEnds, Lang};
 use cuda_audit::report::{Format, render};
 use cuda_audit::rule::RuleSet;
-use cuda_audit::Audit;
-use cuda_audit::analysis::{ScannedText, scan_text};
 use cuda_audit::source::decode;
 use serde_json::Value;
 use std::borrow::Cow;
