@@ -6,6 +6,12 @@ use crate::error::{Error, Result};
 use std::io::Write;
 use std::path::Path;
 
+/// An existing path that is neither a regular file nor a directory (`/dev/null`, a FIFO): written
+/// to as it is, never replaced, and not worth a "wrote" line.
+pub fn is_special_file(path: &Path) -> bool {
+    std::fs::metadata(path).is_ok_and(|m| !m.is_file() && !m.is_dir())
+}
+
 /// Writes a report to a file (atomically) or to standard output (a closed pipe is not an error).
 pub fn emit(
     output: Option<&Path>,
@@ -87,7 +93,7 @@ pub fn write_atomically_with(
             _ => err,
         }
     };
-    if std::fs::metadata(path).is_ok_and(|m| !m.is_file() && !m.is_dir()) {
+    if is_special_file(path) {
         let file = std::fs::OpenOptions::new()
             .write(true)
             .open(path)

@@ -127,7 +127,7 @@ fn confirm_written(
     audit: Option<&crate::audit::Audit>,
 ) {
     let Some(path) = path else { return };
-    if args.quiet || is_special_file(path) {
+    if args.quiet || crate::output::is_special_file(path) {
         return;
     }
     let what = match audit {
@@ -142,10 +142,6 @@ fn confirm_written(
         path.display(),
         format.as_str()
     );
-}
-
-fn is_special_file(path: &Path) -> bool {
-    std::fs::metadata(path).is_ok_and(|m| !m.is_file())
 }
 
 /// What a gate compares with, read before the scan: a wrong revision or a damaged baseline

@@ -593,20 +593,7 @@ fn gate_section(h: &mut String, audit: &Audit, gate: &crate::gate::GateReport) {
     if !new.is_empty() {
         let targets = &audit.targets;
         let _ = writeln!(h, "<h3>New findings ({})</h3>", new.len());
-        let _ = write!(
-            h,
-            "<table id=\"new-findings\" class=\"fixed\"><colgroup><col class=\"c-loc\"><col class=\"c-cat\"><col class=\"c-lib\"><col class=\"c-name\">{}</colgroup>",
-            "<col class=\"c-target c-target-{}\">"
-                .replace("{}", &targets.len().clamp(1, 3).to_string())
-                .repeat(targets.len())
-        );
-        h.push_str(
-            "<thead><tr><th>location and source</th><th>category</th><th>library</th><th>name</th>",
-        );
-        for t in targets {
-            let _ = write!(h, "<th>{}</th>", target_name(*t));
-        }
-        h.push_str("</tr></thead>\n<tbody>\n");
+        findings_table_head(h, "new-findings", false, targets);
         for f in new.iter().take(MAX_ROWS) {
             finding_row(h, f, targets);
         }
@@ -653,22 +640,36 @@ fn findings(h: &mut String, audit: &Audit) {
     // inside their cell instead of pushing the effort columns off the page, so the table is never
     // wider than the page and needs no scrolling box of its own: it flows with the page, its
     // header row sticking to the top of the window.
-    let _ = write!(
-        h,
-        "<table id=\"findings\" class=\"sortable fixed\"><colgroup><col class=\"c-loc\"><col class=\"c-cat\"><col class=\"c-lib\"><col class=\"c-name\">{}</colgroup>",
-        "<col class=\"c-target c-target-{}\">"
-            .replace("{}", &targets.len().clamp(1, 3).to_string())
-            .repeat(targets.len())
-    );
-    h.push_str("<thead><tr><th class=\"sortable\">location and source</th><th class=\"sortable\">category</th><th class=\"sortable\">library</th><th class=\"sortable\">name</th>");
-    for t in targets {
-        let _ = write!(h, "<th class=\"sortable\">{}</th>", target_name(*t));
-    }
-    h.push_str("</tr></thead>\n<tbody>\n");
+    findings_table_head(h, "findings", true, targets);
     for f in audit.findings.iter().take(MAX_ROWS) {
         finding_row(h, f, targets);
     }
     h.push_str("</tbody></table>\n</section>\n");
+}
+
+/// The opening of a findings table up to its body: fixed column widths (classes, as the CSP
+/// allows no style attributes) and a header row, sortable for the full list.
+fn findings_table_head(h: &mut String, id: &str, sortable: bool, targets: &[Target]) {
+    let (class, th) = if sortable {
+        ("sortable fixed", "<th class=\"sortable\">")
+    } else {
+        ("fixed", "<th>")
+    };
+    let _ = write!(
+        h,
+        "<table id=\"{id}\" class=\"{class}\"><colgroup><col class=\"c-loc\"><col class=\"c-cat\"><col class=\"c-lib\"><col class=\"c-name\">{}</colgroup>",
+        "<col class=\"c-target c-target-{}\">"
+            .replace("{}", &targets.len().clamp(1, 3).to_string())
+            .repeat(targets.len())
+    );
+    h.push_str("<thead><tr>");
+    for name in ["location and source", "category", "library", "name"] {
+        let _ = write!(h, "{th}{name}</th>");
+    }
+    for t in targets {
+        let _ = write!(h, "{th}{}</th>", target_name(*t));
+    }
+    h.push_str("</tr></thead>\n<tbody>\n");
 }
 
 fn select<'a>(h: &mut String, id: &str, all: &str, values: impl IntoIterator<Item = &'a str>) {

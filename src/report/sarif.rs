@@ -90,13 +90,17 @@ impl Reporter for SarifReporter {
             let mut bytes = Vec::new();
             write_run(audit, &selected, omitted.as_ref(), &mut bytes)?;
             let limit = self.max_gzip_bytes;
-            let fits = bytes.len() <= limit || gzip_len(&bytes)? <= limit;
-            if fits || keep == 0 {
+            // Raw bytes within the limit cannot compress to more; only larger runs are measured.
+            let size = if bytes.len() <= limit {
+                0
+            } else {
+                gzip_len(&bytes)?
+            };
+            if size <= limit || keep == 0 {
                 *self.omitted.lock().expect("not poisoned") = omitted;
                 return out.write_all(&bytes);
             }
             // Shrink in proportion to the excess, with a margin, and measure again.
-            let size = gzip_len(&bytes)?;
             keep = ((keep as f64) * (limit as f64 / size as f64) * 0.9) as usize;
         }
     }

@@ -55,6 +55,11 @@ impl Walker<'_> {
         self.out.defined.push(alias.clone());
         let resolved = self.resolve_alias(segments);
         self.aliases.insert(alias, resolved.clone());
+        self.push_namespace(target, resolved);
+    }
+
+    /// A namespace fact for `target` as written (white space dropped), resolved to `resolved`.
+    fn push_namespace(&mut self, target: Node, resolved: Vec<String>) {
         let written: String = self
             .text_of(target)
             .chars()
@@ -85,17 +90,7 @@ impl Walker<'_> {
         }
         let resolved = self.resolve_alias(segments);
         self.out.using_namespaces.push(resolved.clone());
-        let written: String = self
-            .text_of(target)
-            .chars()
-            .filter(|c| !c.is_whitespace())
-            .collect();
-        self.push(
-            FactKind::Namespace(resolved),
-            &written,
-            target.byte_range(),
-            None,
-        );
+        self.push_namespace(target, resolved);
         false
     }
 }

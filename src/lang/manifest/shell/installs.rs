@@ -15,59 +15,50 @@ pub(super) fn pip_install(args: &[Word], out: &mut Out) {
         let w = &args[i];
         let v = w.value.text.as_str();
         if v.starts_with('-') {
-            let (opt, inline) = match v.split_once('=') {
-                Some((o, val)) if v.starts_with("--") => (o, Some(val)),
-                _ => (v, None),
-            };
-            let takes_value = is_index_option(opt)
-                || matches!(
-                    opt,
-                    "-r" | "--requirement"
-                        | "-c"
-                        | "--constraint"
-                        | "-e"
-                        | "--editable"
-                        | "-t"
-                        | "--target"
-                        | "--prefix"
-                        | "--root"
-                        | "--src"
-                        | "--platform"
-                        | "--python-version"
-                        | "--implementation"
-                        | "--abi"
-                        | "--progress-bar"
-                        | "--upgrade-strategy"
-                        | "-C"
-                        | "--config-settings"
-                        | "--global-option"
-                        | "--no-binary"
-                        | "--only-binary"
-                        | "--trusted-host"
-                        | "--cache-dir"
-                        | "--log"
-                        | "--proxy"
-                        | "--timeout"
-                        | "--retries"
-                        | "--exists-action"
-                        | "--cert"
-                        | "--client-cert"
-                        | "--python"
-                        | "--report"
-                        | "--root-user-action"
-                        | "-d"
-                        | "--dest"
-                        | "-w"
-                        | "--wheel-dir"
-                );
-            let value = match inline {
-                Some(val) => Some(w.value.slice(v.len() - val.len()..v.len())),
-                None if takes_value => {
-                    i += 1;
-                    args.get(i).map(|n| n.value.clone())
-                }
-                None => None,
-            };
+            let value = option_value(args, &mut i, |opt| {
+                is_index_option(opt)
+                    || matches!(
+                        opt,
+                        "-r" | "--requirement"
+                            | "-c"
+                            | "--constraint"
+                            | "-e"
+                            | "--editable"
+                            | "-t"
+                            | "--target"
+                            | "--prefix"
+                            | "--root"
+                            | "--src"
+                            | "--platform"
+                            | "--python-version"
+                            | "--implementation"
+                            | "--abi"
+                            | "--progress-bar"
+                            | "--upgrade-strategy"
+                            | "-C"
+                            | "--config-settings"
+                            | "--global-option"
+                            | "--no-binary"
+                            | "--only-binary"
+                            | "--trusted-host"
+                            | "--cache-dir"
+                            | "--log"
+                            | "--proxy"
+                            | "--timeout"
+                            | "--retries"
+                            | "--exists-action"
+                            | "--cert"
+                            | "--client-cert"
+                            | "--python"
+                            | "--report"
+                            | "--root-user-action"
+                            | "-d"
+                            | "--dest"
+                            | "-w"
+                            | "--wheel-dir"
+                    )
+            });
+            let opt = option_name(v);
             if let Some(value) = value {
                 if is_index_option(opt) {
                     requirements::index_url(&value, out);
@@ -95,28 +86,19 @@ pub(super) fn conda_install(args: &[Word], out: &mut Out) {
         let w = &args[i];
         let v = w.value.text.as_str();
         if v.starts_with('-') {
-            let (opt, inline) = match v.split_once('=') {
-                Some((o, val)) if v.starts_with("--") => (o, Some(val)),
-                _ => (v, None),
-            };
-            let takes_value = matches!(
-                opt,
-                "-c" | "--channel"
-                    | "-n"
-                    | "--name"
-                    | "-p"
-                    | "--prefix"
-                    | "--file"
-                    | "--repodata-fn"
-            );
-            let value = match inline {
-                Some(val) => Some(w.value.slice(v.len() - val.len()..v.len())),
-                None if takes_value => {
-                    i += 1;
-                    args.get(i).map(|n| n.value.clone())
-                }
-                None => None,
-            };
+            let value = option_value(args, &mut i, |opt| {
+                matches!(
+                    opt,
+                    "-c" | "--channel"
+                        | "-n"
+                        | "--name"
+                        | "-p"
+                        | "--prefix"
+                        | "--file"
+                        | "--repodata-fn"
+                )
+            });
+            let opt = option_name(v);
             if let (Some(value), true) = (value, matches!(opt, "-c" | "--channel")) {
                 conda::channel(&value, out);
             }
@@ -125,6 +107,34 @@ pub(super) fn conda_install(args: &[Word], out: &mut Out) {
         }
         i += 1;
     }
+}
+
+/// An option's name: `--index-url=URL` is `--index-url`; short options are never split.
+fn option_name(word: &str) -> &str {
+    match word.split_once('=') {
+        Some((name, _)) if word.starts_with("--") => name,
+        _ => word,
+    }
+}
+
+/// The value of the option at `args[*i]`: after `=` in `--opt=value`, else the next word when
+/// `takes_value(name)` (then `*i` moves past it), else none.
+fn option_value(
+    args: &[Word],
+    i: &mut usize,
+    takes_value: impl Fn(&str) -> bool,
+) -> Option<crate::lang::manifest::Mapped> {
+    let w = &args[*i];
+    let v = w.value.text.as_str();
+    let name = option_name(v);
+    if name.len() < v.len() {
+        return Some(w.value.slice(name.len() + 1..v.len()));
+    }
+    if takes_value(name) {
+        *i += 1;
+        return args.get(*i).map(|n| n.value.clone());
+    }
+    None
 }
 
 pub(super) fn os_install(args: &[Word], out: &mut Out) {
