@@ -1,8 +1,8 @@
 //! One file's analysis: its text through a language front end ([`crate::lang`]) and the
-//! matcher ([`crate::matcher`]) to findings, the names it defines and the facts later steps
-//! need. Nothing here looks at another file; [`crate::scan`] runs this on every file and merges.
+//! matcher ([`crate::matcher`]) to hits, the names it defines and the facts later steps need.
+//! Nothing here looks at another file; [`crate::scan`] runs this on every file and merges.
 
-use crate::finding::{Finding, Location};
+use crate::finding::{FileHits, Finding, Hit, Location};
 use crate::lang::FrontEnds;
 use crate::lang::Lang;
 use crate::matcher::match_facts;
@@ -11,11 +11,11 @@ use crate::source::LineIndex;
 use std::collections::HashSet;
 use std::path::Path;
 
-/// What scanning one file's text yields.
-pub struct ScannedText {
-    /// In file order. Weak matches are kept; the caller drops those whose name the scanned tree
+/// What analysing one file's text yields — and all the result cache stores of it.
+pub struct FileAnalysis {
+    /// In file order. Weak matches are kept; the merge drops those whose name the scanned tree
     /// defines.
-    pub findings: Vec<Finding>,
+    pub hits: Vec<Hit>,
     /// Names the file defines.
     pub defined: Vec<String>,
     pub warnings: Vec<crate::lang::ExtractWarning>,
@@ -27,16 +27,16 @@ pub struct ScannedText {
     pub imports: Vec<String>,
 }
 
-/// Scans one file's text. `rel` is the path as reported, `path` the path on disk (its name tells
-/// a notebook from a Python file, a Dockerfile from a YAML file).
-pub fn scan_text(
+/// Analyses one file's text. `rel` is the path as reported, `path` the path on disk (its name
+/// tells a notebook from a Python file, a Dockerfile from a YAML file).
+pub fn analyse_text(
     front_ends: &mut FrontEnds,
     rules: &RuleSet,
     rel: &str,
     path: &Path,
     text: &str,
     lang: Lang,
-) -> ScannedText {
+) -> FileAnalysis {
     // Parsers end lines at `\n` only; a classic-Mac file ending lines with a lone `\r` would
     // parse as one line (one `//` comment hiding the rest). Same length, so offsets hold.
     let parse_text = crate::source::normalize_lone_cr(text);
@@ -49,44 +49,34 @@ pub fn scan_text(
         let i = declarations.partition_point(|d| d.start <= offset);
         i > 0 && declarations[i - 1].contains(&offset)
     };
-    let findings = match_facts(rules, &extraction, lang)
+    let location = |offset: usize| {
+        let p = lines.position(text, offset);
+        Location {
+            line: p.line,
+            column: p.column,
+            column_utf16: p.column_utf16,
+        }
+    };
+    let hits = match_facts(rules, &extraction, lang)
         .into_iter()
         .map(|hit| {
-            let rule = rules.rule(hit.rule);
-            let start = lines.position(text, hit.span.start);
-            let end = lines.position(text, hit.span.end);
-            Finding {
-                rule_id: rule.id.clone(),
-                category: rule.category,
-                library: rule.library.clone(),
-                message: rule.message_for(&hit.text),
+            let start = location(hit.span.start);
+            Hit {
+                rule: hit.rule,
+                portability: rules.portability_of(hit.rule, hit.symbol).clone(),
                 symbol: hit.text,
                 detail: hit.detail,
-                level: rule.level,
-                path: rel.to_string(),
-                start: Location {
-                    line: start.line,
-                    column: start.column,
-                    column_utf16: start.column_utf16,
-                },
-                end: Location {
-                    line: end.line,
-                    column: end.column,
-                    column_utf16: end.column_utf16,
-                },
-                snippet: lines.line_text(text, start.line - 1).to_string(),
-                portability: rules.portability_of(hit.rule, hit.symbol).clone(),
-                fingerprint: String::new(),
+                end: location(hit.span.end),
+                line: lines.line_text(text, start.line - 1).to_string(),
+                start,
                 weak_name: hit.weak_name,
-                baseline_state: None,
-                existing_port: None,
                 declaration: in_declaration(hit.span.start),
             }
         })
         .collect();
     let ports = crate::ports::FilePorts::of(&extraction, rules, rel, text, &lines, lang);
-    ScannedText {
-        findings,
+    FileAnalysis {
+        hits,
         defined: extraction.defined,
         warnings: extraction.warnings,
         skip: extraction.skip,
@@ -101,19 +91,29 @@ pub fn scan_text(
 pub fn scan_snippet(rules: &RuleSet, text: &str, lang: Lang) -> Vec<Finding> {
     let mut front_ends = FrontEnds::new();
     let name = lang.sample_file_name();
-    let scanned = scan_text(&mut front_ends, rules, name, Path::new(name), text, lang);
-    let defined: HashSet<String> = scanned.defined.into_iter().collect();
-    let mut findings = scanned.findings;
-    findings.retain(|f| {
-        !f.weak_name
+    let analysis = analyse_text(&mut front_ends, rules, name, Path::new(name), text, lang);
+    let defined: HashSet<String> = analysis.defined.into_iter().collect();
+    let mut hits = analysis.hits;
+    hits.retain(|h| {
+        !h.weak_name
             .as_ref()
             .is_some_and(|name| defined.contains(name))
+            && !h.declaration
     });
     let file = crate::project::receivers::FileImports {
         path: name,
-        imports: &scanned.imports,
+        imports: &analysis.imports,
     };
-    crate::project::receivers::attribute(&mut findings, &[file], rules);
-    findings.retain(|f| !f.declaration);
-    findings
+    let mut files = [FileHits {
+        path: name.to_string(),
+        hits,
+    }];
+    crate::project::receivers::attribute(&mut files, &[file], rules);
+    let [FileHits { hits, .. }] = files;
+    hits.into_iter()
+        .map(|h| {
+            let rule = rules.rule(h.rule);
+            Finding::new(h, rule, name, None)
+        })
+        .collect()
 }

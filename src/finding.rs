@@ -1,8 +1,56 @@
-//! `Finding`: one CUDA coupling at one place, with everything a reporter needs.
+//! `Hit`: one rule matched at one place, as a file's analysis leaves it; `Finding`: one CUDA
+//! coupling at one place, with everything a reporter needs, built once from a hit after the
+//! tree-wide steps have decided what depends on other files (whose code it is, existing ports).
 
 use crate::portability::{Portability, Target};
-use crate::rule::{Category, Level};
+use crate::rule::{Category, Level, Rule, RuleIdx};
 use sha2::{Digest, Sha256};
+use std::sync::Arc;
+
+/// One rule matched at one place of one file: what the per-file analysis produces (and the
+/// result cache stores). What the rule says — id, category, library, message, level — stays with
+/// the rule; the path with the file.
+#[derive(Clone, Debug)]
+pub struct Hit {
+    pub rule: RuleIdx,
+    /// The CUDA name as written.
+    pub symbol: String,
+    pub detail: Option<String>,
+    pub start: Location,
+    pub end: Location,
+    /// The source line the hit starts on.
+    pub line: String,
+    /// The rule's or the exact symbol's portability (shared with the rule data).
+    pub portability: Arc<Portability>,
+    /// When the scanned tree defines this name, the hit is dropped (pattern matches such as
+    /// `cudaLikeHelper`, and rules marked `weak`).
+    pub weak_name: Option<String>,
+    /// Inside a declaration that only declares (a function prototype): what the file exposes,
+    /// not a use. Never reported as the project's coupling; counted for vendored libraries.
+    pub declaration: bool,
+}
+
+impl Hit {
+    /// The order of hits within a file (the order of findings, the path aside).
+    pub fn sort_key<'a>(&'a self, rule: &'a Rule) -> (usize, usize, &'a str, &'a str) {
+        (self.start.line, self.start.column, &rule.id, &self.symbol)
+    }
+}
+
+/// The hits of one file (path relative to the scan root), in file order.
+#[derive(Clone, Debug, Default)]
+pub struct FileHits {
+    pub path: String,
+    pub hits: Vec<Hit>,
+}
+
+/// What the tree-wide steps decided about a hit besides its rule: the port the code base already
+/// has, with the portability that leaves.
+#[derive(Clone, Debug)]
+pub struct Cover {
+    pub portability: Portability,
+    pub port: ExistingPort,
+}
 
 #[derive(Clone, Debug)]
 pub struct Finding {
@@ -21,21 +69,14 @@ pub struct Finding {
     pub end: Location,
     /// The source line the finding starts on.
     pub snippet: String,
-    /// Shared with the rule or symbol it comes from; copied on write (existing ports lower an
-    /// effort) with `Arc::make_mut`.
-    pub portability: std::sync::Arc<Portability>,
+    /// Shared with the rule or symbol it comes from, unless an existing port lowered an effort.
+    pub portability: Arc<Portability>,
     /// Stable identity for baselines and SARIF `partialFingerprints` (set by [`assign_fingerprints`]).
     pub fingerprint: String,
-    /// When the scanned tree defines this name, the finding is dropped (pattern matches such as
-    /// `cudaLikeHelper`, and rules marked `weak`).
-    pub weak_name: Option<String>,
     /// New or known, when the scan compares against a baseline or a diff base.
     pub baseline_state: Option<BaselineState>,
     /// The portability layer the code base already has for this finding (a HIP shim, a ROCm branch).
     pub existing_port: Option<ExistingPort>,
-    /// Inside a declaration that only declares (a function prototype): what the file exposes,
-    /// not a use. Never reported as the project's coupling; counted for vendored libraries.
-    pub declaration: bool,
 }
 
 /// Whether a finding was in the baseline (SARIF `baselineState`).
@@ -95,6 +136,32 @@ pub struct Location {
 }
 
 impl Finding {
+    /// The finding a hit of `rule` in the file at `path` is, with what the tree-wide steps
+    /// decided about it (`cover`). Fingerprints come later, over the sorted list.
+    pub fn new(hit: Hit, rule: &Rule, path: &str, cover: Option<Cover>) -> Finding {
+        let (portability, existing_port) = match cover {
+            Some(Cover { portability, port }) => (Arc::new(portability), Some(port)),
+            None => (hit.portability, None),
+        };
+        Finding {
+            rule_id: rule.id.clone(),
+            category: rule.category,
+            library: rule.library.clone(),
+            message: rule.message_for(&hit.symbol),
+            symbol: hit.symbol,
+            detail: hit.detail,
+            level: rule.level,
+            path: path.to_string(),
+            start: hit.start,
+            end: hit.end,
+            snippet: hit.line,
+            portability,
+            fingerprint: String::new(),
+            baseline_state: None,
+            existing_port,
+        }
+    }
+
     pub fn sort_key(&self) -> (&str, usize, usize, &str, &str) {
         (
             &self.path,
@@ -214,10 +281,8 @@ pub(crate) mod tests_support {
             snippet: "cudaMalloc(p, n);".into(),
             portability: Portability([port.clone(), port.clone(), port]).into(),
             fingerprint: String::new(),
-            weak_name: None,
             baseline_state: None,
             existing_port: None,
-            declaration: false,
         }
     }
 }

@@ -39,7 +39,7 @@
 //! manifests normalise package names, so their matched text need not occur in the file's bytes;
 //! and manifest front ends report malformed files, which a skipped file would not.
 
-use crate::finding::Finding;
+use crate::finding::Hit;
 use crate::lang::Lang;
 use crate::ports::FilePorts;
 use crate::rule::RuleSet;
@@ -222,7 +222,7 @@ impl LateNeedles {
 }
 
 /// The texts whose presence in a ruled-out file means it must be parsed after all, given the
-/// results of the files that were parsed (`(path, findings, ports)` each):
+/// results of the files that were parsed (`(path, hits, ports)` each):
 ///
 /// - the name of every weak finding (pattern matches, weak rules) that no C-family needle
 ///   covers: a ruled-out file that defines the name would drop the finding, and a definition is
@@ -234,15 +234,15 @@ impl LateNeedles {
 ///
 /// `None` when there is nothing to look for.
 pub fn late_needles<'a>(
-    parsed: impl Iterator<Item = (&'a str, &'a [Finding], &'a FilePorts)>,
+    parsed: impl Iterator<Item = (&'a str, &'a [Hit], &'a FilePorts)>,
     prefilter: &Prefilter,
     rules: &RuleSet,
 ) -> Option<LateNeedles> {
     let mut needles: BTreeSet<String> = BTreeSet::new();
     let mut ports: BTreeMap<String, FilePorts> = BTreeMap::new();
-    for (path, findings, file_ports) in parsed {
-        for f in findings {
-            if let Some(name) = &f.weak_name {
+    for (path, hits, file_ports) in parsed {
+        for h in hits {
+            if let Some(name) = &h.weak_name {
                 if !prefilter.implied_by(Lang::Cuda, name) {
                     needles.insert(name.clone());
                 }
@@ -252,7 +252,7 @@ pub fn late_needles<'a>(
     }
     // A ruled-out file that includes a shim, or a parsed file reaching one, names it by its
     // file name: the shims and their includers (the closure ports uses) are the needles.
-    for shim in crate::ports::apply(&mut [], &ports, rules).shim_files {
+    for shim in crate::ports::apply(&[], &ports, rules).0.shim_files {
         needles.insert(file_name(&shim.path).to_string());
         for includer in crate::ports::includers_of(&ports, &shim.path) {
             needles.insert(file_name(includer).to_string());

@@ -4,8 +4,15 @@
 //! category or a library. Directives that silence nothing are reported, so they do not rot; a
 //! directive without a reason can be made an error (`require-suppression-reason`).
 
-use crate::finding::Finding;
 use crate::note::FileNote;
+
+/// What a directive looks at in a hit: its line and the names it goes by.
+pub struct Subject<'a> {
+    pub line: usize,
+    pub rule_id: &'a str,
+    pub category: &'a str,
+    pub library: &'a str,
+}
 
 const MARKER: &str = "cuda-audit:";
 
@@ -20,13 +27,13 @@ struct Directive {
 }
 
 impl Directive {
-    fn covers(&self, f: &Finding) -> bool {
-        (self.file_wide || f.start.line == self.line || f.start.line == self.line + 1)
+    fn covers(&self, s: &Subject) -> bool {
+        (self.file_wide || s.line == self.line || s.line == self.line + 1)
             && (self.names.is_empty()
                 || self
                     .names
                     .iter()
-                    .any(|n| *n == f.rule_id || n == f.category.as_str() || *n == f.library))
+                    .any(|n| n == s.rule_id || n == s.category || n == s.library))
     }
 }
 
@@ -89,12 +96,14 @@ fn parse(text: &str) -> Vec<Directive> {
     out
 }
 
-/// Removes suppressed findings from one file's findings. Returns how many were suppressed, and
-/// notes for directives that silenced nothing or lack a required reason.
-pub fn apply(
+/// Removes suppressed hits from one file's hits (`subject` says what a directive looks at in
+/// one). Returns how many were suppressed, and notes for directives that silenced nothing or lack
+/// a required reason.
+pub fn apply<'r, T>(
     text: &str,
     path: &str,
-    findings: &mut Vec<Finding>,
+    findings: &mut Vec<T>,
+    subject: impl Fn(&T) -> Subject<'r>,
     require_reason: bool,
 ) -> (usize, Vec<FileNote>) {
     let directives = parse(text);
@@ -119,9 +128,10 @@ pub fn apply(
     let mut used = vec![false; active.len()];
     let before = findings.len();
     findings.retain(|f| {
+        let subject = subject(f);
         let mut suppressed = false;
         for (i, d) in active.iter().enumerate() {
-            if d.covers(f) {
+            if d.covers(&subject) {
                 used[i] = true;
                 suppressed = true;
             }
@@ -151,7 +161,18 @@ pub fn apply(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::finding::Finding;
     use crate::finding::tests_support::finding;
+
+    /// The rule the test findings come from is `rule` (library `cudart`).
+    fn of_finding(f: &Finding) -> Subject<'static> {
+        Subject {
+            line: f.start.line,
+            rule_id: "rule",
+            category: f.category.as_str(),
+            library: "cudart",
+        }
+    }
 
     #[test]
     fn parses_directives_in_comments_only() {
@@ -175,7 +196,7 @@ mod tests {
         let text =
             "// cuda-audit: ignore[rule] reason\nx\ny\n// cuda-audit: ignore[other] reason\n";
         let mut findings = vec![finding("a.cu", 2), finding("a.cu", 3)];
-        let (n, notes) = apply(text, "a.cu", &mut findings, false);
+        let (n, notes) = apply(text, "a.cu", &mut findings, of_finding, false);
         assert_eq!(n, 1);
         assert_eq!(findings.len(), 1);
         assert_eq!(findings[0].start.line, 3);
@@ -187,7 +208,7 @@ mod tests {
     fn reasonless_directives_can_be_refused() {
         let text = "x // cuda-audit: ignore[rule]\n";
         let mut findings = vec![finding("a.cu", 1)];
-        let (n, notes) = apply(text, "a.cu", &mut findings, true);
+        let (n, notes) = apply(text, "a.cu", &mut findings, of_finding, true);
         assert_eq!(n, 0);
         assert_eq!(notes[0].reason.as_str(), "suppression-without-reason");
     }

@@ -3,12 +3,12 @@
 //! the same bytes. `cargo fuzz run cache_entry` (CONTRIBUTING.md).
 #![no_main]
 
-use cuda_audit::analysis::ScannedText;
+use cuda_audit::analysis::FileAnalysis;
 use cuda_audit::codec::{Codec, Dec, Enc};
 
 libfuzzer_sys::fuzz_target!(|data: &[u8]| {
     let mut d = Dec::new(data);
-    if let Ok(scanned) = ScannedText::decode(&mut d) {
+    if let Ok(scanned) = FileAnalysis::decode(&mut d) {
         let used = &data[..d.position()];
         let mut e = Enc::default();
         scanned.encode(&mut e);
@@ -16,7 +16,7 @@ libfuzzer_sys::fuzz_target!(|data: &[u8]| {
         // value re-encodes to at most as many bytes, and decodes again to the same encoding.
         assert!(e.bytes.len() <= used.len());
         let mut again = Dec::new(&e.bytes);
-        let twice = ScannedText::decode(&mut again).expect("an encoded value decodes");
+        let twice = FileAnalysis::decode(&mut again).expect("an encoded value decodes");
         let mut e2 = Enc::default();
         twice.encode(&mut e2);
         assert_eq!(e.bytes, e2.bytes);

@@ -113,7 +113,6 @@ fn finding(f: FuzzFinding) -> Finding {
         snippet: f.snippet,
         portability: Portability([port(rocm), port(neuron), port(tpu)]).into(),
         fingerprint: String::new(),
-        weak_name: None,
         baseline_state: f.new.map(|new| {
             if new {
                 BaselineState::New

@@ -7,7 +7,7 @@
 use cuda_audit::audit::{Audit, FileNote, FileReport};
 use cuda_audit::baseline::Baseline;
 use cuda_audit::gate::{Inputs, Scope, compare};
-use cuda_audit_fuzz::{FILES, check_reports, pick, rules, scan_with, text_of};
+use cuda_audit_fuzz::{FILES, check_reports, findings_of, pick, rules, scan_with, text_of};
 use std::sync::Arc;
 
 libfuzzer_sys::fuzz_target!(|data: &[u8]| {
@@ -27,7 +27,8 @@ libfuzzer_sys::fuzz_target!(|data: &[u8]| {
             message: w.message.clone(),
         });
     }
-    let audit = Audit::new(scanned.findings, files, &[], Arc::clone(rules()));
+    let findings = findings_of(rules(), &scanned, name);
+    let audit = Audit::new(findings, files, &[], Arc::clone(rules()));
     check_reports(&audit);
 
     let baseline = Baseline::from_findings(&audit.findings);

@@ -7,7 +7,7 @@
 #![forbid(unsafe_code)]
 
 use cuda_audit::Audit;
-use cuda_audit::analysis::{ScannedText, scan_text};
+use cuda_audit::analysis::{FileAnalysis, analyse_text};
 use cuda_audit::finding::Finding;
 use cuda_audit::lang::{FrontEnds, Lang};
 use cuda_audit::report::{Format, render};
@@ -86,22 +86,32 @@ fn with_front_ends<T>(f: impl FnOnce(&mut FrontEnds) -> T) -> T {
 
 /// Scans `text` as the file `name` (its name picks notebook mode, a Dockerfile, a recipe...) of
 /// language `lang` with `rules`, and checks every finding's invariants.
-pub fn scan_with(rules: &Arc<RuleSet>, text: &str, lang: Lang, name: &'static str) -> ScannedText {
+pub fn scan_with(rules: &Arc<RuleSet>, text: &str, lang: Lang, name: &'static str) -> FileAnalysis {
     let scanned = {
         let rules = Arc::clone(rules);
         let text = text.to_string();
         on_scanner_stack(move || {
-            with_front_ends(|fe| scan_text(fe, &rules, name, Path::new(name), &text, lang))
+            with_front_ends(|fe| analyse_text(fe, &rules, name, Path::new(name), &text, lang))
         })
     };
-    check_findings(rules, &scanned.findings, text, name);
+    check_findings(rules, &findings_of(rules, &scanned, name), text, name);
     scanned
+}
+
+/// The findings an analysis's hits are, as a tree of that one file would report them before
+/// the tree-wide steps.
+pub fn findings_of(rules: &RuleSet, analysis: &FileAnalysis, name: &str) -> Vec<Finding> {
+    analysis
+        .hits
+        .iter()
+        .map(|h| Finding::new(h.clone(), rules.rule(h.rule), name, None))
+        .collect()
 }
 
 /// Scans the bytes `data` as the file `name` of language `lang` with the built-in rules.
 pub fn scan(data: &[u8], lang: Lang, name: &'static str) -> Vec<Finding> {
     let text = text_of(data);
-    scan_with(rules(), &text, lang, name).findings
+    findings_of(rules(), &scan_with(rules(), &text, lang, name), name)
 }
 
 /// What every finding of a scan must satisfy (SARIF and the text reporter rely on it).

@@ -6,7 +6,7 @@
 //! turns it off). It lives outside the scanned tree on purpose: a cache committed to a
 //! repository could otherwise hide findings from a CI gate.
 //!
-//! What is stored is the output of [`crate::scan::scan_text`] (or the fact that the prefilter
+//! What is stored is the output of [`crate::analysis::analyse_text`] (or the fact that the prefilter
 //! ruled the file out), which depends only on the file's path, language and bytes and on the
 //! rules. Everything that depends on settings or on other files (the findings cap, rule
 //! selection, suppressions, definitions elsewhere, existing ports) is applied after, as for a
@@ -22,7 +22,7 @@
 mod entry;
 pub mod memo;
 
-use crate::analysis::ScannedText;
+use crate::analysis::FileAnalysis;
 use crate::codec::{Codec, Dec, Enc};
 use crate::hash::update_parts;
 use crate::lang::Lang;
@@ -35,7 +35,7 @@ use std::sync::Mutex;
 
 const MAGIC: &[u8] = b"cuda-audit result cache\n";
 /// Bump when the encoding of an entry changes.
-const FORMAT: u64 = 3;
+const FORMAT: u64 = 4;
 
 /// Identifies one file's content: SHA-256 of its path, language and bytes.
 pub type Key = [u8; 32];
@@ -44,7 +44,7 @@ pub type Key = [u8; 32];
 pub enum Cached {
     /// The prefilter showed that no rule can match.
     RuledOut,
-    Scanned(Box<ScannedText>),
+    Scanned(Box<FileAnalysis>),
 }
 
 /// The cache of one scan: the entries read at the start, and those computed since.
@@ -125,7 +125,7 @@ impl Cache {
         let mut d = Dec::new(&self.data[range]);
         let cached = match d.u64().ok()? {
             0 => Cached::RuledOut,
-            1 => Cached::Scanned(Box::new(ScannedText::decode(&mut d).ok()?)),
+            1 => Cached::Scanned(Box::new(FileAnalysis::decode(&mut d).ok()?)),
             _ => return None,
         };
         if !d.is_done() {
@@ -165,7 +165,7 @@ impl Cache {
     }
 
     /// Stores the analysis of the file with `key`.
-    pub fn put_scanned(&self, key: Key, scanned: &ScannedText) {
+    pub fn put_scanned(&self, key: Key, scanned: &FileAnalysis) {
         let mut e = Enc::default();
         e.u64(1);
         scanned.encode(&mut e);
@@ -275,6 +275,7 @@ fn read_index(data: &[u8], context: &[u8]) -> Option<HashMap<Key, Range<usize>>>
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::sync::Arc;
 
     #[test]
     fn an_entry_is_found_again_and_damage_is_detected() {
@@ -302,5 +303,40 @@ mod tests {
         }
         std::fs::write(&file, &bytes[..bytes.len() - 3]).unwrap();
         assert!(Cache::open(file.clone(), &rules).get(&key).is_none());
+    }
+
+    #[test]
+    fn an_analysis_round_trips_and_builds_the_same_findings() {
+        let rules = crate::rule::RuleSet::builtin().unwrap();
+        let text = "#include <cuda_runtime.h>\n__global__ void k(float* p) { p[0] = __shfl_sync(0xffffffff, p[0], 1); }\nint main() { float* p; cudaMalloc(&p, 4); k<<<1, 1>>>(p); }\n";
+        let path = std::path::Path::new("a.cu");
+        let mut front_ends = crate::lang::FrontEnds::new();
+        let fresh =
+            crate::analysis::analyse_text(&mut front_ends, &rules, "a.cu", path, text, Lang::Cuda);
+        assert!(fresh.hits.len() >= 4, "{:?}", fresh.hits);
+        let mut e = Enc::default();
+        fresh.encode(&mut e);
+        let bytes = e.finish().unwrap();
+        let decoded = FileAnalysis::decode(&mut Dec::new(&bytes)).unwrap();
+        let findings = |a: &FileAnalysis| -> Vec<String> {
+            a.hits
+                .iter()
+                .map(|h| {
+                    let f =
+                        crate::finding::Finding::new(h.clone(), rules.rule(h.rule), "a.cu", None);
+                    format!("{f:?}")
+                })
+                .collect()
+        };
+        assert_eq!(findings(&fresh), findings(&decoded));
+        assert_eq!(fresh.defined, decoded.defined);
+        // Hits of one rule share one portability before and after.
+        let shared = |a: &FileAnalysis| {
+            let mut ptrs: Vec<_> = a.hits.iter().map(|h| Arc::as_ptr(&h.portability)).collect();
+            ptrs.sort();
+            ptrs.dedup();
+            ptrs.len()
+        };
+        assert_eq!(shared(&fresh), shared(&decoded));
     }
 }

@@ -2,29 +2,30 @@
 //! already runs on its targets, so routing a use through it is a mechanical change.
 
 use super::FilePorts;
-use super::tree::ExistingPortsReport;
-use crate::finding::{ExistingPort, Finding, Layer};
+use super::tree::{ExistingPortsReport, Judged};
+use crate::finding::{Cover, ExistingPort, Layer};
 use crate::portability::Effort;
 use crate::rule::RuleSet;
 
-/// Lowers the effort of a Python finding whose file also reaches a non-CUDA device path.
+/// Lowers the effort of a Python hit whose file also reaches a non-CUDA device path.
 pub(super) fn cover_by_device_paths(
-    f: &mut Finding,
+    j: &mut Judged,
     file: &FilePorts,
     rules: &RuleSet,
     report: &mut ExistingPortsReport,
 ) {
     for &(i, line) in &file.device_paths {
         let dp = &rules.ports.device_paths[i];
-        if !dp.libraries.contains(&f.library) {
+        if !dp.libraries.contains(&j.rule.library) {
             continue;
         }
-        let evidence = format!("{} at {}:{line}", dp.what, f.path);
+        let evidence = format!("{} at {}:{line}", dp.what, j.path);
         let mut covered = Vec::new();
+        let mut portability = j.portability().clone();
         for &t in &dp.targets {
             // The project already runs on the target through that path: what is left is routing
             // this use through it, a mechanical change.
-            let port = &mut std::sync::Arc::make_mut(&mut f.portability).0[t.index()];
+            let port = &mut portability.0[t.index()];
             if port.effort > Effort::Automatic {
                 port.effort = Effort::Automatic;
                 port.note = Some(format!(
@@ -37,16 +38,23 @@ pub(super) fn cover_by_device_paths(
             continue;
         }
         *report.covered.entry(Layer::DevicePath).or_default() += 1;
-        match &mut f.existing_port {
-            Some(p) => {
-                p.targets.extend(covered);
-                p.evidence.push_str(&format!("; {evidence}"));
+        match &mut j.cover {
+            Some(Cover {
+                portability: p,
+                port,
+            }) => {
+                *p = portability;
+                port.targets.extend(covered);
+                port.evidence.push_str(&format!("; {evidence}"));
             }
             None => {
-                f.existing_port = Some(ExistingPort {
-                    layer: Layer::DevicePath,
-                    evidence,
-                    targets: covered,
+                j.cover = Some(Cover {
+                    portability,
+                    port: ExistingPort {
+                        layer: Layer::DevicePath,
+                        evidence,
+                        targets: covered,
+                    },
                 })
             }
         }

@@ -26,7 +26,7 @@ mod tree;
 
 use crate::lang::ShimForm;
 pub use shims::includers_of;
-pub use tree::{ExistingPortsReport, RocmBuild, ShimFile, apply};
+pub use tree::{Covers, ExistingPortsReport, RocmBuild, ShimFile, apply};
 
 /// One branch of a conditional, in lines (1-based, end exclusive), with its ROCm sense.
 #[derive(Clone, Debug)]

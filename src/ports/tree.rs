@@ -1,5 +1,5 @@
-//! The tree-wide pass ([`apply`]): applies the existing layers to every finding (ROCm effort →
-//! `none`, or a device path's targets → `automatic`), with the evidence in the note, and builds
+//! The tree-wide pass ([`apply`]): decides which hits the existing layers cover (ROCm effort →
+//! `none`, or a device path's targets → `automatic`, with the evidence in the note), and builds
 //! the summary's report of what they cover and which names the shims miss.
 
 use super::builds::hipified_files;
@@ -7,10 +7,10 @@ use super::device_paths::cover_by_device_paths;
 use super::guards::guard_for;
 use super::shims::{describe_shims, includers_of, shim_table, through_shim};
 use super::{FilePorts, RegionLines, Shim};
-use crate::finding::{ExistingPort, Finding, Layer};
-use crate::portability::{Effort, Target};
-use crate::rule::Category;
+use crate::finding::{Cover, ExistingPort, FileHits, Hit, Layer};
+use crate::portability::{Effort, Portability, Target};
 use crate::rule::RuleSet;
+use crate::rule::{Category, Rule};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// What the existing layers cover, for the summary.
@@ -51,6 +51,30 @@ pub struct ShimFile {
     pub selected_by: Option<String>,
 }
 
+/// A hit being judged: where it is, its rule, and the cover decided so far.
+pub(super) struct Judged<'a> {
+    pub(super) path: &'a str,
+    pub(super) hit: &'a Hit,
+    pub(super) rule: &'a Rule,
+    pub(super) cover: Option<Cover>,
+}
+
+impl Judged<'_> {
+    /// The portability as decided so far.
+    pub(super) fn portability(&self) -> &Portability {
+        self.cover
+            .as_ref()
+            .map_or(&*self.hit.portability, |c| &c.portability)
+    }
+
+    fn effort(&self, target: Target) -> Effort {
+        self.portability().get(target).effort
+    }
+}
+
+/// Per file, per hit (in the order of the input): the cover an existing layer gives it.
+pub type Covers = Vec<Vec<Option<Cover>>>;
+
 /// What the tree offers to cover a finding, besides the guards of its own file.
 struct Layers<'a> {
     /// Shims by CUDA name.
@@ -64,12 +88,12 @@ struct Layers<'a> {
     through_shim: BTreeMap<&'a str, &'a str>,
 }
 
-/// Applies the layers to every finding (ROCm effort → `none`, with the evidence in the note).
+/// Decides which hits the layers cover (ROCm effort → `none`, with the evidence in the note).
 pub fn apply(
-    findings: &mut [Finding],
+    hits: &[FileHits],
     files: &BTreeMap<String, FilePorts>,
     rules: &RuleSet,
-) -> ExistingPortsReport {
+) -> (ExistingPortsReport, Covers) {
     // Shims, first definition of a name wins (files and lines are in order).
     let shims = shim_table(files);
     let shim_paths: BTreeSet<&str> = shims.values().map(|s| s.path.as_str()).collect();
@@ -103,80 +127,120 @@ pub fn apply(
     };
     let mut macros: BTreeSet<String> = project_macros.iter().cloned().collect();
     let mut gaps: BTreeMap<String, usize> = BTreeMap::new();
-    for f in findings.iter_mut() {
-        if let Some(file) = files.get(&f.path) {
-            if cover_by_rocm_region(f, file, &mut report) {
-                continue;
-            }
-            cover_by_device_paths(f, file, rules, &mut report);
+    let mut covers: Covers = Vec::with_capacity(hits.len());
+    for FileHits { path, hits } in hits {
+        let file = files.get(path);
+        let mut file_covers = Vec::with_capacity(hits.len());
+        for hit in hits {
+            let mut j = Judged {
+                path,
+                hit,
+                rule: rules.rule(hit.rule),
+                cover: None,
+            };
+            judge(
+                &mut j,
+                file,
+                rules,
+                &layers,
+                &mut report,
+                &mut gaps,
+                &mut |line| {
+                    file.and_then(|file| {
+                        guard_for(file, line, &is_rocm, &is_cuda_arch, &mut macros)
+                    })
+                },
+            );
+            file_covers.push(j.cover);
         }
-        let c_family = rules
-            .find_rule(&f.rule_id)
-            .is_some_and(|r| r.languages.iter().any(|l| l.is_c_family()));
-        if !c_family || f.portability.get(Target::Rocm).effort == Effort::None {
-            continue;
-        }
-        let guard = files
-            .get(&f.path)
-            .and_then(|file| guard_for(file, f.start.line, &is_rocm, &is_cuda_arch, &mut macros));
-        match port_for(f, guard, &layers) {
-            Some((layer, evidence)) => mark_ported(f, layer, evidence, &mut report),
-            // Gaps are API names a shim could map, not language constructs or headers.
-            None if !layers.shims.is_empty()
-                && matches!(
-                    f.category,
-                    Category::RuntimeApi
-                        | Category::DriverApi
-                        | Category::Library
-                        | Category::DeviceIntrinsic
-                ) =>
-            {
-                *gaps.entry(f.symbol.clone()).or_default() += 1
-            }
-            None => {}
-        }
+        covers.push(file_covers);
     }
     let mut gaps: Vec<(String, usize)> = gaps.into_iter().collect();
     gaps.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
     report.shim_gaps = gaps;
     report.rocm_macros = macros.into_iter().collect();
-    report
+    (report, covers)
+}
+
+/// Judges one hit: a ROCm-only region, a device path, then (C-family code with a ROCm effort) a
+/// guard, a shim, a hipifying build; a name no shim maps is a gap.
+fn judge(
+    j: &mut Judged,
+    file: Option<&FilePorts>,
+    rules: &RuleSet,
+    layers: &Layers,
+    report: &mut ExistingPortsReport,
+    gaps: &mut BTreeMap<String, usize>,
+    guard_at: &mut dyn FnMut(usize) -> Option<String>,
+) {
+    if let Some(file) = file {
+        if cover_by_rocm_region(j, file, report) {
+            return;
+        }
+        cover_by_device_paths(j, file, rules, report);
+    }
+    let c_family = j.rule.languages.iter().any(|l| l.is_c_family());
+    if !c_family || j.effort(Target::Rocm) == Effort::None {
+        return;
+    }
+    let guard = guard_at(j.hit.start.line);
+    match port_for(j, guard, layers) {
+        Some((layer, evidence)) => mark_ported(j, layer, evidence, report),
+        // Gaps are API names a shim could map, not language constructs or headers.
+        None if !layers.shims.is_empty()
+            && matches!(
+                j.rule.category,
+                Category::RuntimeApi
+                    | Category::DriverApi
+                    | Category::Library
+                    | Category::DeviceIntrinsic
+            ) =>
+        {
+            *gaps.entry(j.hit.symbol.clone()).or_default() += 1
+        }
+        None => {}
+    }
 }
 
 /// Covers a Python finding in code taken only on ROCm, which runs there as it is. Whether the
 /// finding sits in such a region (then nothing else applies to it).
 fn cover_by_rocm_region(
-    f: &mut Finding,
+    j: &mut Judged,
     file: &FilePorts,
     report: &mut ExistingPortsReport,
 ) -> bool {
+    let line = j.hit.start.line;
     let region = file
         .rocm_regions
         .iter()
-        .find(|r| r.first <= f.start.line && f.start.line <= r.last);
+        .find(|r| r.first <= line && line <= r.last);
     let Some(RegionLines {
         line, condition, ..
     }) = region
     else {
         return false;
     };
-    if f.portability.get(Target::Rocm).effort != Effort::None {
-        let evidence = format!("on a ROCm branch: `{condition}` at {}:{line}", f.path);
-        mark_ported(f, Layer::Guard, evidence, report);
+    if j.effort(Target::Rocm) != Effort::None {
+        let evidence = format!("on a ROCm branch: `{condition}` at {}:{line}", j.path);
+        mark_ported(j, Layer::Guard, evidence, report);
     }
     true
 }
 
 /// Sets a finding's ROCm effort to `none`, with the evidence in the note, and counts it.
-fn mark_ported(f: &mut Finding, layer: Layer, evidence: String, report: &mut ExistingPortsReport) {
-    let rocm = &mut std::sync::Arc::make_mut(&mut f.portability).0[Target::Rocm.index()];
+fn mark_ported(j: &mut Judged, layer: Layer, evidence: String, report: &mut ExistingPortsReport) {
+    let mut portability = j.portability().clone();
+    let rocm = &mut portability.0[Target::Rocm.index()];
     rocm.effort = Effort::None;
     rocm.note = Some(format!("already ported: {evidence}"));
     *report.covered.entry(layer).or_default() += 1;
-    f.existing_port = Some(ExistingPort {
-        layer,
-        evidence,
-        targets: vec![Target::Rocm],
+    j.cover = Some(Cover {
+        portability,
+        port: ExistingPort {
+            layer,
+            evidence,
+            targets: vec![Target::Rocm],
+        },
     });
 }
 
@@ -184,7 +248,8 @@ fn mark_ported(f: &mut Finding, layer: Layer, evidence: String, report: &mut Exi
 /// conditional's ROCm branch (`guard`), the shim itself, a shim compiled into the file that maps
 /// the name, the project's hipifying build, or, for kernels, the shim the file is compiled
 /// through.
-fn port_for(f: &Finding, guard: Option<String>, layers: &Layers) -> Option<(Layer, String)> {
+fn port_for(j: &Judged, guard: Option<String>, layers: &Layers) -> Option<(Layer, String)> {
+    let (path, symbol) = (j.path, j.hit.symbol.as_str());
     let Layers {
         shims,
         shim_paths,
@@ -193,18 +258,18 @@ fn port_for(f: &Finding, guard: Option<String>, layers: &Layers) -> Option<(Laye
         through_shim,
     } = layers;
     match guard {
-        Some(evidence) => Some((Layer::Guard, format!("{evidence} in {}", f.path))),
+        Some(evidence) => Some((Layer::Guard, format!("{evidence} in {}", path))),
         // The shim header is the HIP side: it is only compiled for ROCm.
-        None if shim_paths.contains(f.path.as_str()) => {
-            Some((Layer::Shim, format!("inside the HIP shim {}", f.path)))
+        None if shim_paths.contains(path) => {
+            Some((Layer::Shim, format!("inside the HIP shim {}", path)))
         }
         None => shims
-            .get(f.symbol.as_str())
+            .get(symbol)
             .filter(|s| {
-                s.path != f.path
+                s.path != path
                     && reach_of
                         .get(s.path.as_str())
-                        .is_some_and(|r| r.contains(f.path.as_str()))
+                        .is_some_and(|r| r.contains(path))
             })
             .map(|s| {
                 (
@@ -222,8 +287,8 @@ fn port_for(f: &Finding, guard: Option<String>, layers: &Layers) -> Option<(Laye
             .or_else(|| {
                 // A mechanical rename that the project's ROCm build performs on this very
                 // file (a source of a PyTorch extension build, or a header one includes).
-                let what = hipified.get(f.path.as_str())?;
-                (f.portability.get(Target::Rocm).effort == Effort::Automatic).then(|| {
+                let what = hipified.get(path)?;
+                (j.effort(Target::Rocm) == Effort::Automatic).then(|| {
                     (
                         Layer::BuildTranslation,
                         format!("hipified at build time: {what}"),
@@ -233,9 +298,8 @@ fn port_for(f: &Finding, guard: Option<String>, layers: &Layers) -> Option<(Laye
             .or_else(|| {
                 // Kernels, launches and qualifiers in a file compiled through the shim are
                 // compiled by hipcc as they are.
-                let via = through_shim.get(f.path.as_str())?;
-                (f.category == Category::Kernel
-                    && f.portability.get(Target::Rocm).effort == Effort::Automatic)
+                let via = through_shim.get(path)?;
+                (j.rule.category == Category::Kernel && j.effort(Target::Rocm) == Effort::Automatic)
                     .then(|| {
                         (
                             Layer::Shim,

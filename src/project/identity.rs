@@ -6,8 +6,7 @@
 //!
 //! Names are compared normalised (lower case, letters and digits only), as package indexes do.
 
-use crate::finding::Finding;
-use crate::rule::Category;
+use crate::rule::{Category, Rule};
 use std::collections::BTreeSet;
 use std::path::Path;
 
@@ -172,11 +171,11 @@ impl Identity {
     /// `nvcr.io/nvidia/k8s-device-plugin:v0.17` in k8s-device-plugin), or its library is —
     /// except for core CUDA (kernels, intrinsics, runtime and driver API), whose library is
     /// never a project's, whatever the project is called.
-    pub fn owns(&self, f: &Finding) -> bool {
+    pub fn owns(&self, symbol: &str, rule: &Rule) -> bool {
         // A bare name (`cuda_runtime.h`) may be a stub the project keeps for CPU builds: only a
         // path with a directory is taken as naming the project's own header.
-        let include = f.symbol.trim_start_matches("./");
-        if f.category == Category::Include
+        let include = symbol.trim_start_matches("./");
+        if rule.category == Category::Include
             && include.contains('/')
             && self.headers.contains(include)
         {
@@ -185,13 +184,13 @@ impl Identity {
         if self.names.is_empty() {
             return false;
         }
-        if !is_core_cuda(f.category) && self.is_own(&f.library) {
+        if !is_core_cuda(rule.category) && self.is_own(&rule.library) {
             return true;
         }
-        if f.category == Category::Container {
+        if rule.category == Category::Container {
             // The project's images: its own name, or its name and a component
             // (`gpu-operator-validator` of gpu-operator).
-            let image = image_name(&f.symbol);
+            let image = image_name(symbol);
             let normalised = normalise(image);
             return self.is_own(image)
                 || image
@@ -206,7 +205,7 @@ impl Identity {
                             && self.names.contains(&prefix)
                     });
         }
-        let root = leading_name(&f.symbol);
+        let root = leading_name(symbol);
         !root.is_empty() && self.is_own(root)
     }
 }

@@ -17,7 +17,6 @@ pub mod receivers;
 pub use identity::Identity;
 pub use layout::{Layout, VendorUnit};
 
-use crate::finding::Finding;
 use std::collections::BTreeMap;
 
 /// What the scan learnt about whose code it read, for the reports.
@@ -57,23 +56,34 @@ pub struct VendoredLibrary {
 /// How many of a vendored library's CUDA names are listed.
 pub const MAX_VENDORED_NAMES: usize = 20;
 
-/// Groups the findings of vendored units into one entry per unit.
-pub fn vendored_libraries(findings: &[(&VendorUnit, &Finding)]) -> Vec<VendoredLibrary> {
-    let mut by_unit: BTreeMap<&str, Vec<&(&VendorUnit, &Finding)>> = BTreeMap::new();
-    for item in findings {
-        by_unit.entry(item.0.path.as_str()).or_default().push(item);
+/// One CUDA use in vendored code.
+pub struct VendoredUse<'a> {
+    pub unit: &'a VendorUnit,
+    pub path: &'a str,
+    pub library: &'a str,
+    pub symbol: &'a str,
+}
+
+/// Groups the uses in vendored units into one entry per unit.
+pub fn vendored_libraries(uses: &[VendoredUse]) -> Vec<VendoredLibrary> {
+    let mut by_unit: BTreeMap<&str, Vec<&VendoredUse>> = BTreeMap::new();
+    for item in uses {
+        by_unit
+            .entry(item.unit.path.as_str())
+            .or_default()
+            .push(item);
     }
     by_unit
         .into_values()
         .map(|items| {
-            let unit = &items[0].0;
+            let unit = items[0].unit;
             let mut by_library: BTreeMap<String, usize> = BTreeMap::new();
             let mut names: BTreeMap<&str, usize> = BTreeMap::new();
             let mut files = std::collections::BTreeSet::new();
-            for (_, f) in &items {
-                *by_library.entry(f.library.clone()).or_default() += 1;
-                *names.entry(f.symbol.as_str()).or_default() += 1;
-                files.insert(f.path.as_str());
+            for u in &items {
+                *by_library.entry(u.library.to_string()).or_default() += 1;
+                *names.entry(u.symbol).or_default() += 1;
+                files.insert(u.path);
             }
             let mut names: Vec<(String, usize)> =
                 names.into_iter().map(|(n, c)| (n.to_string(), c)).collect();

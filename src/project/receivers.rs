@@ -4,7 +4,7 @@
 //! library the receiver is, which the finding must not pretend to know (`[rule.receiver]` in
 //! the rule data names the frameworks and the rule such findings fall back to).
 
-use crate::finding::Finding;
+use crate::finding::{FileHits, Hit};
 use crate::hash::FastMap;
 use crate::rule::RuleSet;
 use std::collections::BTreeMap;
@@ -24,43 +24,45 @@ pub fn is_method_style(symbol: &str) -> bool {
         })
 }
 
-/// Moves method-style findings of rules with a `receiver` to the rule's `otherwise` rule when
-/// their file does not reach one of its frameworks. Returns how many were moved.
-pub fn attribute(findings: &mut [Finding], files: &[FileImports], rules: &RuleSet) -> usize {
-    let candidate = |f: &Finding| {
+/// Moves method-style hits of rules with a `receiver` to the rule's `otherwise` rule when their
+/// file does not reach one of its frameworks. Returns how many were moved.
+pub fn attribute(files: &mut [FileHits], imports: &[FileImports], rules: &RuleSet) -> usize {
+    let candidate = |h: &Hit| {
         rules
-            .find_rule(&f.rule_id)
-            .and_then(|r| r.receiver.as_ref())
-            .filter(|_| is_method_style(&f.symbol))
+            .rule(h.rule)
+            .receiver
+            .as_ref()
+            .filter(|_| is_method_style(&h.symbol))
     };
-    if !findings.iter().any(|f| candidate(f).is_some()) {
+    if !files
+        .iter()
+        .any(|f| f.hits.iter().any(|h| candidate(h).is_some()))
+    {
         return 0;
     }
-    let graph = ImportGraph::new(files);
+    let graph = ImportGraph::new(imports);
     // Reach per framework list (rules normally share one).
     let mut reach: BTreeMap<Vec<String>, Vec<bool>> = BTreeMap::new();
     let mut moved = 0;
-    for f in findings.iter_mut() {
-        let Some(receiver) = candidate(f) else {
-            continue;
-        };
-        let reached = reach
-            .entry(receiver.frameworks.clone())
-            .or_insert_with(|| graph.reaching(&receiver.frameworks));
-        let file = graph.index.get(f.path.as_str()).copied();
-        if file.is_some_and(|i| reached[i]) {
-            continue;
+    for FileHits { path, hits } in files.iter_mut() {
+        let file = graph.index.get(path.as_str()).copied();
+        for h in hits.iter_mut() {
+            let Some(receiver) = candidate(h) else {
+                continue;
+            };
+            let reached = reach
+                .entry(receiver.frameworks.clone())
+                .or_insert_with(|| graph.reaching(&receiver.frameworks));
+            if file.is_some_and(|i| reached[i]) {
+                continue;
+            }
+            let Some(other) = rules.rule_index(&receiver.otherwise) else {
+                continue;
+            };
+            h.rule = other;
+            h.portability = Arc::clone(&rules.rule(other).portability);
+            moved += 1;
         }
-        let Some(other) = rules.find_rule(&receiver.otherwise) else {
-            continue;
-        };
-        f.rule_id = other.id.clone();
-        f.category = other.category;
-        f.library = other.library.clone();
-        f.level = other.level;
-        f.message = other.message_for(&f.symbol);
-        f.portability = Arc::clone(&other.portability);
-        moved += 1;
     }
     moved
 }

@@ -291,6 +291,15 @@ impl RuleSet {
         &self.rules[idx]
     }
 
+    pub fn rule_index(&self, id: &str) -> Option<RuleIdx> {
+        self.by_id.get(id).copied()
+    }
+
+    /// How many rules there are (rule indices run below this).
+    pub fn rule_count(&self) -> usize {
+        self.rules.len()
+    }
+
     pub fn find_rule(&self, id: &str) -> Option<&Rule> {
         self.by_id.get(id).map(|&i| &self.rules[i])
     }

@@ -2,7 +2,7 @@
 //! prefilter, suppressions and the per-file cap; a panic becomes that file's skip.
 
 use crate::cache::{Cache, Cached};
-use crate::finding::Finding;
+use crate::finding::Hit;
 use crate::lang::FrontEnds;
 use crate::lang::Lang;
 use crate::note::NoteReason;
@@ -12,7 +12,7 @@ use crate::walk::Entry;
 use std::path::{Path, PathBuf};
 
 use super::{Settings, relative};
-use crate::analysis::{ScannedText, scan_text};
+use crate::analysis::{FileAnalysis, analyse_text};
 use crate::audit::FileNote;
 
 /// An analysed (or ruled-out) file, as the merge needs it.
@@ -20,7 +20,8 @@ pub(super) struct ScannedFile {
     pub(super) suppressed: usize,
     pub(super) lang: Lang,
     pub(super) bytes: u64,
-    pub(super) findings: Vec<Finding>,
+    /// In file order.
+    pub(super) hits: Vec<Hit>,
     pub(super) defined: Vec<String>,
     pub(super) warnings: Vec<FileNote>,
     pub(super) ports: crate::ports::FilePorts,
@@ -164,8 +165,16 @@ fn scan_file(
     let mut ruled_out = false;
     match cache.zip(key.as_ref()).and_then(|(c, k)| c.get(k)) {
         Some(Cached::RuledOut) => ruled_out = trust_ruled_out,
-        Some(Cached::Scanned(scanned)) => from_cache = Some(*scanned),
-        None => {}
+        // Rule indices from an entry of these rules are in range; a damaged entry is a miss.
+        Some(Cached::Scanned(scanned))
+            if scanned
+                .hits
+                .iter()
+                .all(|h| h.rule < settings.rules.rule_count()) =>
+        {
+            from_cache = Some(*scanned)
+        }
+        Some(Cached::Scanned(_)) | None => {}
     }
     if let Some(cache) = cache.filter(|_| ruled_out || from_cache.is_some()) {
         cache.count_hit();
@@ -191,7 +200,7 @@ fn scan_file(
     let scanned = match from_cache {
         Some(scanned) => scanned,
         None => {
-            let scanned = scan_text(front_ends, &settings.rules, &rel, path, text, lang);
+            let scanned = analyse_text(front_ends, &settings.rules, &rel, path, text, lang);
             // A parse cut short depends on the machine's load, not on the file: not stored.
             if let (Some(cache), Some(key), None) = (cache, key, &scanned.skip) {
                 cache.put_scanned(key, &scanned);
@@ -243,7 +252,8 @@ fn ruled_out_file(
     let (suppressed, notes) = crate::suppress::apply(
         text,
         &rel,
-        &mut Vec::new(),
+        &mut Vec::<Hit>::new(),
+        |h| subject(h, &settings.rules),
         settings.require_suppression_reason,
     );
     warnings.extend(notes);
@@ -251,7 +261,7 @@ fn ruled_out_file(
         suppressed,
         lang,
         bytes: size,
-        findings: Vec::new(),
+        hits: Vec::new(),
         defined: Vec::new(),
         warnings,
         ports: crate::ports::FilePorts::default(),
@@ -266,7 +276,7 @@ fn ruled_out_file(
 /// warnings placed at their line, findings sorted.
 #[allow(clippy::too_many_arguments)]
 fn scanned_file(
-    mut scanned: ScannedText,
+    mut scanned: FileAnalysis,
     text: &str,
     rel: String,
     lang: Lang,
@@ -275,9 +285,10 @@ fn scanned_file(
     settings: &Settings,
     mut warnings: Vec<FileNote>,
 ) -> Outcome {
-    if scanned.findings.len() > settings.max_findings_per_file {
-        let dropped = scanned.findings.len() - settings.max_findings_per_file;
-        scanned.findings.truncate(settings.max_findings_per_file);
+    let rules = &settings.rules;
+    if scanned.hits.len() > settings.max_findings_per_file {
+        let dropped = scanned.hits.len() - settings.max_findings_per_file;
+        scanned.hits.truncate(settings.max_findings_per_file);
         warnings.push(FileNote {
             path: rel.clone(),
             reason: crate::note::NoteReason::FindingsCapped,
@@ -287,13 +298,17 @@ fn scanned_file(
             ),
         });
     }
-    scanned
-        .findings
-        .retain(|f| settings.filter.allows(&f.rule_id, f.category, &f.library));
+    scanned.hits.retain(|h| {
+        let rule = rules.rule(h.rule);
+        settings
+            .filter
+            .allows(&rule.id, rule.category, &rule.library)
+    });
     let (suppressed, notes) = crate::suppress::apply(
         text,
         &rel,
-        &mut scanned.findings,
+        &mut scanned.hits,
+        |h| subject(h, rules),
         settings.require_suppression_reason,
     );
     warnings.extend(notes);
@@ -310,14 +325,15 @@ fn scanned_file(
         });
     }
     // Sorted here, on the analysis threads: the merged list is then sorted file by file.
-    scanned
-        .findings
-        .sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+    scanned.hits.sort_by(|a, b| {
+        a.sort_key(rules.rule(a.rule))
+            .cmp(&b.sort_key(rules.rule(b.rule)))
+    });
     Outcome::Scanned(ScannedFile {
         suppressed,
         lang,
         bytes: size,
-        findings: scanned.findings,
+        hits: scanned.hits,
         defined: scanned.defined,
         warnings,
         ports: scanned.ports,
@@ -326,4 +342,15 @@ fn scanned_file(
         includes_hip,
         deferred: None,
     })
+}
+
+/// What a suppression comment looks at in a hit.
+fn subject<'a>(h: &Hit, rules: &'a crate::rule::RuleSet) -> crate::suppress::Subject<'a> {
+    let rule = rules.rule(h.rule);
+    crate::suppress::Subject {
+        line: h.start.line,
+        rule_id: &rule.id,
+        category: rule.category.as_str(),
+        library: &rule.library,
+    }
 }

@@ -2,7 +2,7 @@
 //! whose code a file is), then one sorted, fingerprinted [`Audit`].
 
 use crate::cache::Cache;
-use crate::finding::{Finding, assign_fingerprints};
+use crate::finding::{FileHits, Finding, assign_fingerprints};
 use crate::hash::FastSet;
 use crate::lang::FrontEnds;
 use crate::lang::Lang;
@@ -70,10 +70,10 @@ impl Analysed<'_> {
         outcomes.sort_by(|a, b| a.path().cmp(b.path()));
         let mut gathered = Gathered::sized_for(&outcomes, settings.include_vendored);
         for outcome in outcomes {
-            gathered.absorb(outcome, &layout, settings.include_vendored);
+            gathered.absorb(outcome, &layout, settings);
         }
         let Gathered {
-            mut findings,
+            mut files,
             mut report,
             late,
             late_vendored,
@@ -90,25 +90,22 @@ impl Analysed<'_> {
         let mut vendored_defined = vendored_defined;
         defined_sets.push(late);
         vendored_defined.push(late_vendored);
-        drop_defined_weak_names(&mut findings, &layout, &defined_sets, &vendored_defined);
-        let imports: Vec<crate::project::receivers::FileImports> = python_imports
-            .iter()
-            .map(|(path, imports)| crate::project::receivers::FileImports { path, imports })
-            .collect();
-        project.unattributed = crate::project::receivers::attribute(&mut findings, &imports, rules);
+        drop_defined_weak_names(&mut files, &layout, &defined_sets, &vendored_defined);
+        project.unattributed = attribute_receivers(&mut files, &python_imports, rules);
         split_by_owner(
-            &mut findings,
+            &mut files,
             &layout,
             &root,
             &own_files,
             &mut project,
             settings,
         );
-        let existing_ports = if settings.ignore_existing_ports {
-            crate::ports::ExistingPortsReport::default()
+        let (existing_ports, covers) = if settings.ignore_existing_ports {
+            Default::default()
         } else {
-            crate::ports::apply(&mut findings, &file_ports, rules)
+            crate::ports::apply(&files, &file_ports, rules)
         };
+        let mut findings = build_findings(files, covers, rules);
         crate::timings::phase("merge and ports");
         // Already in order (files in path order, each sorted on its analysis thread) unless
         // something upstream changes: checked first, since a stable sort of hundreds of
@@ -140,55 +137,86 @@ impl Analysed<'_> {
     }
 }
 
+/// Moves method-style hits to the framework their file reaches ([`crate::project::receivers`]).
+fn attribute_receivers(
+    files: &mut [FileHits],
+    python_imports: &[(String, Vec<String>)],
+    rules: &crate::rule::RuleSet,
+) -> usize {
+    let imports: Vec<crate::project::receivers::FileImports> = python_imports
+        .iter()
+        .map(|(path, imports)| crate::project::receivers::FileImports { path, imports })
+        .collect();
+    crate::project::receivers::attribute(files, &imports, rules)
+}
+
+/// The findings, built once each from a hit, its rule and what the tree-wide steps decided.
+fn build_findings(
+    files: Vec<FileHits>,
+    covers: crate::ports::Covers,
+    rules: &crate::rule::RuleSet,
+) -> Vec<Finding> {
+    // Exactly sized: a doubling vector of hundreds of thousands of findings wastes as much
+    // memory as it holds.
+    let mut findings = Vec::with_capacity(files.iter().map(|f| f.hits.len()).sum());
+    let mut covers = covers.into_iter();
+    for FileHits { path, hits } in files {
+        let mut file_covers = covers.next().unwrap_or_default().into_iter();
+        for hit in hits {
+            let rule = rules.rule(hit.rule);
+            findings.push(Finding::new(hit, rule, &path, file_covers.next().flatten()));
+        }
+    }
+    findings
+}
+
 /// Sorts the findings by whose code they are in: declarations (prototypes) are never uses;
 /// vendored code goes to its library's entry (and stays among the findings only with
 /// `--include-vendored`); uses of the project's own packages, crates and images are dropped.
 fn split_by_owner(
-    findings: &mut Vec<Finding>,
+    files: &mut Vec<FileHits>,
     layout: &crate::project::Layout,
     root: &Path,
     own_files: &[(String, Lang)],
     project: &mut crate::project::ProjectReport,
     settings: &Settings,
 ) {
+    let rules = &settings.rules;
     let identity = crate::project::Identity::learn(
         root,
         own_files.iter().map(|(path, lang)| (path.as_str(), *lang)),
     );
     project.names = identity.shown();
-    // Each finding's vendored unit, as an index into `units`: findings are grouped by file, so
-    // one lookup per file.
-    let mut units: Vec<crate::project::VendorUnit> = Vec::new();
-    let mut unit_of: Vec<Option<usize>> = Vec::with_capacity(findings.len());
-    let mut last: Option<(&str, Option<usize>)> = None;
-    for f in findings.iter() {
-        let unit = match last {
-            Some((path, unit)) if path == f.path => unit,
-            _ => layout.vendored(&f.path).map(|u| {
-                units.push(u);
-                units.len() - 1
-            }),
-        };
-        last = Some((&f.path, unit));
-        unit_of.push(unit);
-    }
-    let vendored: Vec<(&crate::project::VendorUnit, &Finding)> = findings
+    // One vendored-unit lookup per file.
+    let units: Vec<Option<crate::project::VendorUnit>> =
+        files.iter().map(|f| layout.vendored(&f.path)).collect();
+    let vendored: Vec<crate::project::VendoredUse> = files
         .iter()
-        .zip(&unit_of)
-        .filter_map(|(f, u)| Some((&units[(*u)?], f)))
+        .zip(&units)
+        .filter_map(|(f, u)| Some((f, u.as_ref()?)))
+        .flat_map(|(f, unit)| {
+            f.hits.iter().map(move |h| crate::project::VendoredUse {
+                unit,
+                path: &f.path,
+                library: &rules.rule(h.rule).library,
+                symbol: &h.symbol,
+            })
+        })
         .collect();
     project.vendored = crate::project::vendored_libraries(&vendored);
     let mut own_uses = 0;
-    let mut unit_of = unit_of.into_iter();
-    findings.retain(|f| match unit_of.next().flatten() {
-        Some(_) => settings.include_vendored && !f.declaration,
-        None if f.declaration => false,
-        None if identity.owns(f) => {
-            own_uses += 1;
-            false
-        }
-        None => true,
-    });
+    for (file, unit) in files.iter_mut().zip(&units) {
+        file.hits.retain(|h| match unit {
+            Some(_) => settings.include_vendored && !h.declaration,
+            None if h.declaration => false,
+            None if identity.owns(&h.symbol, rules.rule(h.rule)) => {
+                own_uses += 1;
+                false
+            }
+            None => true,
+        });
+    }
+    files.retain(|f| !f.hits.is_empty());
     project.own_uses = own_uses;
 }
 
@@ -218,12 +246,12 @@ fn rescan_deferred(
         let late = crate::prefilter::late_needles(
             outcomes.iter().filter_map(|o| match o {
                 Outcome::Scanned(ScannedFile {
-                    findings,
+                    hits,
                     ports,
                     path,
                     deferred: None,
                     ..
-                }) => Some((path.as_str(), findings.as_slice(), ports)),
+                }) => Some((path.as_str(), hits.as_slice(), ports)),
                 _ => None,
             }),
             prefilter,
@@ -291,7 +319,8 @@ fn analyse_all(
 
 /// Every file's outcome gathered, in path order.
 struct Gathered {
-    findings: Vec<Finding>,
+    /// Per file with hits, in path order.
+    files: Vec<FileHits>,
     report: FileReport,
     /// Names the project's files define (and, with `--include-vendored`, vendored files).
     late: FastSet<String>,
@@ -309,17 +338,8 @@ struct Gathered {
 
 impl Gathered {
     fn sized_for(outcomes: &[Outcome], include_vendored: bool) -> Gathered {
-        // Exactly sized: a doubling vector of hundreds of thousands of findings wastes as much
-        // memory as it holds.
-        let total = outcomes
-            .iter()
-            .map(|o| match o {
-                Outcome::Scanned(ScannedFile { findings, .. }) => findings.len(),
-                Outcome::Skipped(_) | Outcome::NotAnalysed { .. } => 0,
-            })
-            .sum();
         Gathered {
-            findings: Vec::with_capacity(total),
+            files: Vec::new(),
             report: FileReport::default(),
             late: FastSet::default(),
             late_vendored: FastSet::default(),
@@ -335,18 +355,14 @@ impl Gathered {
         }
     }
 
-    fn absorb(
-        &mut self,
-        outcome: Outcome,
-        layout: &crate::project::Layout,
-        include_vendored: bool,
-    ) {
+    fn absorb(&mut self, outcome: Outcome, layout: &crate::project::Layout, settings: &Settings) {
+        let include_vendored = settings.include_vendored;
         match outcome {
             Outcome::Scanned(ScannedFile {
                 suppressed,
                 lang,
                 bytes,
-                findings,
+                hits,
                 defined,
                 warnings,
                 ports,
@@ -364,14 +380,17 @@ impl Gathered {
                     && crate::project::hip::is_hip_source(
                         &path,
                         includes_hip,
-                        findings
-                            .iter()
-                            .any(|f| f.category == crate::rule::Category::Include),
+                        hits.iter().any(|h| {
+                            settings.rules.rule(h.rule).category == crate::rule::Category::Include
+                        }),
                     );
                 if hip {
                     self.project.hip_files += 1;
-                } else {
-                    self.findings.extend(findings);
+                } else if !hits.is_empty() {
+                    self.files.push(FileHits {
+                        path: path.clone(),
+                        hits,
+                    });
                 }
                 if !vendored {
                     self.own_files.push((path.clone(), lang));
@@ -404,17 +423,20 @@ impl Gathered {
 /// not CUDA when the scanned tree defines it; in vendored code, the vendored code's own
 /// definitions count too.
 fn drop_defined_weak_names(
-    findings: &mut Vec<Finding>,
+    files: &mut [FileHits],
     layout: &crate::project::Layout,
     defined_sets: &[FastSet<String>],
     vendored_defined: &[FastSet<String>],
 ) {
-    findings.retain(|f| {
-        let Some(name) = &f.weak_name else {
-            return true;
-        };
-        let defined = |sets: &[FastSet<String>]| sets.iter().any(|set| set.contains(name));
-        !(defined(defined_sets)
-            || (layout.vendored(&f.path).is_some() && defined(vendored_defined)))
-    });
+    let defined =
+        |sets: &[FastSet<String>], name: &String| sets.iter().any(|set| set.contains(name));
+    for file in files {
+        let vendored = layout.vendored(&file.path).is_some();
+        file.hits.retain(|h| {
+            let Some(name) = &h.weak_name else {
+                return true;
+            };
+            !(defined(defined_sets, name) || (vendored && defined(vendored_defined, name)))
+        });
+    }
 }
