@@ -172,6 +172,11 @@ pub const FILES: &[(&str, Lang)] = &[
     ("Dockerfile.*", Lang::Dockerfile),
     ("dockerfile", Lang::Dockerfile),
     ("dockerfile.*", Lang::Dockerfile),
+    // Variants by suffix: `Dockerfile-gpu`, `dockerfile-cli-only.gpu`, `Dockerfile_cuda`.
+    ("Dockerfile-*", Lang::Dockerfile),
+    ("dockerfile-*", Lang::Dockerfile),
+    ("Dockerfile_*", Lang::Dockerfile),
+    ("dockerfile_*", Lang::Dockerfile),
     ("*.Dockerfile", Lang::Dockerfile),
     ("*.dockerfile", Lang::Dockerfile),
     ("Containerfile", Lang::Dockerfile),
@@ -499,6 +504,11 @@ mod tests {
     fn file_names_choose_the_language() {
         let lang = |p: &str| Lang::detect(Path::new(p));
         assert_eq!(lang("docker/gpu/dockerfile.gpu"), Some(Lang::Dockerfile));
+        assert_eq!(
+            lang("docker/gpu/dockerfile-cli-only.gpu"),
+            Some(Lang::Dockerfile)
+        );
+        assert_eq!(lang("Dockerfile_cuda"), Some(Lang::Dockerfile));
         assert_eq!(lang("Dockerfile.cuda"), Some(Lang::Dockerfile));
         assert_eq!(lang("build/cuda.Dockerfile"), Some(Lang::Dockerfile));
         assert_eq!(lang("deploy/dockerfile"), Some(Lang::Dockerfile));
