@@ -190,6 +190,8 @@ pub const FILES: &[(&str, Lang)] = &[
     // Sources, by extension.
     ("*.cu", Lang::Cuda),
     ("*.cuh", Lang::Cuda),
+    // CUDA headers by another suffix (LightGBM's `cuda_utils.hu`, included by every `.cu`).
+    ("*.hu", Lang::Cuda),
     ("*.c", Lang::C),
     ("*.h", Lang::Cpp),
     ("*.cc", Lang::Cpp),
@@ -509,6 +511,10 @@ mod tests {
             Some(Lang::Dockerfile)
         );
         assert_eq!(lang("Dockerfile_cuda"), Some(Lang::Dockerfile));
+        assert_eq!(
+            lang("include/LightGBM/cuda/cuda_utils.hu"),
+            Some(Lang::Cuda)
+        );
         assert_eq!(lang("Dockerfile.cuda"), Some(Lang::Dockerfile));
         assert_eq!(lang("build/cuda.Dockerfile"), Some(Lang::Dockerfile));
         assert_eq!(lang("deploy/dockerfile"), Some(Lang::Dockerfile));
