@@ -208,7 +208,7 @@ ignored are not in the plan.",
         )
     } else {
         format!(
-            "The plan covers the {} analysed; what was not is not in it.",
+            "The plan covers the {} analysed, not these:",
             plural(audit.files.scanned, "file")
         )
     };
@@ -282,6 +282,12 @@ fn no_replacement(audit: &Audit, target: Target) -> Limit {
     let name = crate::report::markdown::target_name(target);
     let text = if items.is_empty() {
         format!("Every library name found here has a known replacement on {name}.")
+    } else if whole == 0 {
+        format!(
+            "The rules know no replacement on {name} for some names of {}: those need a design, \
+and their cost may be larger than the points say.",
+            plural(items.len(), "library")
+        )
     } else {
         format!(
             "The rules know no replacement on {name} for {} (and for some names of {}): those \
