@@ -26,6 +26,7 @@ pub mod matcher;
 pub mod note;
 pub mod options;
 pub mod output;
+pub mod plan;
 pub mod portability;
 pub mod ports;
 pub mod prefilter;

@@ -48,6 +48,8 @@ const LAYERS: &[&str] = &[
     "summary",
     "report",
     "compare",
+    // A porting plan: read from an audit, rendered with the reports' helpers.
+    "plan",
     // The command line.
     "cli",
 ];

@@ -17,6 +17,7 @@ mod hipify;
 mod manifests;
 mod options;
 mod performance;
+mod plan;
 mod ports;
 mod project;
 mod python;

@@ -59,6 +59,48 @@ pub enum Command {
     Init(InitArgs),
     /// Compare two JSON reports: coupling added and removed, and how each target's score moved.
     Compare(crate::compare::CompareArgs),
+    /// A porting plan for one target: ordered steps with effort, files, points and replacements.
+    #[command(
+        long_about = "A porting plan for one target (rocm, neuron or tpu), from a scan of PATH: ordered steps a \
+team can staff, each with its effort class, files, finding counts, effort points and replacements.\n\n\
+Steps, in order: 1. the build system and dependencies (build files, flags, manifests, container \
+images); 2. mechanical renames (effort `automatic`; on ROCm the hipify command and the SARIF fixes); \
+3. one step per library a person ports (`manual`), with its replacements, costliest first; 4. the \
+rewrites: libraries with no equivalent on the target, then kernels, intrinsics and inline PTX. \
+A step's points are the score's (`cuda-audit explain --scoring`): the steps add up to the report's \
+effort points for the target. Findings an existing port covers (a HIP shim, a ROCm branch, a \
+hipifying build, a device path) are counted apart. The plan ends with what it cannot judge \
+(performance, numerical equivalence, files not analysed, dynamic uses, libraries with no known \
+replacement).\n\n\
+The scan is the same as `cuda-audit scan`'s: configuration, excludes, rules and cache apply.\n\n\
+Exit codes: 0 the plan was written; 2 usage, configuration or I/O error."
+    )]
+    Plan(PlanArgs),
+}
+
+/// What `cuda-audit plan` takes: what to scan, the one target (the scan's `--target`, made
+/// required and single), the format and where to write.
+#[derive(Debug, Args)]
+#[command(mut_arg("target", |a| a
+    .required(true)
+    .action(clap::ArgAction::Set)
+    .value_delimiter(None)
+    .help("The target to plan the port to")))]
+pub struct PlanArgs {
+    #[command(flatten)]
+    pub input: ScanInputs,
+    /// Output format [default: markdown].
+    #[arg(
+        long,
+        short = 'f',
+        value_enum,
+        default_value = "markdown",
+        hide_default_value = true
+    )]
+    pub format: crate::plan::PlanFormat,
+    /// Write the plan to FILE (atomically) instead of standard output.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
 }
 
 /// What `cuda-audit baseline` takes: what to scan, where to write, and an optional diff base.

@@ -1,10 +1,11 @@
 //! The command line: clap definitions ([`args`]) and the glue from arguments to settings
-//! ([`crate::options`]), a scan ([`scan`]), baselines ([`baseline`]) and the lists and help
-//! commands ([`lists`]), back to an exit status. `main.rs` only calls [`run`].
+//! ([`crate::options`]), a scan ([`scan`]), baselines ([`baseline`]), porting plans ([`plan`]) and
+//! the lists and help commands ([`lists`]), back to an exit status. `main.rs` only calls [`run`].
 
 mod args;
 mod baseline;
 mod lists;
+mod plan;
 mod scan;
 
 use crate::baseline::Baseline;
@@ -34,6 +35,7 @@ pub fn run(cli: Cli) -> Result<ExitStatus> {
         Some(Command::Baseline(args)) => run_baseline(args),
         Some(Command::Init(args)) => run_init(args),
         Some(Command::Compare(args)) => crate::compare::run(args),
+        Some(Command::Plan(args)) => plan::run_plan(args),
     }
 }
 

@@ -34,7 +34,8 @@ pub struct HtmlReporter {
     pub statistics: bool,
 }
 
-const STYLE: &str = include_str!("html/style.css");
+/// The report's style sheet; other pages in its style (the porting plan) start from it.
+pub(crate) const STYLE: &str = include_str!("html/style.css");
 const SCRIPT: &str = include_str!("html/script.js");
 
 /// Findings rows in the table; beyond this the page gets slow, and JSON has them all.
@@ -81,7 +82,7 @@ fn render_with(audit: &Audit, s: &Summary, statistics: bool) -> String {
         "<footer>cuda-audit {} · scores: <code>cuda-audit explain --scoring</code></footer>",
         env!("CARGO_PKG_VERSION")
     );
-    let _ = writeln!(h, "</main>\n<script>{SCRIPT}</script>\n</body>\n</html>");
+    page_end(&mut h);
     h
 }
 
@@ -130,21 +131,34 @@ fn base64(bytes: &[u8]) -> String {
 }
 
 fn head(h: &mut String, source: Option<&Provenance>) {
-    let title = source.map_or_else(String::new, |p| format!(" for {}", esc(&p.name)));
+    page_head(h, "CUDA coupling report", source, STYLE);
+}
+
+/// The `<head>` of a page in the report's style: `style` (the report's [`STYLE`], perhaps with
+/// more rules after it) and the report's script, each allowed by its hash and nothing else.
+/// `title` is plain text; the project's name is added to it.
+pub(crate) fn page_head(h: &mut String, title: &str, source: Option<&Provenance>, style: &str) {
+    let of = source.map_or_else(String::new, |p| format!(" for {}", esc(&p.name)));
     let _ = write!(
         h,
         "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
 <meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src {}; script-src {}; img-src data:\">\n\
 <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
 <meta name=\"generator\" content=\"cuda-audit {}\">\n\
-<title>cuda-audit: CUDA coupling report{title}</title>\n<style>{STYLE}</style>\n</head>\n",
-        csp_hash(STYLE),
+<title>cuda-audit: {}{of}</title>\n<style>{style}</style>\n</head>\n",
+        csp_hash(style),
         csp_hash(SCRIPT),
-        env!("CARGO_PKG_VERSION")
+        env!("CARGO_PKG_VERSION"),
+        esc(title)
     );
 }
 
-fn plural(n: usize, word: &str) -> String {
+/// The end of a page: the report's script (tabs, sortable tables, filters), then the closing tags.
+pub(crate) fn page_end(h: &mut String) {
+    let _ = writeln!(h, "</main>\n<script>{SCRIPT}</script>\n</body>\n</html>");
+}
+
+pub(crate) fn plural(n: usize, word: &str) -> String {
     format!("{n} {word}{}", if n == 1 { "" } else { "s" })
 }
 
@@ -232,7 +246,7 @@ fn cards(h: &mut String, s: &Summary, gate: Option<&crate::gate::GateReport>) {
     h.push_str("</div>\n</section>\n");
 }
 
-fn legend(h: &mut String) {
+pub(crate) fn legend(h: &mut String) {
     h.push_str("<div class=\"legend\">");
     for e in Effort::ALL {
         let _ = write!(h, "<span class=\"l-{e}\">{e}</span>");
@@ -242,7 +256,7 @@ fn legend(h: &mut String) {
 
 /// Appends the rectangles of one stacked bar: `counts` per effort class over `x..x+width`,
 /// scaled so that `total` fills the width. Segments wide enough get their count written in.
-fn stacked_bar(
+pub(crate) fn stacked_bar(
     h: &mut String,
     counts: &[usize; 4],
     total: usize,
@@ -497,7 +511,7 @@ fn blockers(h: &mut String, s: &Summary) {
 }
 
 /// A number as a sort key: zero-padded, so string order is numeric order.
-fn key(n: u64) -> String {
+pub(crate) fn key(n: u64) -> String {
     format!("{n:020}")
 }
 

@@ -115,7 +115,7 @@ fn gate_section(md: &mut String, audit: &Audit, gate: &crate::gate::GateReport) 
 
 /// Text from the user (paths, revisions) shown outside a code span: Markdown and HTML
 /// characters escaped.
-fn escape(s: &str) -> String {
+pub(crate) fn escape(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
         if matches!(

@@ -336,11 +336,10 @@ fn rule_value(rule: &Rule, audit: &Audit) -> Value {
     })
 }
 
-/// A SARIF `fixes` entry for a finding whose ROCm port is an automatic rename to a single name
-/// (`cudaMalloc` → `hipMalloc`, `cuda_runtime.h` → `hip/hip_runtime.h`), so code-scanning tools can
-/// offer the edit. Descriptive replacements ("X or Y") get no fix.
-fn rename_fix(f: &Finding, targets: &[Target]) -> Option<Value> {
-    if !targets.contains(&Target::Rocm) || f.start.line != f.end.line {
+/// The name a finding's SARIF fix puts in its place: its ROCm port is an automatic rename to a
+/// single name, on one line. `None` when the SARIF result carries no fix.
+pub fn rocm_rename(f: &Finding) -> Option<&str> {
+    if f.start.line != f.end.line {
         return None;
     }
     let port = f.portability.get(Target::Rocm);
@@ -349,9 +348,17 @@ fn rename_fix(f: &Finding, targets: &[Target]) -> Option<Value> {
         && replacement
             .bytes()
             .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'/' | b'.' | b':'));
-    if port.effort != Effort::Automatic || !is_token || replacement == f.symbol {
+    (port.effort == Effort::Automatic && is_token && replacement != f.symbol).then_some(replacement)
+}
+
+/// A SARIF `fixes` entry for a finding whose ROCm port is an automatic rename to a single name
+/// (`cudaMalloc` → `hipMalloc`, `cuda_runtime.h` → `hip/hip_runtime.h`), so code-scanning tools can
+/// offer the edit. Descriptive replacements ("X or Y") get no fix.
+fn rename_fix(f: &Finding, targets: &[Target]) -> Option<Value> {
+    if !targets.contains(&Target::Rocm) {
         return None;
     }
+    let replacement = rocm_rename(f)?;
     Some(json!({
         "description": { "text": format!("Replace `{}` with `{replacement}` (ROCm/HIP)", f.symbol) },
         "artifactChanges": [{
