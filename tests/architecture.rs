@@ -47,7 +47,9 @@ const LAYERS: &[&str] = &[
     // Reading an audit.
     "summary",
     "report",
+    "report_file",
     "compare",
+    "merge",
     // The command line.
     "cli",
 ];

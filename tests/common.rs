@@ -3,8 +3,9 @@
 use cuda_audit::rule::RuleSet;
 use cuda_audit::{Audit, Settings};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::{Command, Output, Stdio};
 use std::sync::{Arc, OnceLock};
+use std::time::{Duration, Instant};
 
 pub fn repo_root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -117,4 +118,92 @@ pub fn git_with(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> String {
         String::from_utf8_lossy(&out.stderr)
     );
     String::from_utf8_lossy(&out.stdout).trim().to_string()
+}
+
+/// The browser: Debian's Chromium, or `$CUDA_AUDIT_CHROMIUM` (e.g. google-chrome on GitHub's runners).
+pub fn chromium() -> PathBuf {
+    std::env::var_os("CUDA_AUDIT_CHROMIUM")
+        .map_or_else(|| PathBuf::from("/usr/bin/chromium"), PathBuf::from)
+}
+
+/// Runs a command, killing it after `limit`.
+fn run_with_timeout(cmd: &mut Command, limit: Duration) -> std::process::Output {
+    let mut child = cmd
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("chromium starts");
+    // Read both pipes on threads so a full pipe cannot stall the browser.
+    let mut out = child.stdout.take().unwrap();
+    let mut err = child.stderr.take().unwrap();
+    let out_reader = std::thread::spawn(move || {
+        let mut buf = Vec::new();
+        std::io::Read::read_to_end(&mut out, &mut buf).ok();
+        buf
+    });
+    let err_reader = std::thread::spawn(move || {
+        let mut buf = Vec::new();
+        std::io::Read::read_to_end(&mut err, &mut buf).ok();
+        buf
+    });
+    let started = Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().expect("wait for chromium") {
+            break status;
+        }
+        if started.elapsed() > limit {
+            let _ = child.kill();
+            panic!("chromium did not finish within {limit:?}");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    std::process::Output {
+        status,
+        stdout: out_reader.join().unwrap(),
+        stderr: err_reader.join().unwrap(),
+    }
+}
+
+/// Loads `page` in headless Chromium and returns the DOM after its script ran. Fails the test when
+/// the browser fails, logs anything to the console (CSP violations and uncaught exceptions are
+/// console messages), or the page's script did not run to its end (`data-ready`).
+pub fn render_in_chromium(page: &Path) -> String {
+    let browser = chromium();
+    assert!(
+        browser.exists(),
+        "{} is missing: apt-get install -y chromium (or set CUDA_AUDIT_CHROMIUM)",
+        browser.display()
+    );
+    let profile = tempfile::tempdir().unwrap();
+    let out = run_with_timeout(
+        Command::new(&browser).args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--enable-logging=stderr",
+            "--v=0",
+            &format!("--user-data-dir={}", profile.path().display()),
+            "--dump-dom",
+            &format!("file://{}", page.display()),
+        ]),
+        Duration::from_secs(120),
+    );
+    let dom = String::from_utf8_lossy(&out.stdout).into_owned();
+    let log = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "chromium failed: {log}");
+    let console: Vec<&str> = log
+        .lines()
+        .filter(|l| l.contains(":CONSOLE") || l.contains("Uncaught"))
+        .collect();
+    assert!(console.is_empty(), "console output: {console:#?}");
+    assert!(
+        dom.contains("data-ready=\"true\""),
+        "the script did not run to its end"
+    );
+    dom
 }

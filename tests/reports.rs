@@ -3,14 +3,15 @@
 //! in a real browser (headless Chromium; without /usr/bin/chromium that test is marked ignored by
 //! build.rs, and .ci/run, which installs it with `apt-get install -y chromium`, runs it anyway).
 
-use crate::common::{audit_dir, audit_fixture, repo_root, run_in, stderr, stdout};
+use crate::common::{
+    audit_dir, audit_fixture, render_in_chromium, repo_root, run_in, stderr, stdout,
+};
 use cuda_audit::compare::{self, compare};
 use cuda_audit::provenance::Provenance;
 use cuda_audit::report::{Format, render};
 use cuda_audit::score::ScoreWeights;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::process::Command;
 
 fn settings() -> insta::Settings {
     let mut s = insta::Settings::clone_current();
@@ -473,99 +474,17 @@ fn markdown_and_html_formats_from_the_command_line() {
     );
 }
 
-/// The browser: Debian's Chromium, or `$CUDA_AUDIT_CHROMIUM` (e.g. google-chrome on GitHub's runners).
-fn chromium() -> PathBuf {
-    std::env::var_os("CUDA_AUDIT_CHROMIUM")
-        .map_or_else(|| PathBuf::from("/usr/bin/chromium"), PathBuf::from)
-}
-
-/// Runs a command, killing it after `limit`.
-fn run_with_timeout(cmd: &mut Command, limit: Duration) -> std::process::Output {
-    let mut child = cmd
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("chromium starts");
-    // Read both pipes on threads so a full pipe cannot stall the browser.
-    let mut out = child.stdout.take().unwrap();
-    let mut err = child.stderr.take().unwrap();
-    let out_reader = std::thread::spawn(move || {
-        let mut buf = Vec::new();
-        std::io::Read::read_to_end(&mut out, &mut buf).ok();
-        buf
-    });
-    let err_reader = std::thread::spawn(move || {
-        let mut buf = Vec::new();
-        std::io::Read::read_to_end(&mut err, &mut buf).ok();
-        buf
-    });
-    let started = Instant::now();
-    let status = loop {
-        if let Some(status) = child.try_wait().expect("wait for chromium") {
-            break status;
-        }
-        if started.elapsed() > limit {
-            let _ = child.kill();
-            panic!("chromium did not finish within {limit:?}");
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    };
-    std::process::Output {
-        status,
-        stdout: out_reader.join().unwrap(),
-        stderr: err_reader.join().unwrap(),
-    }
-}
-
 /// Ignored (and `cargo test` says so) when build.rs found no browser; run anyway, as .ci/run
 /// does with `--include-ignored`, a missing browser is a failure.
 #[test]
 #[cfg_attr(no_chromium, ignore = "no chromium: apt-get install chromium")]
 fn html_report_renders_in_headless_chromium() {
-    let browser = chromium();
-    assert!(
-        browser.exists(),
-        "{} is missing: apt-get install -y chromium (or set CUDA_AUDIT_CHROMIUM)",
-        browser.display()
-    );
     let mut audit = audit_fixture("demo");
     audit.provenance = Some(pinned_provenance());
     let dir = tempfile::tempdir().unwrap();
     let page: PathBuf = dir.path().join("report.html");
     std::fs::write(&page, render(Format::Html, &audit)).unwrap();
-    let profile = dir.path().join("profile");
-    let out = run_with_timeout(
-        Command::new(&browser).args([
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-quic",
-            "--no-first-run",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            "--enable-logging=stderr",
-            "--v=0",
-            &format!("--user-data-dir={}", profile.display()),
-            "--dump-dom",
-            &format!("file://{}", page.display()),
-        ]),
-        Duration::from_secs(120),
-    );
-    let dom = String::from_utf8_lossy(&out.stdout);
-    let log = String::from_utf8_lossy(&out.stderr);
-    assert!(out.status.success(), "chromium failed: {log}");
-    // Every console message is a failure: the page logs nothing, and CSP violations and
-    // uncaught exceptions are console messages.
-    let console: Vec<&str> = log
-        .lines()
-        .filter(|l| l.contains(":CONSOLE") || l.contains("Uncaught"))
-        .collect();
-    assert!(console.is_empty(), "console output: {console:#?}");
-    assert!(
-        dom.contains("data-ready=\"true\""),
-        "the script did not run to its end"
-    );
+    let dom = render_in_chromium(&page);
     for id in [
         "chart-effort",
         "chart-directories-rocm",

@@ -59,6 +59,9 @@ pub enum Command {
     Init(InitArgs),
     /// Compare two JSON reports: coupling added and removed, and how each target's score moved.
     Compare(crate::compare::CompareArgs),
+    /// Merge the JSON reports of many repositories into an organisation's inventory.
+    #[command(long_about = crate::merge::LONG_ABOUT)]
+    Merge(crate::merge::MergeArgs),
 }
 
 /// What `cuda-audit baseline` takes: what to scan, where to write, and an optional diff base.

@@ -34,6 +34,7 @@ pub fn run(cli: Cli) -> Result<ExitStatus> {
         Some(Command::Baseline(args)) => run_baseline(args),
         Some(Command::Init(args)) => run_init(args),
         Some(Command::Compare(args)) => crate::compare::run(args),
+        Some(Command::Merge(args)) => crate::merge::run(args),
     }
 }
 
