@@ -92,7 +92,7 @@ pub fn load(path: &Path) -> Result<Report> {
 pub fn parse(name: &str, text: &str) -> Result<Report> {
     let report: FindingsReport = report_file::parse(name, text, "compare")?;
     let Some(findings) = report.findings else {
-        let at = text.find("\"summary\"").unwrap_or(0);
+        let at = report_file::top_level_key(text, "summary").unwrap_or(0);
         return Err(report_file::data_error(
             name,
             text,

@@ -224,7 +224,7 @@ pub fn parse<F: DeserializeOwned, S: DeserializeOwned>(
         )
     })?;
     if report.version > SCHEMA_VERSION {
-        let at = text.find("\"version\"").unwrap_or(0);
+        let at = top_level_key(text, "version").unwrap_or(0);
         return Err(data_error(
             name,
             text,
@@ -262,6 +262,37 @@ pub fn data_error(
     e.into()
 }
 
+/// Where the top-level object's `key` is written (the offset of its opening quote): the report's
+/// own `version`, not `tool.version`, which sorts before it.
+pub fn top_level_key(text: &str, key: &str) -> Option<usize> {
+    let quoted = format!("\"{key}\"");
+    let bytes = text.as_bytes();
+    let mut depth = 0usize;
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'{' | b'[' => depth += 1,
+            b'}' | b']' => depth = depth.saturating_sub(1),
+            b'"' => {
+                if depth == 1 && text[i..].starts_with(&quoted) {
+                    let after = text[i + quoted.len()..].trim_start();
+                    if after.starts_with(':') {
+                        return Some(i);
+                    }
+                }
+                // Skip the string, escapes included.
+                i += 1;
+                while i < bytes.len() && bytes[i] != b'"' {
+                    i += if bytes[i] == b'\\' { 2 } else { 1 };
+                }
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    None
+}
+
 /// The byte offset of serde_json's 1-based line and column (0 when it gives none).
 fn offset(text: &str, line: usize, column: usize) -> usize {
     if line == 0 {
@@ -293,6 +324,14 @@ mod tests {
         assert_eq!(&text[offset(text, 2, 8)..][..1], "x");
         assert_eq!(offset(text, 0, 0), 0);
         assert_eq!(offset(text, 9, 9), text.len());
+    }
+
+    #[test]
+    fn finds_the_top_level_key() {
+        let text = r#"{"tool": {"version": "0.1"}, "x": "\"version\": 3", "version": 2}"#;
+        let at = top_level_key(text, "version").unwrap();
+        assert_eq!(&text[at..], "\"version\": 2}");
+        assert_eq!(top_level_key("{\"a\": 1}", "version"), None);
     }
 
     #[test]

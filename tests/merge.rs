@@ -266,6 +266,9 @@ fn reports_of_another_version() {
         "{err}"
     );
     assert!(err.contains("help: merge reads reports"), "{err}");
+    // It points at the report's own version, not at `tool.version` (which sorts first).
+    assert!(err.contains("\"version\": 2"), "{err}");
+    assert!(!err.contains("\"version\": \""), "{err}");
     assert!(out.stdout.is_empty());
     // The same schema from another cuda-audit: merged, and the output says so.
     let mut older: Value = serde_json::from_str(&text).unwrap();

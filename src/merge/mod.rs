@@ -139,7 +139,7 @@ pub fn load(name: Option<String>, path: &Path) -> Result<Repository> {
 pub fn repository(name: Option<String>, file: &str, text: &str) -> Result<Repository> {
     let report: SummaryReport = report_file::parse(file, text, "merge")?;
     let Some(summary) = report.summary else {
-        let at = text.find("\"version\"").unwrap_or(0);
+        let at = report_file::top_level_key(text, "version").unwrap_or(0);
         return Err(report_file::data_error(
             file,
             text,
