@@ -7,15 +7,15 @@
 //! coupling). Scores are recomputed from both reports' findings with the same weights, so the
 //! movement reflects the code and never a change of weights or of cuda-audit's version.
 
-use crate::error::{DataFileError, Error, ExitStatus, Result};
+use crate::error::{Error, ExitStatus, Result};
 use crate::portability::{Effort, Target};
 use crate::report::json::SCHEMA_VERSION;
 use crate::report::markdown::{code, target_name};
+use crate::report_file::{self, FindingsReport};
+pub use crate::report_file::{ReportFinding, ReportPort};
 use crate::score::{ScoreWeights, Tally, TargetScore, format_score, symbol_ids};
-use miette::NamedSource;
-use serde::Deserialize;
 use serde_json::{Value, json};
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap};
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
@@ -63,21 +63,7 @@ pub fn run(args: CompareArgs) -> Result<ExitStatus> {
             s
         }
     };
-    match &args.output {
-        Some(path) => crate::output::write_atomically(path, out.as_bytes())?,
-        None => {
-            use std::io::Write;
-            let mut stdout = std::io::stdout().lock();
-            if let Err(e) = stdout
-                .write_all(out.as_bytes())
-                .and_then(|_| stdout.flush())
-            {
-                if e.kind() != std::io::ErrorKind::BrokenPipe {
-                    return Err(Error::io("cannot write to standard output", e));
-                }
-            }
-        }
-    }
+    crate::output::emit(args.output.as_deref(), |w| w.write_all(out.as_bytes()))?;
     Ok(if cmp.added.is_empty() {
         ExitStatus::Clean
     } else {
@@ -85,40 +71,13 @@ pub fn run(args: CompareArgs) -> Result<ExitStatus> {
     })
 }
 
-/// The parts of a JSON report (docs/json-report.md) a comparison needs. Unknown keys are
-/// ignored, so reports from newer versions of the same schema still load.
-#[derive(Debug, Deserialize)]
+/// The parts of a JSON report (docs/json-report.md) a comparison needs, read by
+/// [`crate::report_file`].
+#[derive(Debug)]
 pub struct Report {
     pub version: u32,
     pub targets: Vec<Target>,
     pub findings: Vec<ReportFinding>,
-}
-
-#[derive(Clone, Debug, Deserialize)]
-pub struct ReportFinding {
-    pub rule_id: String,
-    pub category: String,
-    pub library: String,
-    pub symbol: String,
-    pub path: String,
-    pub line: usize,
-    #[serde(default)]
-    pub fingerprint: String,
-    pub portability: BTreeMap<Target, ReportPort>,
-}
-
-#[derive(Clone, Debug, Deserialize)]
-pub struct ReportPort {
-    pub effort: Effort,
-    #[serde(default)]
-    pub replacement: Option<String>,
-}
-
-impl ReportFinding {
-    /// The effort on a target; `none` when the report did not cover it.
-    fn effort(&self, t: Target) -> Effort {
-        self.portability.get(&t).map_or(Effort::None, |p| p.effort)
-    }
 }
 
 /// Reads and parses a report; a malformed one is an error pointing at the offending text.
@@ -128,71 +87,26 @@ pub fn load(path: &Path) -> Result<Report> {
     parse(&path.display().to_string(), &text)
 }
 
-/// Parses a report's text; `name` names it in errors.
+/// Parses a report's text; `name` names it in errors. A report written with `--statistics` has
+/// no findings to compare.
 pub fn parse(name: &str, text: &str) -> Result<Report> {
-    let report: Report = serde_json::from_str(text).map_err(|e| {
-        let at = offset(text, e.line(), e.column());
-        data_error(
+    let report: FindingsReport = report_file::parse(name, text, "compare")?;
+    let Some(findings) = report.findings else {
+        let at = report_file::top_level_key(text, "summary").unwrap_or(0);
+        return Err(report_file::data_error(
             name,
             text,
             at..at,
-            format!("{name} is not a cuda-audit JSON report: {e}"),
-            match e.classify() {
-                serde_json::error::Category::Syntax | serde_json::error::Category::Eof => {
-                    "malformed JSON here"
-                }
-                _ => "unexpected here",
-            },
-        )
-    })?;
-    if report.version > SCHEMA_VERSION {
-        let at = text.find("\"version\"").unwrap_or(0);
-        return Err(data_error(
-            name,
-            text,
-            at..at + "\"version\"".len(),
-            format!(
-                "{name} uses JSON report schema {}, newer than this cuda-audit's ({SCHEMA_VERSION})",
-                report.version
-            ),
-            "this version",
+            format!("{name} has no findings: it was written with --statistics"),
+            "the summary alone",
+            "compare needs the findings: write the report without --statistics".into(),
         ));
-    }
-    Ok(report)
-}
-
-fn data_error(
-    name: &str,
-    text: &str,
-    span: std::ops::Range<usize>,
-    message: String,
-    label: &str,
-) -> Error {
-    let mut e = DataFileError::new(name, text, span, message, label)
-        .with_help("compare reads reports written by `cuda-audit --format json`");
-    e.src = NamedSource::new(name, text.to_string()).with_language("json");
-    e.into()
-}
-
-/// The byte offset of serde_json's 1-based line and column (0 when it gives none).
-fn offset(text: &str, line: usize, column: usize) -> usize {
-    if line == 0 {
-        return 0;
-    }
-    let mut at = 0;
-    for (i, l) in text.split_inclusive('\n').enumerate() {
-        if i + 1 == line {
-            let col = column.saturating_sub(1).min(l.len());
-            // Stay on a character boundary.
-            let mut off = at + col;
-            while !text.is_char_boundary(off) {
-                off -= 1;
-            }
-            return off;
-        }
-        at += l.len();
-    }
-    text.len()
+    };
+    Ok(Report {
+        version: report.version,
+        targets: report.targets,
+        findings,
+    })
 }
 
 /// One finding present in only one of the two reports.
@@ -613,17 +527,4 @@ pub fn to_json(c: &Comparison, (old, new): &(String, String)) -> Value {
         }))).collect::<serde_json::Map<_, _>>(),
         "api_surface": { "added": api(&c.new_api), "removed": api(&c.dropped_api) },
     })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::offset;
-
-    #[test]
-    fn offsets_follow_lines_and_columns() {
-        let text = "{\n  \"a\": x\n}";
-        assert_eq!(&text[offset(text, 2, 8)..][..1], "x");
-        assert_eq!(offset(text, 0, 0), 0);
-        assert_eq!(offset(text, 9, 9), text.len());
-    }
 }

@@ -109,3 +109,38 @@ fn the_scan_step_writes_every_report_from_one_scan_and_gates() {
     let (code, stdout) = run_scan_step(root, temp.path(), &[("INPUT_DIFF_BASE", "main")]);
     assert_eq!(code, 0, "{stdout}");
 }
+
+#[test]
+fn the_scan_step_keeps_a_json_report_for_merge() {
+    // As in README's "An organisation's inventory": each repository's CI keeps its JSON report,
+    // and `cuda-audit merge` reads them, each named after its checkout.
+    let dir = tempfile::tempdir().unwrap();
+    let temp = tempfile::tempdir().unwrap();
+    let mut reports = Vec::new();
+    for name in ["web", "trainer"] {
+        let root = dir.path().join(name);
+        fs::create_dir(&root).unwrap();
+        fs::write(root.join("a.cu"), KERNEL).unwrap();
+        let (code, _) = run_scan_step(
+            &root,
+            temp.path(),
+            &[
+                ("INPUT_JSON", "cuda-audit.json"),
+                ("INPUT_FAIL_ON", "none"),
+                ("INPUT_ANNOTATIONS", "false"),
+            ],
+        );
+        assert_eq!(code, 0);
+        reports.push(root.join("cuda-audit.json"));
+    }
+    let out = Command::new(env!("CARGO_BIN_EXE_cuda-audit"))
+        .arg("merge")
+        .args(&reports)
+        .args(["-f", "json"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["repositories"][0]["name"], "trainer");
+    assert_eq!(v["repositories"][1]["name"], "web");
+}

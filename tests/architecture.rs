@@ -47,7 +47,9 @@ const LAYERS: &[&str] = &[
     // Reading an audit.
     "summary",
     "report",
+    "report_file",
     "compare",
+    "merge",
     // A porting plan: read from an audit, rendered with the reports' helpers.
     "plan",
     // The command line.

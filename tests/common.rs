@@ -127,7 +127,7 @@ pub fn chromium() -> PathBuf {
 }
 
 /// Runs a command, killing it after `limit`.
-pub fn run_with_timeout(cmd: &mut Command, limit: Duration) -> std::process::Output {
+fn run_with_timeout(cmd: &mut Command, limit: Duration) -> std::process::Output {
     let mut child = cmd
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -164,9 +164,9 @@ pub fn run_with_timeout(cmd: &mut Command, limit: Duration) -> std::process::Out
     }
 }
 
-/// Loads `page` in headless Chromium and returns the DOM after its scripts ran. Fails on any
-/// console message (CSP violations and uncaught exceptions are console messages) and when the
-/// browser is missing or fails.
+/// Loads `page` in headless Chromium and returns the DOM after its script ran. Fails the test when
+/// the browser fails, logs anything to the console (CSP violations and uncaught exceptions are
+/// console messages), or the page's script did not run to its end (`data-ready`).
 pub fn render_in_chromium(page: &Path) -> String {
     let browser = chromium();
     assert!(
@@ -196,12 +196,14 @@ pub fn render_in_chromium(page: &Path) -> String {
     let dom = String::from_utf8_lossy(&out.stdout).into_owned();
     let log = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "chromium failed: {log}");
-    // Every console message is a failure: the page logs nothing, and CSP violations and
-    // uncaught exceptions are console messages.
     let console: Vec<&str> = log
         .lines()
         .filter(|l| l.contains(":CONSOLE") || l.contains("Uncaught"))
         .collect();
     assert!(console.is_empty(), "console output: {console:#?}");
+    assert!(
+        dom.contains("data-ready=\"true\""),
+        "the script did not run to its end"
+    );
     dom
 }

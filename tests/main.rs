@@ -15,6 +15,7 @@ mod go;
 mod hardening;
 mod hipify;
 mod manifests;
+mod merge;
 mod options;
 mod performance;
 mod plan;

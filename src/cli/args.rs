@@ -76,6 +76,9 @@ The scan is the same as `cuda-audit scan`'s: configuration, excludes, rules and 
 Exit codes: 0 the plan was written; 2 usage, configuration or I/O error."
     )]
     Plan(PlanArgs),
+    /// Merge the JSON reports of many repositories into an organisation's inventory.
+    #[command(long_about = crate::merge::LONG_ABOUT)]
+    Merge(crate::merge::MergeArgs),
 }
 
 /// What `cuda-audit plan` takes: what to scan, the one target (the scan's `--target`, made

@@ -36,6 +36,7 @@ pub fn run(cli: Cli) -> Result<ExitStatus> {
         Some(Command::Init(args)) => run_init(args),
         Some(Command::Compare(args)) => crate::compare::run(args),
         Some(Command::Plan(args)) => plan::run_plan(args),
+        Some(Command::Merge(args)) => crate::merge::run(args),
     }
 }
 

@@ -4,7 +4,7 @@
 //! the plan cannot judge. Everything from the scanned tree goes through [`esc`].
 
 use super::{Plan, Step, layers_text, plural};
-use crate::report::html::{STYLE, esc, key, legend, page_end, page_head, stacked_bar};
+use crate::report::html::page::{STYLE, end, esc, head_styled, key, legend, stacked_bar};
 use crate::report::markdown::target_name;
 use crate::score::format_score;
 use std::fmt::Write as _;
@@ -33,10 +33,13 @@ const COMMAND_FILES: usize = 100;
 pub fn render(plan: &Plan) -> String {
     let mut h = String::with_capacity(32 * 1024);
     let name = target_name(plan.target);
-    page_head(
+    let of = plan
+        .provenance
+        .as_ref()
+        .map_or_else(String::new, |p| format!(" for {}", p.name));
+    head_styled(
         &mut h,
-        &format!("{name} porting plan"),
-        plan.provenance.as_ref(),
+        &format!("cuda-audit: {name} porting plan{of}"),
         &format!("{STYLE}{PLAN_STYLE}"),
     );
     h.push_str("<body>\n<main>\n");
@@ -54,7 +57,7 @@ pub fn render(plan: &Plan) -> String {
         "<footer>cuda-audit {} · points: <code>cuda-audit explain --scoring</code> · the plan's rules: docs/plan.md</footer>",
         env!("CARGO_PKG_VERSION")
     );
-    page_end(&mut h);
+    end(&mut h);
     h
 }
 

@@ -14,6 +14,8 @@
 //! row stays at the top of the window while it scrolls by), and only a table wider than the page
 //! scrolls sideways in its own box. No box scrolls vertically inside the page.
 
+pub mod page;
+
 use super::Reporter;
 use super::snippet::Window;
 use crate::audit::Audit;
@@ -24,7 +26,8 @@ use crate::provenance::Provenance;
 use crate::report::markdown::target_name;
 use crate::score::{TargetScore, format_score};
 use crate::summary::Summary;
-use sha2::{Digest, Sha256};
+pub use page::esc;
+use page::{gauge, head, key, legend, plural, stacked_bar};
 use std::collections::BTreeSet;
 use std::fmt::Write as _;
 use std::io::{self, Write};
@@ -33,10 +36,6 @@ pub struct HtmlReporter {
     /// `--statistics`: the summary sections without the findings list.
     pub statistics: bool,
 }
-
-/// The report's style sheet; other pages in its style (the porting plan) start from it.
-pub(crate) const STYLE: &str = include_str!("html/style.css");
-const SCRIPT: &str = include_str!("html/script.js");
 
 /// Findings rows in the table; beyond this the page gets slow, and JSON has them all.
 const MAX_ROWS: usize = 20_000;
@@ -63,7 +62,11 @@ pub fn render(audit: &Audit, s: &Summary) -> String {
 /// The page, with or without the findings list.
 fn render_with(audit: &Audit, s: &Summary, statistics: bool) -> String {
     let mut h = String::with_capacity(64 * 1024 + audit.findings.len() * 900);
-    head(&mut h, audit.provenance.as_ref());
+    let title = audit
+        .provenance
+        .as_ref()
+        .map_or_else(String::new, |p| format!(" for {}", p.name));
+    head(&mut h, &format!("cuda-audit: CUDA coupling report{title}"));
     h.push_str("<body>\n<main>\n");
     header(&mut h, s, audit.provenance.as_ref());
     if let Some(gate) = &audit.gate {
@@ -77,89 +80,8 @@ fn render_with(audit: &Audit, s: &Summary, statistics: bool) -> String {
     if !statistics {
         findings(&mut h, audit);
     }
-    let _ = writeln!(
-        h,
-        "<footer>cuda-audit {} · scores: <code>cuda-audit explain --scoring</code></footer>",
-        env!("CARGO_PKG_VERSION")
-    );
-    page_end(&mut h);
+    page::foot(&mut h);
     h
-}
-
-/// Escapes text for HTML element content and double- or single-quoted attribute values.
-pub fn esc(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            // NUL and other C0 controls (but tab and newline) are not allowed in HTML text.
-            c if c.is_control() && c != '\t' && c != '\n' => out.push('\u{FFFD}'),
-            c => out.push(c),
-        }
-    }
-    out
-}
-
-/// `sha256-…` of a text, for the Content-Security-Policy.
-fn csp_hash(text: &str) -> String {
-    format!("'sha256-{}'", base64(&Sha256::digest(text.as_bytes())))
-}
-
-fn base64(bytes: &[u8]) -> String {
-    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let mut out = String::new();
-    for chunk in bytes.chunks(3) {
-        let b = [
-            chunk[0],
-            *chunk.get(1).unwrap_or(&0),
-            *chunk.get(2).unwrap_or(&0),
-        ];
-        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
-        for i in 0..4 {
-            if i <= chunk.len() {
-                out.push(ALPHABET[(n >> (18 - 6 * i) & 63) as usize] as char);
-            } else {
-                out.push('=');
-            }
-        }
-    }
-    out
-}
-
-fn head(h: &mut String, source: Option<&Provenance>) {
-    page_head(h, "CUDA coupling report", source, STYLE);
-}
-
-/// The `<head>` of a page in the report's style: `style` (the report's [`STYLE`], perhaps with
-/// more rules after it) and the report's script, each allowed by its hash and nothing else.
-/// `title` is plain text; the project's name is added to it.
-pub(crate) fn page_head(h: &mut String, title: &str, source: Option<&Provenance>, style: &str) {
-    let of = source.map_or_else(String::new, |p| format!(" for {}", esc(&p.name)));
-    let _ = write!(
-        h,
-        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
-<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src {}; script-src {}; img-src data:\">\n\
-<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
-<meta name=\"generator\" content=\"cuda-audit {}\">\n\
-<title>cuda-audit: {}{of}</title>\n<style>{style}</style>\n</head>\n",
-        csp_hash(style),
-        csp_hash(SCRIPT),
-        env!("CARGO_PKG_VERSION"),
-        esc(title)
-    );
-}
-
-/// The end of a page: the report's script (tabs, sortable tables, filters), then the closing tags.
-pub(crate) fn page_end(h: &mut String) {
-    let _ = writeln!(h, "</main>\n<script>{SCRIPT}</script>\n</body>\n</html>");
-}
-
-pub(crate) fn plural(n: usize, word: &str) -> String {
-    format!("{n} {word}{}", if n == 1 { "" } else { "s" })
 }
 
 fn header(h: &mut String, s: &Summary, source: Option<&Provenance>) {
@@ -188,16 +110,6 @@ fn header(h: &mut String, s: &Summary, source: Option<&Provenance>) {
     );
 }
 
-fn band(score: f64) -> &'static str {
-    if score >= 80.0 {
-        "band-high"
-    } else if score >= 40.0 {
-        "band-mid"
-    } else {
-        "band-low"
-    }
-}
-
 /// One gauge and the numbers behind it per target.
 fn cards(h: &mut String, s: &Summary, gate: Option<&crate::gate::GateReport>) {
     let title = if gate.is_some() {
@@ -220,21 +132,13 @@ fn cards(h: &mut String, s: &Summary, gate: Option<&crate::gate::GateReport>) {
                 )
             })
             .unwrap_or_default();
-        // A ring of radius 34: circumference 213.6; the arc is the score's share of it.
-        let circumference = 2.0 * std::f64::consts::PI * 34.0;
-        let arc = circumference * ts.score / 100.0;
         let c = ts.cost;
+        let _ = write!(h, "<div class=\"card\" id=\"card-{t}\">");
+        gauge(h, &format!("gauge-{t}"), target_name(ts.target), ts.score);
         let _ = writeln!(
             h,
-            "<div class=\"card\" id=\"card-{t}\">\
-<svg class=\"gauge {band}\" id=\"gauge-{t}\" width=\"88\" height=\"88\" viewBox=\"0 0 88 88\" role=\"img\" aria-label=\"{name} score {score}\">\
-<circle class=\"track\" cx=\"44\" cy=\"44\" r=\"34\"/>\
-<circle class=\"value\" cx=\"44\" cy=\"44\" r=\"34\" stroke-dasharray=\"{arc:.1} {circumference:.1}\" transform=\"rotate(-90 44 44)\"/>\
-<text x=\"44\" y=\"52\" text-anchor=\"middle\">{score}</text></svg>\
-<div><h3>{name}</h3><div class=\"points\">{points} effort points<br>{decisions} decisions · {edits} edits<br>{rewrite} rewrite · {manual} manual · {automatic} automatic{delta}</div></div></div>",
-            band = band(ts.score),
+            "<div><h3>{name}</h3><div class=\"points\">{points} effort points<br>{decisions} decisions · {edits} edits<br>{rewrite} rewrite · {manual} manual · {automatic} automatic{delta}</div></div></div>",
             name = target_name(ts.target),
-            score = format_score(ts.score),
             points = ts.points(),
             decisions = c.decision_points,
             edits = c.edit_points,
@@ -244,55 +148,6 @@ fn cards(h: &mut String, s: &Summary, gate: Option<&crate::gate::GateReport>) {
         );
     }
     h.push_str("</div>\n</section>\n");
-}
-
-pub(crate) fn legend(h: &mut String) {
-    h.push_str("<div class=\"legend\">");
-    for e in Effort::ALL {
-        let _ = write!(h, "<span class=\"l-{e}\">{e}</span>");
-    }
-    h.push_str("</div>\n");
-}
-
-/// Appends the rectangles of one stacked bar: `counts` per effort class over `x..x+width`,
-/// scaled so that `total` fills the width. Segments wide enough get their count written in.
-pub(crate) fn stacked_bar(
-    h: &mut String,
-    counts: &[usize; 4],
-    total: usize,
-    x: f64,
-    y: f64,
-    width: f64,
-    height: f64,
-) {
-    let _ = write!(
-        h,
-        "<rect class=\"empty\" x=\"{x:.1}\" y=\"{y:.1}\" width=\"{width:.1}\" height=\"{height:.1}\" rx=\"3\"/>"
-    );
-    if total == 0 {
-        return;
-    }
-    let mut at = x;
-    for e in Effort::ALL {
-        let n = counts[e.index()];
-        if n == 0 {
-            continue;
-        }
-        let w = width * n as f64 / total as f64;
-        let _ = write!(
-            h,
-            "<rect class=\"e-{e}\" x=\"{at:.1}\" y=\"{y:.1}\" width=\"{w:.1}\" height=\"{height:.1}\"><title>{e}: {n}</title></rect>"
-        );
-        if w >= 28.0 && height >= 14.0 {
-            let _ = write!(
-                h,
-                "<text class=\"inbar\" x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"middle\">{n}</text>",
-                at + w / 2.0,
-                y + height / 2.0 + 4.0
-            );
-        }
-        at += w;
-    }
 }
 
 /// Per target, its findings split by effort class.
@@ -508,11 +363,6 @@ fn blockers(h: &mut String, s: &Summary) {
         h.push_str("</div>\n");
     }
     h.push_str("</div>\n</section>\n");
-}
-
-/// A number as a sort key: zero-padded, so string order is numeric order.
-pub(crate) fn key(n: u64) -> String {
-    format!("{n:020}")
 }
 
 fn libraries(h: &mut String, s: &Summary) {
@@ -751,24 +601,6 @@ fn finding_row(h: &mut String, f: &Finding, targets: &[Target]) {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn escapes_markup_and_quotes() {
-        assert_eq!(
-            esc("<script>alert('x')</script>&\""),
-            "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;&amp;&quot;"
-        );
-        assert_eq!(esc("a\u{0}b"), "a\u{FFFD}b");
-    }
-
-    #[test]
-    fn base64_matches_the_standard() {
-        assert_eq!(base64(b""), "");
-        assert_eq!(base64(b"f"), "Zg==");
-        assert_eq!(base64(b"fo"), "Zm8=");
-        assert_eq!(base64(b"foo"), "Zm9v");
-        assert_eq!(base64(b"foobar"), "Zm9vYmFy");
-    }
 
     #[test]
     fn long_lines_are_windowed_around_the_span() {
