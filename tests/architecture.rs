@@ -48,6 +48,8 @@ const LAYERS: &[&str] = &[
     "summary",
     "report",
     "compare",
+    // The history of a repository: a scan per commit, and its reports.
+    "history",
     // The command line.
     "cli",
 ];

@@ -517,23 +517,16 @@ fn run_with_timeout(cmd: &mut Command, limit: Duration) -> std::process::Output 
     }
 }
 
-/// Ignored (and `cargo test` says so) when build.rs found no browser; run anyway, as .ci/run
-/// does with `--include-ignored`, a missing browser is a failure.
-#[test]
-#[cfg_attr(no_chromium, ignore = "no chromium: apt-get install chromium")]
-fn html_report_renders_in_headless_chromium() {
+/// The DOM of `page` after headless Chromium loaded it, and the browser's log (console
+/// messages included); the browser's profile goes in `scratch`.
+pub(crate) fn dump_dom(page: &Path, scratch: &Path) -> (String, String) {
     let browser = chromium();
     assert!(
         browser.exists(),
         "{} is missing: apt-get install -y chromium (or set CUDA_AUDIT_CHROMIUM)",
         browser.display()
     );
-    let mut audit = audit_fixture("demo");
-    audit.provenance = Some(pinned_provenance());
-    let dir = tempfile::tempdir().unwrap();
-    let page: PathBuf = dir.path().join("report.html");
-    std::fs::write(&page, render(Format::Html, &audit)).unwrap();
-    let profile = dir.path().join("profile");
+    let profile = scratch.join("profile");
     let out = run_with_timeout(
         Command::new(&browser).args([
             "--headless",
@@ -552,9 +545,23 @@ fn html_report_renders_in_headless_chromium() {
         ]),
         Duration::from_secs(120),
     );
-    let dom = String::from_utf8_lossy(&out.stdout);
-    let log = String::from_utf8_lossy(&out.stderr);
+    let dom = String::from_utf8_lossy(&out.stdout).into_owned();
+    let log = String::from_utf8_lossy(&out.stderr).into_owned();
     assert!(out.status.success(), "chromium failed: {log}");
+    (dom, log)
+}
+
+/// Ignored (and `cargo test` says so) when build.rs found no browser; run anyway, as .ci/run
+/// does with `--include-ignored`, a missing browser is a failure.
+#[test]
+#[cfg_attr(no_chromium, ignore = "no chromium: apt-get install chromium")]
+fn html_report_renders_in_headless_chromium() {
+    let mut audit = audit_fixture("demo");
+    audit.provenance = Some(pinned_provenance());
+    let dir = tempfile::tempdir().unwrap();
+    let page: PathBuf = dir.path().join("report.html");
+    std::fs::write(&page, render(Format::Html, &audit)).unwrap();
+    let (dom, log) = dump_dom(&page, dir.path());
     // Every console message is a failure: the page logs nothing, and CSP violations and
     // uncaught exceptions are console messages.
     let console: Vec<&str> = log

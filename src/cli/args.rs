@@ -59,6 +59,8 @@ pub enum Command {
     Init(InitArgs),
     /// Compare two JSON reports: coupling added and removed, and how each target's score moved.
     Compare(crate::compare::CompareArgs),
+    /// Chart the coupling over the branch's history: scores per commit, and where they jumped.
+    History(super::HistoryArgs),
 }
 
 /// What `cuda-audit baseline` takes: what to scan, where to write, and an optional diff base.

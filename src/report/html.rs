@@ -34,7 +34,8 @@ pub struct HtmlReporter {
     pub statistics: bool,
 }
 
-const STYLE: &str = include_str!("html/style.css");
+/// The report's style sheet: also the history page's (`crate::history`).
+pub(crate) const STYLE: &str = include_str!("html/style.css");
 const SCRIPT: &str = include_str!("html/script.js");
 
 /// Findings rows in the table; beyond this the page gets slow, and JSON has them all.
@@ -104,7 +105,7 @@ pub fn esc(s: &str) -> String {
 }
 
 /// `sha256-…` of a text, for the Content-Security-Policy.
-fn csp_hash(text: &str) -> String {
+pub(crate) fn csp_hash(text: &str) -> String {
     format!("'sha256-{}'", base64(&Sha256::digest(text.as_bytes())))
 }
 
