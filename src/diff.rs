@@ -70,12 +70,11 @@ impl std::fmt::Display for GitError {
     }
 }
 
-/// Runs git in `dir` with settings that keep the repository's own configuration from running
-/// anything (no fsmonitor, no hooks, no pager, no prompt); the environment's `GIT_DIR` and
-/// `GIT_WORK_TREE` (set when cuda-audit runs from a git hook) are dropped, so the repository is
-/// the one holding `dir`.
-pub(crate) fn git(dir: &Path, args: &[&str]) -> std::result::Result<String, GitError> {
-    let out = Command::new("git")
+/// git in `dir`, configured as [`git`] runs it, for a caller that needs more than its output as
+/// text (a process to stream objects from, literal pathspecs): add the arguments and run it.
+pub(crate) fn git_command(dir: &Path) -> Command {
+    let mut command = Command::new("git");
+    command
         .arg("-C")
         .arg(dir)
         .args([
@@ -85,10 +84,19 @@ pub(crate) fn git(dir: &Path, args: &[&str]) -> std::result::Result<String, GitE
             "core.hooksPath=/dev/null",
             "--no-pager",
         ])
-        .args(args)
         .env("GIT_TERMINAL_PROMPT", "0")
         .env_remove("GIT_DIR")
-        .env_remove("GIT_WORK_TREE")
+        .env_remove("GIT_WORK_TREE");
+    command
+}
+
+/// Runs git in `dir` with settings that keep the repository's own configuration from running
+/// anything (no fsmonitor, no hooks, no pager, no prompt); the environment's `GIT_DIR` and
+/// `GIT_WORK_TREE` (set when cuda-audit runs from a git hook) are dropped, so the repository is
+/// the one holding `dir`.
+pub(crate) fn git(dir: &Path, args: &[&str]) -> std::result::Result<String, GitError> {
+    let out = git_command(dir)
+        .args(args)
         .stdin(std::process::Stdio::null())
         .output()
         .map_err(GitError::NotRun)?;

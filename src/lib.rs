@@ -21,6 +21,7 @@ pub mod error;
 pub mod finding;
 pub mod gate;
 pub mod hash;
+pub mod history;
 pub mod lang;
 pub mod matcher;
 pub mod merge;

@@ -8,6 +8,7 @@
 //! handle to pass one through; only the display reads it, as a difference from its value at
 //! [`Progress::start`].
 
+use std::borrow::Cow;
 use std::io::{IsTerminal, Write};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc::{self, RecvTimeoutError, Sender};
@@ -41,7 +42,7 @@ pub struct Progress {
 
 struct Running {
     stop: Sender<()>,
-    phase: Arc<Mutex<&'static str>>,
+    phase: Arc<Mutex<Cow<'static, str>>>,
     ticker: JoinHandle<()>,
 }
 
@@ -52,7 +53,7 @@ impl Progress {
             return Progress { running: None };
         }
         let (stop, stopped) = mpsc::channel::<()>();
-        let phase = Arc::new(Mutex::new("scanning"));
+        let phase = Arc::new(Mutex::new(Cow::Borrowed("scanning")));
         let shown = Arc::clone(&phase);
         let base = FILES_DONE.load(Ordering::Relaxed);
         let started = Instant::now();
@@ -72,11 +73,11 @@ impl Progress {
         }
     }
 
-    /// Names what happens now ("scanning", "writing the report").
-    pub fn phase(&self, phase: &'static str) {
+    /// Names what happens now ("scanning", "writing the report", "commit 3/50").
+    pub fn phase(&self, phase: impl Into<Cow<'static, str>>) {
         if let Some(r) = &self.running {
             if let Ok(mut p) = r.phase.lock() {
-                *p = phase;
+                *p = phase.into();
             }
         }
     }
@@ -100,15 +101,20 @@ impl Drop for Progress {
     }
 }
 
-fn tick(stopped: &mpsc::Receiver<()>, phase: &Mutex<&'static str>, base: usize, started: Instant) {
+fn tick(
+    stopped: &mpsc::Receiver<()>,
+    phase: &Mutex<Cow<'static, str>>,
+    base: usize,
+    started: Instant,
+) {
     let mut drawn = false;
     let mut wait = DELAY;
     // A message or a dropped sender both mean stop; only a timeout means redraw.
     while let Err(RecvTimeoutError::Timeout) = stopped.recv_timeout(wait) {
         wait = INTERVAL;
         let files = FILES_DONE.load(Ordering::Relaxed).saturating_sub(base);
-        let phase = phase.lock().map(|p| *p).unwrap_or("working");
-        let line = render(phase, files, started.elapsed());
+        let phase = phase.lock().map_or(Cow::Borrowed("working"), |p| p.clone());
+        let line = render(&phase, files, started.elapsed());
         let mut err = std::io::stderr().lock();
         // \r and "erase line": the line is redrawn in place.
         if write!(err, "\r\x1b[2K{line}")

@@ -52,6 +52,8 @@ const LAYERS: &[&str] = &[
     "merge",
     // A porting plan: read from an audit, rendered with the reports' helpers.
     "plan",
+    // The history of a repository: a scan per commit, and its reports.
+    "history",
     // The command line.
     "cli",
 ];

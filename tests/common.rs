@@ -168,6 +168,22 @@ fn run_with_timeout(cmd: &mut Command, limit: Duration) -> std::process::Output 
 /// the browser fails, logs anything to the console (CSP violations and uncaught exceptions are
 /// console messages), or the page's script did not run to its end (`data-ready`).
 pub fn render_in_chromium(page: &Path) -> String {
+    let (dom, log) = load_in_chromium(page);
+    let console: Vec<&str> = log
+        .lines()
+        .filter(|l| l.contains(":CONSOLE") || l.contains("Uncaught"))
+        .collect();
+    assert!(console.is_empty(), "console output: {console:#?}");
+    assert!(
+        dom.contains("data-ready=\"true\""),
+        "the script did not run to its end"
+    );
+    dom
+}
+
+/// Loads `page` in headless Chromium: the DOM after it loaded, and the browser's log (console
+/// messages included). Fails the test when the browser is missing or fails.
+pub fn load_in_chromium(page: &Path) -> (String, String) {
     let browser = chromium();
     assert!(
         browser.exists(),
@@ -194,16 +210,7 @@ pub fn render_in_chromium(page: &Path) -> String {
         Duration::from_secs(120),
     );
     let dom = String::from_utf8_lossy(&out.stdout).into_owned();
-    let log = String::from_utf8_lossy(&out.stderr);
+    let log = String::from_utf8_lossy(&out.stderr).into_owned();
     assert!(out.status.success(), "chromium failed: {log}");
-    let console: Vec<&str> = log
-        .lines()
-        .filter(|l| l.contains(":CONSOLE") || l.contains("Uncaught"))
-        .collect();
-    assert!(console.is_empty(), "console output: {console:#?}");
-    assert!(
-        dom.contains("data-ready=\"true\""),
-        "the script did not run to its end"
-    );
-    dom
+    (dom, log)
 }

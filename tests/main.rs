@@ -14,6 +14,7 @@ mod gate;
 mod go;
 mod hardening;
 mod hipify;
+mod history;
 mod manifests;
 mod merge;
 mod options;

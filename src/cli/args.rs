@@ -79,6 +79,8 @@ Exit codes: 0 the plan was written; 2 usage, configuration or I/O error."
     /// Merge the JSON reports of many repositories into an organisation's inventory.
     #[command(long_about = crate::merge::LONG_ABOUT)]
     Merge(crate::merge::MergeArgs),
+    /// Chart the coupling over the branch's history: scores per commit, and where they jumped.
+    History(super::HistoryArgs),
 }
 
 /// What `cuda-audit plan` takes: what to scan, the one target (the scan's `--target`, made

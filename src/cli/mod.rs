@@ -4,6 +4,7 @@
 
 mod args;
 mod baseline;
+mod history;
 mod lists;
 mod plan;
 mod scan;
@@ -19,6 +20,8 @@ use crate::rule::RuleSet;
 use crate::scan::{Settings, audit};
 pub use args::*;
 use baseline::{record_baseline, run_baseline};
+use history::run_history;
+pub use history::{HistoryArgs, HistoryFormat};
 use lists::{run_explain, run_rules};
 use scan::run_scan;
 use std::io::{IsTerminal, Write};
@@ -37,6 +40,7 @@ pub fn run(cli: Cli) -> Result<ExitStatus> {
         Some(Command::Compare(args)) => crate::compare::run(args),
         Some(Command::Plan(args)) => plan::run_plan(args),
         Some(Command::Merge(args)) => crate::merge::run(args),
+        Some(Command::History(args)) => run_history(args),
     }
 }
 
@@ -65,6 +69,12 @@ fn prepare_without_rules(args: &ScanInputs) -> Result<Prepared> {
         args.paths.clone()
     };
     let root = scan_root(&cwd, &paths);
+    prepare_in(args, paths, root)
+}
+
+/// [`prepare_without_rules`] for `paths` shown relative to `root`, the configuration found from
+/// `root` upwards.
+fn prepare_in(args: &ScanInputs, paths: Vec<PathBuf>, root: PathBuf) -> Result<Prepared> {
     let config = match (&args.config, args.no_config) {
         (_, true) => Config::default(),
         (Some(file), false) => crate::config::load(file)?,
