@@ -329,7 +329,7 @@ fn names(list: &[String]) -> String {
 }
 
 /// git's message without its `fatal: ` / `error: ` prefixes, on one line.
-fn git_message(stderr: &str) -> String {
+pub fn git_message(stderr: &str) -> String {
     stderr
         .lines()
         .map(|l| {

@@ -57,22 +57,8 @@ pub struct Change {
 fn failed(what: &str, e: GitError) -> Error {
     Error::Usage(format!(
         "history: git {what} failed: {}",
-        one_line(&e.to_string())
+        crate::diff::git_message(&e.to_string())
     ))
-}
-
-/// git's message on one line, without its `fatal: ` prefixes.
-fn one_line(stderr: &str) -> String {
-    stderr
-        .lines()
-        .map(|l| {
-            l.trim()
-                .trim_start_matches("fatal: ")
-                .trim_start_matches("error: ")
-        })
-        .filter(|l| !l.is_empty())
-        .collect::<Vec<_>>()
-        .join("; ")
 }
 
 impl Repo {
