@@ -5,6 +5,7 @@ mod common;
 mod action;
 mod architecture;
 mod baseline_scope;
+mod bench;
 mod cache;
 mod cli;
 mod cython;
