@@ -189,10 +189,15 @@ fn findings_an_existing_port_covers_are_counted_apart() {
     assert_eq!(plan.covered.by_layer.values().sum::<usize>(), covered);
     assert_eq!(plan.covered.shim_files.len(), 1);
     assert_eq!(plan.covered.shim_gaps, 3);
-    assert_eq!(
-        plan.steps.iter().map(|s| s.covered).sum::<usize>(),
-        covered,
-        "each covered finding is counted in one step"
+    assert!(
+        plan.steps.iter().map(|s| s.covered).sum::<usize>() <= covered,
+        "each covered finding is counted in at most one step"
+    );
+    // A kind of work the ports cover entirely is not a step of zero findings.
+    assert!(
+        plan.steps.iter().all(|s| s.findings > 0),
+        "{:?}",
+        plan.steps
     );
     let names: Vec<&str> = plan
         .steps

@@ -305,6 +305,9 @@ impl Plan {
                 totals.by_effort[e.index()] += s.by_effort[e.index()];
             }
         }
+        // A kind whose findings existing ports all cover is no work to staff: its coverage is
+        // in the totals and the "already covered" section, not a step of zero findings.
+        steps.retain(|s| s.findings > 0);
         Plan {
             target,
             covered: covered(audit, target),
