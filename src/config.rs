@@ -30,6 +30,7 @@ struct RawConfig {
     baseline: Option<String>,
     require_suppression_reason: Option<bool>,
     max_file_size: Option<Spanned<String>>,
+    cache_max_size: Option<Spanned<String>>,
     hidden: Option<bool>,
     no_ignore: Option<bool>,
     score: Option<Spanned<ScoreWeights>>,
@@ -60,8 +61,9 @@ struct PyprojectTool {
 pub struct Config {
     /// The file it came from.
     pub path: Option<PathBuf>,
-    /// `targets`, `include`, `exclude`, `select`, `ignore`, `rules`, `max-file-size`, `hidden`,
-    /// `no-ignore`, `vendored`, `include-vendored`, `require-suppression-reason`.
+    /// `targets`, `include`, `exclude`, `select`, `ignore`, `rules`, `max-file-size`,
+    /// `cache-max-size`, `hidden`, `no-ignore`, `vendored`, `include-vendored`,
+    /// `require-suppression-reason`.
     pub options: Options,
     /// Score weights (docs/scoring.md); `None` means the defaults.
     pub score: Option<ScoreWeights>,
@@ -167,10 +169,14 @@ fn validate(raw: RawConfig, path: &Path, name: &str, text: &str) -> Result<Confi
                 .collect::<Result<Vec<_>>>()?,
         ),
     };
-    let max_file_size = match raw.max_file_size {
-        None => None,
-        Some(s) => Some(parse_size(s.get_ref()).map_err(|msg| invalid(s.span(), msg))?),
+    let size = |value: Option<Spanned<String>>| match value {
+        None => Ok(None),
+        Some(s) => parse_size(s.get_ref())
+            .map(Some)
+            .map_err(|msg| invalid(s.span(), msg)),
     };
+    let max_file_size = size(raw.max_file_size)?;
+    let cache_max_size = size(raw.cache_max_size)?;
     let score = match raw.score {
         Some(s) if s.get_ref().scale == 0 => {
             return Err(invalid(s.span(), "`scale` must be greater than 0".into()));
@@ -199,6 +205,7 @@ fn validate(raw: RawConfig, path: &Path, name: &str, text: &str) -> Result<Confi
             hidden: raw.hidden,
             no_ignore: raw.no_ignore,
             max_file_size,
+            cache_max_size,
             rules: raw
                 .rules
                 .map(|dirs| dirs.iter().map(|d| base.join(d)).collect()),
@@ -220,8 +227,36 @@ fn validate(raw: RawConfig, path: &Path, name: &str, text: &str) -> Result<Confi
     })
 }
 
-/// A size in bytes, with an optional `K`, `M` or `G` suffix (powers of 1024): `--max-file-size`
-/// and `max-file-size`.
+/// The environment variable for the cache's cap, below `--cache-max-size` and `cache-max-size`.
+pub const CACHE_MAX_SIZE_VAR: &str = "CUDA_AUDIT_CACHE_MAX_SIZE";
+
+/// What the environment says about a scan: `$CUDA_AUDIT_CACHE_MAX_SIZE` (an empty value says
+/// nothing), combined below the command line and the configuration. A value that is not a size
+/// is an error: a typo must not silently leave the cache unbounded or empty.
+pub fn environment() -> Result<Options> {
+    let cache_max_size = match std::env::var(CACHE_MAX_SIZE_VAR) {
+        Ok(v) if !v.trim().is_empty() => Some(parse_size(&v).map_err(|msg| {
+            Error::hint(
+                format!("invalid {CACHE_MAX_SIZE_VAR}: {msg}"),
+                format!("set {CACHE_MAX_SIZE_VAR} to a size such as 512M, or unset it"),
+            )
+        })?),
+        Err(std::env::VarError::NotUnicode(_)) => {
+            return Err(Error::hint(
+                format!("invalid {CACHE_MAX_SIZE_VAR}: not UTF-8"),
+                format!("set {CACHE_MAX_SIZE_VAR} to a size such as 512M, or unset it"),
+            ));
+        }
+        _ => None,
+    };
+    Ok(Options {
+        cache_max_size,
+        ..Options::default()
+    })
+}
+
+/// A size in bytes, with an optional `K`, `M` or `G` suffix (powers of 1024): `--max-file-size`,
+/// `max-file-size`, `--cache-max-size`, `cache-max-size`.
 pub fn parse_size(s: &str) -> std::result::Result<u64, String> {
     let s = s.trim();
     let (digits, mult) = match s.char_indices().last() {
@@ -273,6 +308,10 @@ require-suppression-reason = true
 
 # Files larger than this are skipped (and counted).
 # max-file-size = "2M"
+
+# The result cache (outside the tree, shared by every scan) is pruned to this size, least recently
+# used first; also --cache-max-size and $CUDA_AUDIT_CACHE_MAX_SIZE.
+# cache-max-size = "512M"
 
 # Scan hidden files and directories; do not respect .gitignore and .ignore files. For one run,
 # --no-hidden and --respect-ignore-files turn these off again (flags win over this file).

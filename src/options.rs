@@ -26,10 +26,11 @@ pub const DEFAULT_MAX_FILE_SIZE: u64 = 2 * 1024 * 1024;
 /// Every setting of a scan, as one source gives it: `None` is "not said here".
 ///
 /// Which source can say what: both the command line and the configuration `targets` (`-t`),
-/// `exclude`, `rules`, `max-file-size`, `hidden` (`--hidden`/`--no-hidden`), `no-ignore`
-/// (`--no-ignore`/`--respect-ignore-files`) and `include-vendored`
+/// `exclude`, `rules`, `max-file-size`, `cache-max-size`, `hidden` (`--hidden`/`--no-hidden`),
+/// `no-ignore` (`--no-ignore`/`--respect-ignore-files`) and `include-vendored`
 /// (`--include-vendored`/`--no-include-vendored`); only the configuration `include`, `vendored`,
-/// `select`, `ignore` and `require-suppression-reason`; only the command line the rest.
+/// `select`, `ignore` and `require-suppression-reason`; only the command line the rest. The
+/// environment ([`crate::config::environment`]) gives `cache-max-size` below both.
 #[derive(Clone, Debug, Default)]
 pub struct Options {
     /// Targets to report on (default: all three).
@@ -69,6 +70,8 @@ pub struct Options {
     pub no_cache: Option<bool>,
     /// Where the result cache lives (default: [`crate::cache::Cache::default_dir`]).
     pub cache_dir: Option<PathBuf>,
+    /// The cache directory's cap in bytes (default [`crate::cache::dir::DEFAULT_MAX_SIZE`]).
+    pub cache_max_size: Option<u64>,
 }
 
 /// What [`Options::resolve`] makes: the settings of the scan, without its rules (building them
@@ -116,6 +119,7 @@ impl Options {
             exhaustive: self.exhaustive.or(other.exhaustive),
             no_cache: self.no_cache.or(other.no_cache),
             cache_dir: self.cache_dir.or(other.cache_dir),
+            cache_max_size: self.cache_max_size.or(other.cache_max_size),
         }
     }
 
@@ -174,6 +178,9 @@ impl Options {
             ignore_existing_ports: self.ignore_existing_ports.unwrap_or(false),
             exhaustive,
             cache,
+            cache_max_size: self
+                .cache_max_size
+                .unwrap_or(crate::cache::dir::DEFAULT_MAX_SIZE),
             vendored: values(self.vendored),
             include_vendored: self.include_vendored.unwrap_or(false),
             rules: Arc::new(RuleSet::default()),

@@ -257,3 +257,356 @@ fn a_new_commit_is_not_replayed_from_the_report_memo() {
     git(root, &["commit", "-q", "--allow-empty", "-m", "two"]);
     assert_ne!(commit(root), first);
 }
+
+/// The binary run in `dir` with `args` and `env`, no cap from the caller's environment, and a
+/// fixed scan date (reports compared across runs cannot straddle midnight).
+fn run_env(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> std::process::Output {
+    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_cuda-audit"));
+    command
+        .args(args)
+        .current_dir(dir)
+        .env("NO_COLOR", "1")
+        .env("CUDA_AUDIT_CACHE_DIR", cache_dir())
+        .env("SOURCE_DATE_EPOCH", "1700000000")
+        .env_remove("CUDA_AUDIT_CACHE_MAX_SIZE");
+    for (k, v) in env {
+        command.env(k, v);
+    }
+    command.output().unwrap()
+}
+
+/// The cache's entries (file name stem: one per scanned root) with their bytes on disk.
+fn entries(cache: &Path) -> std::collections::BTreeMap<String, u64> {
+    let mut out = std::collections::BTreeMap::new();
+    for entry in std::fs::read_dir(cache).unwrap() {
+        let entry = entry.unwrap();
+        let name = entry.file_name().into_string().unwrap();
+        let stem = name.split('.').next().unwrap().to_string();
+        *out.entry(stem).or_default() += entry.metadata().unwrap().len();
+    }
+    out
+}
+
+/// Sets the last use of the entry `stem`: its files' modification time, `secs` after a fixed
+/// moment in the past.
+fn set_last_use(cache: &Path, stem: &str, secs: u64) {
+    let time = std::time::UNIX_EPOCH + std::time::Duration::from_secs(1_600_000_000 + secs);
+    for entry in std::fs::read_dir(cache).unwrap() {
+        let path = entry.unwrap().path();
+        if path
+            .file_name()
+            .unwrap()
+            .to_str()
+            .unwrap()
+            .starts_with(stem)
+        {
+            let file = std::fs::File::options().write(true).open(&path).unwrap();
+            file.set_modified(time).unwrap();
+        }
+    }
+}
+
+#[test]
+fn past_its_cap_the_cache_loses_its_least_recently_used_entries_first() {
+    let cache = tempfile::tempdir().unwrap();
+    let dir = cache.path().to_str().unwrap();
+    let args = ["-f", "concise", "--cache-dir", dir];
+    let trees: Vec<tempfile::TempDir> = (0..5)
+        .map(|i| {
+            let tree = tempfile::tempdir().unwrap();
+            crate::performance::generate(tree.path(), 40 + i, 3);
+            tree
+        })
+        .collect();
+    // Each tree scanned once with the default cap: one entry each, tree 0 the least recently
+    // used, tree 4 the most.
+    let mut stems = Vec::new();
+    let mut reports = Vec::new();
+    for (i, tree) in trees.iter().enumerate() {
+        let before = entries(cache.path());
+        let out = run_env(tree.path(), &args, &[]);
+        assert_eq!(
+            out.status.code(),
+            Some(1),
+            "{}",
+            crate::common::stderr(&out)
+        );
+        reports.push(stdout(&out));
+        let after = entries(cache.path());
+        let new: Vec<&String> = after.keys().filter(|k| !before.contains_key(*k)).collect();
+        assert_eq!(new.len(), 1, "{after:?}");
+        set_last_use(cache.path(), new[0], i as u64 * 100);
+        stems.push(new[0].clone());
+    }
+    let sizes = entries(cache.path());
+    let size = |i: usize| sizes[&stems[i]];
+    // Room for trees 4, 0 and 3, not for a fourth.
+    let cap = size(4) + size(0) + size(3) + size(2) / 2;
+    assert!(cap < 64 << 10, "a small cap: {cap}");
+    let kept = || {
+        let left = entries(cache.path());
+        assert!(left.values().sum::<u64>() <= cap, "{left:?} over {cap}");
+        (0..5)
+            .filter(|&i| left.contains_key(&stems[i]))
+            .collect::<Vec<usize>>()
+    };
+
+    // Tree 0 is used again: its report is replayed (nothing is written, nothing pruned), which
+    // makes it the second most recently used once tree 4 is scanned again with the cap.
+    let out = run_env(trees[0].path(), &args, &[]);
+    assert_eq!(
+        stdout(&out),
+        reports[0],
+        "a replayed report is the same bytes"
+    );
+    assert_eq!(entries(cache.path()), sizes, "a replay writes nothing");
+    let cap_arg = cap.to_string();
+    let capped = [&args[..], &["--cache-max-size", &cap_arg]].concat();
+    let out = run_env(trees[4].path(), &capped, &[]);
+    assert_eq!(
+        stdout(&out),
+        reports[4],
+        "a warm scan reports the same bytes"
+    );
+    assert_eq!(kept(), [0, 3, 4], "the least recently used go first");
+    assert_eq!(
+        entries(cache.path())[&stems[0]],
+        size(0),
+        "tree 0's entry is whole"
+    );
+
+    // A pruned tree is analysed afresh, with the same report; what it pushes out is again the
+    // least recently used: the longest run of the most recently used that fits is kept.
+    let out = run_env(trees[1].path(), &capped, &[]);
+    assert_eq!(stdout(&out), reports[1]);
+    let left = entries(cache.path());
+    let mut expected = Vec::new();
+    let mut total = 0;
+    for i in [1, 4, 0, 3] {
+        total += left.get(&stems[i]).copied().unwrap_or(size(i));
+        if total > cap {
+            break;
+        }
+        expected.push(i);
+    }
+    expected.sort();
+    assert!(!expected.contains(&3), "{expected:?}: tree 3 must go");
+    assert_eq!(kept(), expected);
+}
+
+#[test]
+fn a_cache_over_its_share_of_the_cap_keeps_what_fits_and_no_large_report() {
+    let tree = tempfile::tempdir().unwrap();
+    crate::performance::generate(tree.path(), 7, 80);
+    let cache = tempfile::tempdir().unwrap();
+    let dir = cache.path().to_str().unwrap();
+    let fresh = run_env(tree.path(), &["-f", "json", "--no-cache"], &[]);
+    let json = ["-f", "json", "--cache-dir", dir];
+    // With the default cap: the results and the report are both kept.
+    let first = run_env(tree.path(), &json, &[]);
+    assert_eq!(stdout(&first), stdout(&fresh));
+    let files = |ext: &str| {
+        std::fs::read_dir(cache.path())
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.extension().is_some_and(|e| e == ext))
+            .map(|p| std::fs::metadata(p).unwrap().len())
+            .collect::<Vec<u64>>()
+    };
+    let (results, report) = (files("bin")[0], files("report")[0]);
+    assert!(report > 4 << 10 && results > 4 << 10, "{results} {report}");
+
+    // A cap whose quarter (the largest report memoised) is below the report, and whose rest is
+    // below the results: the memo is not kept (the older one goes too), the results that fit are.
+    let cap = (results * 3 / 4).min(report * 4 - 4);
+    let cap_arg = cap.to_string();
+    let capped = [&json[..], &["--cache-max-size", &cap_arg]].concat();
+    let timed = [("CUDA_AUDIT_TIMINGS", "1")];
+    let mut hits = Vec::new();
+    for run in 0..2 {
+        let out = run_env(tree.path(), &capped, &timed);
+        assert_eq!(stdout(&out), stdout(&fresh), "run {run}: the same bytes");
+        let err = crate::common::stderr(&out);
+        assert!(!err.contains("report replayed"), "{err}");
+        assert!(!err.contains("warning"), "{err}");
+        assert_eq!(
+            files("report"),
+            Vec::<u64>::new(),
+            "the report is not memoised"
+        );
+        let kept = files("bin");
+        assert!(
+            kept.len() == 1 && kept[0] <= cap - cap / 4,
+            "{kept:?} over {cap}"
+        );
+        hits.push(
+            err.split("cache written (")
+                .nth(1)
+                .and_then(|s| s.split(' ').next())
+                .and_then(|n| n.parse::<usize>().ok())
+                .unwrap(),
+        );
+    }
+    // The first run reads the whole cache of the default cap; the second what fitted.
+    assert!(hits[1] > 0 && hits[1] < hits[0], "{hits:?}");
+}
+
+#[test]
+fn cache_info_says_what_is_on_disk_and_clean_empties_it() {
+    let cache = tempfile::tempdir().unwrap();
+    let dir = cache.path().to_str().unwrap();
+    let work = tempfile::tempdir().unwrap();
+    for name in ["a", "b"] {
+        let tree = work.path().join(name);
+        std::fs::create_dir(&tree).unwrap();
+        std::fs::write(tree.join("k.cu"), "__global__ void k() {}\n").unwrap();
+        run_env(&tree, &["--cache-dir", dir], &[]);
+    }
+    // Not the cache's: never counted, never removed.
+    std::fs::write(cache.path().join("notes.txt"), "mine").unwrap();
+    let info = |args: &[&str], env: &[(&str, &str)]| {
+        let out = run_env(
+            work.path(),
+            &[&["cache", "info", "-f", "json", "--cache-dir", dir], args].concat(),
+            env,
+        );
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{}",
+            crate::common::stderr(&out)
+        );
+        serde_json::from_slice::<serde_json::Value>(&out.stdout).unwrap()
+    };
+    let v = info(&[], &[]);
+    let on_disk: u64 = entries(cache.path())
+        .iter()
+        .filter(|(stem, _)| *stem != "notes")
+        .map(|(_, bytes)| bytes)
+        .sum();
+    assert_eq!(v["bytes"], on_disk);
+    assert_eq!(v["files"], 4);
+    assert_eq!(v["entries"], 2);
+    assert_eq!(v["max_bytes"], 512 << 20);
+    assert_eq!(v["memo_max_bytes"], 64 << 20);
+    assert_eq!(v["directory"], dir);
+    assert!(v["oldest_use"].as_str().unwrap() <= v["newest_use"].as_str().unwrap());
+
+    // The cap: the flag over the configuration over the environment over 512M.
+    let env = [("CUDA_AUDIT_CACHE_MAX_SIZE", "3M")];
+    assert_eq!(info(&[], &env)["max_bytes"], 3 << 20);
+    std::fs::write(
+        work.path().join("cuda-audit.toml"),
+        "cache-max-size = \"2M\"\n",
+    )
+    .unwrap();
+    assert_eq!(info(&[], &env)["max_bytes"], 2 << 20);
+    assert_eq!(info(&["--no-config"], &env)["max_bytes"], 3 << 20);
+    assert_eq!(
+        info(&["--cache-max-size", "1M"], &env)["max_bytes"],
+        1 << 20
+    );
+    let bad = run_env(
+        work.path(),
+        &["cache", "info", "--no-config", "--cache-dir", dir],
+        &[("CUDA_AUDIT_CACHE_MAX_SIZE", "lots")],
+    );
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(crate::common::stderr(&bad).contains("invalid CUDA_AUDIT_CACHE_MAX_SIZE"));
+    std::fs::write(
+        work.path().join("cuda-audit.toml"),
+        "cache-max-size = \"2MB\"\n",
+    )
+    .unwrap();
+    let bad = run_env(work.path(), &["cache", "info", "--cache-dir", dir], &[]);
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(crate::common::stderr(&bad).contains("cache-max-size = \"2MB\""));
+    std::fs::remove_file(work.path().join("cuda-audit.toml")).unwrap();
+
+    let text = run_env(work.path(), &["cache", "info", "--cache-dir", dir], &[]);
+    let text = stdout(&text);
+    assert!(
+        text.contains(&format!("cache directory: {dir}\n")),
+        "{text}"
+    );
+    assert!(text.contains(&format!("({on_disk} bytes)")), "{text}");
+    assert!(text.contains("2 scanned roots (4 files)"), "{text}");
+
+    let out = run_env(work.path(), &["cache", "clean", "--cache-dir", dir], &[]);
+    assert_eq!(out.status.code(), Some(0));
+    let err = crate::common::stderr(&out);
+    assert!(
+        err.contains("removed 4 files (") && err.contains(&format!("{on_disk} bytes")),
+        "{err}"
+    );
+    let names: Vec<_> = std::fs::read_dir(cache.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(names, ["notes.txt"]);
+    assert_eq!(info(&[], &[])["bytes"], 0);
+    let again = run_env(work.path(), &["cache", "clean", "--cache-dir", dir], &[]);
+    assert_eq!(again.status.code(), Some(0));
+    assert!(crate::common::stderr(&again).contains("is empty"));
+}
+
+#[test]
+fn the_cache_commands_state_their_exit_codes() {
+    for args in [&["cache"][..], &["cache", "info"], &["cache", "clean"]] {
+        let out = run_in(&repo_root(), &[args, &["--help"]].concat());
+        assert_eq!(out.status.code(), Some(0));
+        assert!(stdout(&out).contains("Exit codes: 0 "), "{}", stdout(&out));
+    }
+    let out = run_in(&repo_root(), &["cache"]);
+    assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn scans_at_once_with_a_tiny_cap_lose_entries_never_the_result() {
+    let trees: Vec<tempfile::TempDir> = (0..3)
+        .map(|i| {
+            let tree = tempfile::tempdir().unwrap();
+            crate::performance::generate(tree.path(), 60 + i, 6);
+            tree
+        })
+        .collect();
+    let fresh: Vec<String> = trees
+        .iter()
+        .map(|t| stdout(&run_env(t.path(), &["-f", "concise", "--no-cache"], &[])))
+        .collect();
+    let cache = tempfile::tempdir().unwrap();
+    let dir = cache.path().to_str().unwrap();
+    // Every scan prunes the others' entries, while they read and write theirs.
+    let args = [
+        "-f",
+        "concise",
+        "--cache-dir",
+        dir,
+        "--cache-max-size",
+        "24K",
+    ];
+    for _round in 0..3 {
+        let running: Vec<(usize, std::process::Child)> = (0..6)
+            .map(|i| {
+                let child = std::process::Command::new(env!("CARGO_BIN_EXE_cuda-audit"))
+                    .args(args)
+                    .current_dir(trees[i % 3].path())
+                    .env("NO_COLOR", "1")
+                    .env("SOURCE_DATE_EPOCH", "1700000000")
+                    .stdout(std::process::Stdio::piped())
+                    .stderr(std::process::Stdio::piped())
+                    .spawn()
+                    .unwrap();
+                (i % 3, child)
+            })
+            .collect();
+        for (tree, child) in running {
+            let out = child.wait_with_output().unwrap();
+            assert_eq!(out.status.code(), Some(1));
+            assert_eq!(stdout(&out), fresh[tree]);
+            assert_eq!(crate::common::stderr(&out), "", "no warning");
+        }
+        let total: u64 = entries(cache.path()).values().sum();
+        assert!(total <= 24 << 10, "{total}");
+    }
+}

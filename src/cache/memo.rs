@@ -8,7 +8,11 @@
 //! the scan read exactly the files the digest hashed. The memo sits beside the result cache, carries a checksum
 //! checked before a byte of it is written out, and is replaced atomically. Scans that compare
 //! against a baseline or a git revision are never memoised: those inputs live outside the tree.
+//! Nor is a report larger than its share of the cache's cap ([`super::dir::memo_limit`]: a
+//! quarter of it, at most 64 MiB): recording stops once it is known too large, and the root's
+//! older memo is removed.
 
+use super::dir;
 use std::hash::BuildHasher;
 use std::io::{self, Read, Seek, Write};
 use std::path::{Path, PathBuf};
@@ -23,13 +27,17 @@ const READ_BUFFER: usize = 16 * CHUNK;
 
 pub struct ReportMemo {
     file: PathBuf,
+    /// The cache directory's cap.
+    cap: u64,
 }
 
 impl ReportMemo {
-    /// The memo that goes with the result cache in `cache_file`.
-    pub fn beside(cache_file: &Path) -> ReportMemo {
+    /// The memo that goes with the result cache in `cache_file`, in a directory capped at `cap`
+    /// bytes.
+    pub fn beside(cache_file: &Path, cap: u64) -> ReportMemo {
         ReportMemo {
             file: cache_file.with_extension("report"),
+            cap,
         }
     }
 
@@ -44,6 +52,10 @@ impl ReportMemo {
         let exit = header[48];
         let len = u64::from_le_bytes(header[49..57].try_into().ok()?);
         let sum = u64::from_le_bytes(header[57..65].try_into().ok()?);
+        // Stored under a larger cap: not to be used under this one ([`ReportMemo::drop_if_too_large`]).
+        if HEADER as u64 + len > dir::memo_limit(self.cap) {
+            return None;
+        }
         // Checked in full before anything is written.
         let mut hasher = ChunkHasher::default();
         let mut seen = 0u64;
@@ -60,6 +72,7 @@ impl ReportMemo {
             return None;
         }
         file.seek(io::SeekFrom::Start(HEADER as u64)).ok()?;
+        dir::touch(&self.file);
         Some(Replay { file, exit })
     }
 
@@ -70,14 +83,28 @@ impl ReportMemo {
         Some(replay.copy_to(out).map(|_| replay.exit))
     }
 
+    /// Removes the memo if it is larger than a memo may be under the cap (it was stored under a
+    /// larger one), so that the result cache written beside it fits the rest of the cap.
+    pub fn drop_if_too_large(&self) -> io::Result<()> {
+        match std::fs::metadata(&self.file) {
+            Ok(m) if m.len() > dir::memo_limit(self.cap) => std::fs::remove_file(&self.file)
+                .or_else(|e| match e.kind() {
+                    io::ErrorKind::NotFound => Ok(()),
+                    _ => Err(e),
+                }),
+            _ => Ok(()),
+        }
+    }
+
     /// Starts recording a report for `digest` with exit code `exit`.
     pub fn record(&self, digest: [u8; 32], exit: u8) -> Option<Recorder> {
         let dir = self.file.parent()?;
         std::fs::create_dir_all(dir).ok()?;
-        let mut tmp = tempfile::NamedTempFile::new_in(dir).ok()?;
+        let mut tmp = dir::temp_file_in(dir).ok()?;
         tmp.write_all(&[0u8; HEADER]).ok()?;
         Some(Recorder {
             file: self.file.clone(),
+            cap: self.cap,
             out: io::BufWriter::with_capacity(CHUNK, tmp),
             digest,
             exit,
@@ -85,6 +112,7 @@ impl ReportMemo {
             len: 0,
             failed: false,
             cut_short: false,
+            too_large: false,
         })
     }
 }
@@ -110,6 +138,7 @@ impl Replay {
 /// Receives a copy of a report as it is written ([`Tee`]).
 pub struct Recorder {
     file: PathBuf,
+    cap: u64,
     out: io::BufWriter<tempfile::NamedTempFile>,
     digest: [u8; 32],
     exit: u8,
@@ -118,25 +147,42 @@ pub struct Recorder {
     failed: bool,
     /// The report itself was cut short (a closed pipe): nothing to store, nothing to say.
     cut_short: bool,
+    /// The report is larger than a memo may be: nothing more is copied, nothing is stored.
+    too_large: bool,
 }
 
 impl Recorder {
     fn write(&mut self, bytes: &[u8]) {
-        if !self.failed {
-            self.failed = self.out.write_all(bytes).is_err();
-            self.hasher.write(bytes);
-            self.len += bytes.len() as u64;
+        if self.failed || self.too_large {
+            return;
         }
+        self.len += bytes.len() as u64;
+        if HEADER as u64 + self.len > dir::memo_limit(self.cap) {
+            self.too_large = true;
+            return;
+        }
+        self.failed = self.out.write_all(bytes).is_err();
+        self.hasher.write(bytes);
     }
 
-    /// Stores the memo, unless writing it failed along the way (then the old one is left). A
-    /// report cut short (`cuda-audit | head`) is not stored, and that is not an error.
+    /// Stores the memo, unless writing it failed along the way (then the old one is left), then
+    /// prunes the cache directory to its cap. A report cut short (`cuda-audit | head`) is not
+    /// stored, and that is not an error; nor is a report too large to be memoised, whose root's
+    /// older memo is removed (it would only take room).
     pub fn finish(self) -> io::Result<()> {
         if self.cut_short {
             return Ok(());
         }
         if self.failed {
             return Err(io::Error::other("the report copy could not be written"));
+        }
+        if self.too_large {
+            match std::fs::remove_file(&self.file) {
+                Err(e) if e.kind() != io::ErrorKind::NotFound => return Err(e),
+                _ => {}
+            }
+            prune_beside(&self.file, self.cap);
+            return Ok(());
         }
         let mut tmp = self.out.into_inner().map_err(|e| e.into_error())?;
         let mut header = Vec::with_capacity(HEADER);
@@ -148,7 +194,16 @@ impl Recorder {
         tmp.seek(io::SeekFrom::Start(0))?;
         tmp.write_all(&header)?;
         tmp.persist(&self.file).map_err(|e| e.error)?;
+        prune_beside(&self.file, self.cap);
         Ok(())
+    }
+}
+
+/// Prunes the directory of `file` to `cap`. Best effort: a directory that cannot be pruned now
+/// is pruned by a later scan.
+fn prune_beside(file: &Path, cap: u64) {
+    if let Some(parent) = file.parent() {
+        let _ = dir::prune(parent, cap);
     }
 }
 
@@ -239,7 +294,7 @@ mod tests {
     #[test]
     fn a_report_is_replayed_only_for_its_digest_and_only_intact() {
         let dir = tempfile::tempdir().unwrap();
-        let memo = ReportMemo::beside(&dir.path().join("c.bin"));
+        let memo = ReportMemo::beside(&dir.path().join("c.bin"), dir::DEFAULT_MAX_SIZE);
         let report: Vec<u8> = (0..200_000u32).flat_map(|i| i.to_le_bytes()).collect();
         let mut rec = memo.record([7; 32], 1).unwrap();
         {
@@ -270,5 +325,33 @@ mod tests {
         let mut out = Vec::new();
         assert!(memo.replay(&[7; 32], &mut out).is_none());
         assert!(out.is_empty(), "nothing of a damaged memo is written");
+    }
+
+    #[test]
+    fn a_report_over_the_memo_limit_is_not_stored_and_its_older_memo_goes() {
+        let dir = tempfile::tempdir().unwrap();
+        let cap = 64 << 10;
+        let memo = ReportMemo::beside(&dir.path().join("c.bin"), cap);
+        let small = vec![b'a'; 1000];
+        let large = vec![b'b'; dir::memo_limit(cap) as usize];
+        let record = |digest: [u8; 32], report: &[u8]| {
+            let mut rec = memo.record(digest, 0).unwrap();
+            let mut sink = Vec::new();
+            let mut tee = Tee {
+                out: &mut sink,
+                recorder: Some(&mut rec),
+            };
+            for piece in report.chunks(100) {
+                tee.write_all(piece).unwrap();
+            }
+            assert_eq!(sink, report, "the report itself is whole");
+            rec.finish().unwrap();
+        };
+        record([1; 32], &small);
+        assert!(memo.replay(&[1; 32], &mut Vec::new()).is_some());
+        record([2; 32], &large);
+        assert!(memo.replay(&[2; 32], &mut Vec::new()).is_none());
+        assert!(memo.replay(&[1; 32], &mut Vec::new()).is_none());
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
     }
 }

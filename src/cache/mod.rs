@@ -17,8 +17,11 @@
 //! (a parse out of time) are never stored, since that depends on the machine's load.
 //!
 //! After the scan the cache is rewritten atomically with the entries of this run only (so it
-//! never grows past the tree), unless every entry was a hit and nothing was dropped.
+//! never grows past the tree), unless every entry was a hit and nothing was dropped; then the
+//! cache directory is pruned to its cap, least recently used first ([`dir`]). A cache larger than
+//! its share of the cap keeps the smallest entries that fit.
 
+pub mod dir;
 mod entry;
 pub mod memo;
 
@@ -50,6 +53,8 @@ pub enum Cached {
 /// The cache of one scan: the entries read at the start, and those computed since.
 pub struct Cache {
     file: PathBuf,
+    /// The cache directory's cap ([`dir`]).
+    cap: u64,
     context: Vec<u8>,
     data: Vec<u8>,
     /// Entry key → its bytes in `data`.
@@ -92,10 +97,12 @@ impl Cache {
 
     /// Opens the cache in `file` for scans with the rules of `rules_identity`
     /// ([`crate::rule::rules_identity`]); a missing, foreign or damaged file gives an empty cache.
-    pub fn open(file: PathBuf, rules_identity: &[u8; 32]) -> Cache {
+    /// The directory holding `file` is kept within `cap` bytes when the cache is saved.
+    pub fn open(file: PathBuf, rules_identity: &[u8; 32], cap: u64) -> Cache {
         let context = context(rules_identity);
         let mut cache = Cache {
             file,
+            cap,
             context,
             data: Vec::new(),
             index: HashMap::new(),
@@ -107,6 +114,8 @@ impl Cache {
             if let Some(index) = read_index(&data, &cache.context) {
                 cache.index = index;
                 cache.data = data;
+                // Used: the last to be pruned, even if it is not rewritten.
+                dir::touch(&cache.file);
             }
         }
         cache
@@ -180,48 +189,100 @@ impl Cache {
         self.this_run.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// Writes the entries of this run, atomically, unless they are exactly those read.
+    /// Writes the entries of this run, atomically, unless they are exactly those read (and
+    /// within the cap); then prunes the cache directory to its cap.
     pub fn save(self) -> std::io::Result<()> {
         let this_run = self
             .this_run
             .into_inner()
             .unwrap_or_else(|e| e.into_inner());
+        let limit = dir::results_limit(self.cap);
         let unchanged = this_run.len() == self.index.len()
             && this_run
                 .iter()
-                .all(|(k, fresh)| fresh.is_none() && self.index.contains_key(k));
-        if unchanged {
-            return Ok(());
-        }
-        let mut entries: Vec<(&Key, &[u8])> = this_run
-            .iter()
-            .filter_map(|(k, fresh)| match fresh {
-                Some(bytes) => Some((k, bytes.as_slice())),
-                None => self.index.get(k).map(|r| (k, &self.data[r.clone()])),
-            })
-            .collect();
-        entries.sort_unstable_by_key(|(k, _)| *k);
-        let mut out = Vec::with_capacity(entries.iter().map(|(_, b)| b.len() + 40).sum());
-        out.extend_from_slice(&self.context);
-        let mut e = Enc::default();
-        e.u64(entries.len() as u64);
-        out.extend_from_slice(&e.bytes);
-        for (key, bytes) in entries {
-            out.extend_from_slice(key);
-            let mut e = Enc::default();
-            e.raw(bytes);
-            out.extend_from_slice(&e.bytes);
-        }
-        out.extend_from_slice(&checksum(&out).to_le_bytes());
-        if let Some(dir) = self.file.parent() {
-            std::fs::create_dir_all(dir)?;
-        }
+                .all(|(k, fresh)| fresh.is_none() && self.index.contains_key(k))
+            && self.data.len() as u64 <= limit;
         let dir = self.file.parent().unwrap_or(Path::new("."));
-        let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
-        std::io::Write::write_all(&mut tmp, &out)?;
-        tmp.persist(&self.file).map_err(|e| e.error)?;
+        if !unchanged {
+            let entries: Vec<(&Key, &[u8])> = this_run
+                .iter()
+                .filter_map(|(k, fresh)| match fresh {
+                    Some(bytes) => Some((k, bytes.as_slice())),
+                    None => self.index.get(k).map(|r| (k, &self.data[r.clone()])),
+                })
+                .collect();
+            let entries = fit(entries, self.context.len(), limit);
+            if entries.is_empty() {
+                // Nothing fits: an older file of this root would only take room.
+                match std::fs::remove_file(&self.file) {
+                    Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(e),
+                    _ => {}
+                }
+            } else {
+                std::fs::create_dir_all(dir)?;
+                let mut tmp = dir::temp_file_in(dir)?;
+                std::io::Write::write_all(&mut tmp, &encode(&self.context, &entries))?;
+                tmp.persist(&self.file).map_err(|e| e.error)?;
+            }
+        }
+        // The root's report memo, if stored under a larger cap, would push its results out.
+        memo::ReportMemo::beside(&self.file, self.cap).drop_if_too_large()?;
+        // Best effort: a directory that cannot be pruned now is pruned by a later scan.
+        let _ = dir::prune(dir, self.cap);
         Ok(())
     }
+}
+
+/// The bytes an entry of `len` bytes takes in the file: key, length, bytes.
+fn stored_len(len: usize) -> u64 {
+    let bits = usize::BITS - len.leading_zeros();
+    (32 + bits.max(1).div_ceil(7) as usize + len) as u64
+}
+
+/// `entries` in key order, all of them if the file they make takes at most `limit` bytes, else the
+/// smallest that fit (the most files spared an analysis); none if not even an empty file fits.
+fn fit<'a>(
+    mut entries: Vec<(&'a Key, &'a [u8])>,
+    context_len: usize,
+    limit: u64,
+) -> Vec<(&'a Key, &'a [u8])> {
+    // The context, the count (at most 10 bytes) and the checksum.
+    let Some(mut room) = limit.checked_sub(context_len as u64 + 10 + 8) else {
+        return Vec::new();
+    };
+    let total: u64 = entries.iter().map(|(_, b)| stored_len(b.len())).sum();
+    if total > room {
+        entries.sort_unstable_by_key(|(k, b)| (b.len(), *k));
+        entries.retain(|(_, b)| {
+            let len = stored_len(b.len());
+            let keep = len <= room;
+            if keep {
+                room -= len;
+            }
+            keep
+        });
+    }
+    entries.sort_unstable_by_key(|(k, _)| *k);
+    entries
+}
+
+/// The cache file: context, entries, checksum.
+fn encode(context: &[u8], entries: &[(&Key, &[u8])]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(
+        context.len() + 18 + entries.iter().map(|(_, b)| b.len() + 40).sum::<usize>(),
+    );
+    out.extend_from_slice(context);
+    let mut e = Enc::default();
+    e.u64(entries.len() as u64);
+    out.extend_from_slice(&e.bytes);
+    for (key, bytes) in entries {
+        out.extend_from_slice(*key);
+        let mut e = Enc::default();
+        e.raw(bytes);
+        out.extend_from_slice(&e.bytes);
+    }
+    out.extend_from_slice(&checksum(&out).to_le_bytes());
+    out
 }
 
 /// What must be equal for stored results to be reused: format, tool, executable, rules.
@@ -283,12 +344,12 @@ mod tests {
         let file = dir.path().join("c.bin");
         let rules = crate::rule::RuleSet::builtin().unwrap().identity();
         let key = Cache::key("a.cu", Lang::Cuda, b"__global__ void k() {}");
-        let cache = Cache::open(file.clone(), &rules);
+        let cache = Cache::open(file.clone(), &rules, dir::DEFAULT_MAX_SIZE);
         assert!(cache.get(&key).is_none());
         cache.put_ruled_out(key);
         cache.save().unwrap();
 
-        let cache = Cache::open(file.clone(), &rules);
+        let cache = Cache::open(file.clone(), &rules, dir::DEFAULT_MAX_SIZE);
         assert!(matches!(cache.get(&key), Some(Cached::RuledOut)));
         let other = Cache::key("b.cu", Lang::Cuda, b"__global__ void k() {}");
         assert!(cache.get(&other).is_none());
@@ -299,10 +360,18 @@ mod tests {
             let mut damaged = bytes.clone();
             damaged[i] ^= 0x20;
             std::fs::write(&file, &damaged).unwrap();
-            assert!(Cache::open(file.clone(), &rules).get(&key).is_none());
+            assert!(
+                Cache::open(file.clone(), &rules, dir::DEFAULT_MAX_SIZE)
+                    .get(&key)
+                    .is_none()
+            );
         }
         std::fs::write(&file, &bytes[..bytes.len() - 3]).unwrap();
-        assert!(Cache::open(file.clone(), &rules).get(&key).is_none());
+        assert!(
+            Cache::open(file.clone(), &rules, dir::DEFAULT_MAX_SIZE)
+                .get(&key)
+                .is_none()
+        );
     }
 
     #[test]

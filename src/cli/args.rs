@@ -57,6 +57,9 @@ pub enum Command {
     Baseline(BaselineArgs),
     /// Write a commented starter cuda-audit.toml.
     Init(InitArgs),
+    /// The result cache: where it is and what it holds (`cache info`), or empty it (`cache clean`).
+    #[command(long_about = super::cache::LONG_ABOUT)]
+    Cache(super::cache::CacheArgs),
     /// Compare two JSON reports: coupling added and removed, and how each target's score moved.
     Compare(crate::compare::CompareArgs),
     /// A porting plan for one target: ordered steps with effort, files, points and replacements.
@@ -208,6 +211,11 @@ pub struct ScanInputs {
     /// $XDG_CACHE_HOME/cuda-audit, else ~/.cache/cuda-audit).
     #[arg(long, value_name = "DIR")]
     pub cache_dir: Option<PathBuf>,
+    /// Prune the result cache to SIZE after the scan, least recently used first (K, M and G
+    /// suffixes allowed) [default: the configuration's `cache-max-size`, else
+    /// $CUDA_AUDIT_CACHE_MAX_SIZE, else 512M].
+    #[arg(long, value_name = "SIZE", value_parser = crate::config::parse_size)]
+    pub cache_max_size: Option<u64>,
 }
 
 #[derive(Debug, Args)]

@@ -4,6 +4,7 @@
 
 mod args;
 mod baseline;
+pub mod cache;
 mod history;
 mod lists;
 mod plan;
@@ -37,6 +38,7 @@ pub fn run(cli: Cli) -> Result<ExitStatus> {
         Some(Command::Explain(args)) => run_explain(args),
         Some(Command::Baseline(args)) => run_baseline(args),
         Some(Command::Init(args)) => run_init(args),
+        Some(Command::Cache(args)) => cache::run(args),
         Some(Command::Compare(args)) => crate::compare::run(args),
         Some(Command::Plan(args)) => plan::run_plan(args),
         Some(Command::Merge(args)) => crate::merge::run(args),
@@ -83,11 +85,11 @@ fn prepare_in(args: &ScanInputs, paths: Vec<PathBuf>, root: PathBuf) -> Result<P
     let Resolved {
         settings,
         rule_dirs,
-    } = args.options().combine(config.options.clone()).resolve(
-        paths,
-        root,
-        config.score.unwrap_or_default(),
-    )?;
+    } = args
+        .options()
+        .combine(config.options.clone())
+        .combine(crate::config::environment()?)
+        .resolve(paths, root, config.score.unwrap_or_default())?;
     Ok(Prepared {
         settings,
         config,
@@ -121,6 +123,7 @@ impl ScanInputs {
             exhaustive: set(self.exhaustive),
             no_cache: set(self.no_cache),
             cache_dir: self.cache_dir.clone(),
+            cache_max_size: self.cache_max_size,
             // Configuration keys only.
             include: None,
             vendored: None,

@@ -50,7 +50,7 @@ pub(super) fn run_scan(args: ScanArgs) -> Result<ExitStatus> {
                 && !args.update_baseline
                 && args.report.is_empty()
         })
-        .map(crate::cache::memo::ReportMemo::beside);
+        .map(|file| crate::cache::memo::ReportMemo::beside(file, settings.cache_max_size));
     // Read once: for the rules' identity, and for the rules if the report is not replayed.
     let user_rules = crate::rule::load::read_user_sources(&rule_dirs)?;
     let mut digest = None;

@@ -46,6 +46,8 @@ pub struct Settings {
     pub exhaustive: bool,
     /// The result cache file ([`crate::cache`]); `None` analyses every file afresh.
     pub cache: Option<PathBuf>,
+    /// The cache directory's cap in bytes ([`crate::cache::dir`]).
+    pub cache_max_size: u64,
     /// Build the prefilter before the walk, so that every file meets it (for tests: normally it
     /// is built beside the scan once the tree proves large enough).
     pub prefilter_first: bool,
@@ -75,6 +77,7 @@ impl Settings {
             ignore_existing_ports: false,
             exhaustive: false,
             cache: None,
+            cache_max_size: crate::cache::dir::DEFAULT_MAX_SIZE,
             prefilter_first: false,
             vendored: Vec::new(),
             include_vendored: false,
@@ -223,10 +226,13 @@ pub fn analyse_tree(settings: &Settings) -> Result<Analysed<'_>> {
     // vendored code is counted as the project's.
     let counts_definitions =
         |path: &str| settings.include_vendored || layout.vendored(path).is_none();
-    let cache = settings
-        .cache
-        .as_ref()
-        .map(|file| Cache::open(file.clone(), &settings.rules.identity()));
+    let cache = settings.cache.as_ref().map(|file| {
+        Cache::open(
+            file.clone(),
+            &settings.rules.identity(),
+            settings.cache_max_size,
+        )
+    });
     crate::timings::phase("cache read");
     let outcomes: Mutex<Vec<Outcome>> = Mutex::new(Vec::new());
     let defined_sets: Mutex<Vec<FastSet<String>>> = Mutex::new(Vec::new());
