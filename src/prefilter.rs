@@ -199,21 +199,31 @@ fn token_may_start(bytes: &[u8], p: usize) -> bool {
 /// What makes a file the prefilter ruled out matter after all: see [`late_needles`].
 #[derive(Debug)]
 pub struct LateNeedles {
-    /// `None` if the automaton could not be built: then every file counts as matching.
-    automaton: Option<AhoCorasick>,
+    /// Texts to look for: `None` when there are none; `Some(None)` if the automaton could not
+    /// be built (then every file counts as containing one).
+    automaton: Option<Option<AhoCorasick>>,
+    /// Ruled-out files a ROCm build compiles (its sources and the headers they include): their
+    /// own `#include`s extend what the build covers, so they are parsed whatever their text.
+    compiled: BTreeSet<String>,
 }
 
 impl LateNeedles {
-    /// Whether the file at `path` (as decoded for scanning) contains a late needle. A file that
-    /// can no longer be read or decoded counts as containing one (it is then analysed again,
-    /// and reported as that analysis finds it).
-    pub fn contained_in(&self, path: &Path) -> bool {
+    /// Whether the ruled-out file `rel` (relative to the root; at `path` on disk) must be parsed
+    /// after all: a ROCm build compiles it, or its text (as decoded for scanning) contains a
+    /// late needle. A file that can no longer be read or decoded counts as containing one (it
+    /// is then analysed again, and reported as that analysis finds it).
+    pub fn matter(&self, rel: &str, path: &Path) -> bool {
+        if self.compiled.contains(rel) {
+            return true;
+        }
+        let Some(automaton) = &self.automaton else {
+            return false;
+        };
         let Ok(bytes) = std::fs::read(path) else {
             return true;
         };
         match crate::source::decode(&bytes) {
-            Ok(decoded) => self
-                .automaton
+            Ok(decoded) => automaton
                 .as_ref()
                 .is_none_or(|a| a.is_match(decoded.text.as_ref())),
             Err(_) => true,
@@ -221,8 +231,9 @@ impl LateNeedles {
     }
 }
 
-/// The texts whose presence in a ruled-out file means it must be parsed after all, given the
-/// results of the files that were parsed (`(path, hits, ports)` each):
+/// What makes a ruled-out file matter, given the files that were parsed (`(path, hits, ports)`
+/// each) and the paths of those ruled out (whose ports are unknown, so taken as empty: the
+/// include resolution then sees the same files as the final pass, where they are empty too):
 ///
 /// - the name of every weak finding (pattern matches, weak rules) that no C-family needle
 ///   covers: a ruled-out file that defines the name would drop the finding, and a definition is
@@ -230,11 +241,15 @@ impl LateNeedles {
 /// - when the tree has HIP shims, the file name of each shim and of each parsed file that
 ///   includes a file in that set (to a fixed point): a finding in a file that reaches a shim
 ///   through includes is already ported, and an include path resolving to a file ends with that
-///   file's name.
+///   file's name;
+/// - the ruled-out files a ROCm build compiles ([`crate::ports::hipified_paths`]): a build's
+///   closure goes on through their includes (a binding `.cpp` with no CUDA name that includes
+///   the kernels), which only their parse knows.
 ///
 /// `None` when there is nothing to look for.
 pub fn late_needles<'a>(
     parsed: impl Iterator<Item = (&'a str, &'a [Hit], &'a FilePorts)>,
+    ruled_out: impl Iterator<Item = &'a str>,
     prefilter: &Prefilter,
     rules: &RuleSet,
 ) -> Option<LateNeedles> {
@@ -250,6 +265,10 @@ pub fn late_needles<'a>(
         }
         ports.insert(path.to_string(), file_ports.clone());
     }
+    let ruled_out: BTreeSet<&str> = ruled_out.collect();
+    for &path in &ruled_out {
+        ports.entry(path.to_string()).or_default();
+    }
     // A ruled-out file that includes a shim, or a parsed file reaching one, names it by its
     // file name: the shims and their includers (the closure ports uses) are the needles.
     for shim in crate::ports::apply(&[], &ports, rules).0.shim_files {
@@ -259,11 +278,16 @@ pub fn late_needles<'a>(
         }
     }
     needles.retain(|n| !n.is_empty());
-    if needles.is_empty() {
+    let compiled: BTreeSet<String> = crate::ports::hipified_paths(&ports)
+        .into_iter()
+        .filter(|p| ruled_out.contains(p.as_str()))
+        .collect();
+    if needles.is_empty() && compiled.is_empty() {
         return None;
     }
     Some(LateNeedles {
-        automaton: AhoCorasick::new(&needles).ok(),
+        automaton: (!needles.is_empty()).then(|| AhoCorasick::new(&needles).ok()),
+        compiled,
     })
 }
 

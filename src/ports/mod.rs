@@ -28,6 +28,18 @@ use crate::lang::ShimForm;
 pub use shims::includers_of;
 pub use tree::{Covers, ExistingPortsReport, RocmBuild, ShimFile, apply};
 
+/// The files a ROCm build of the project compiles through PyTorch's hipify: its build scripts'
+/// sources and the headers they include, transitively within the tree ([`builds`]).
+pub fn hipified_paths(
+    files: &std::collections::BTreeMap<String, FilePorts>,
+) -> std::collections::BTreeSet<String> {
+    builds::hipified_files(files)
+        .0
+        .into_keys()
+        .map(str::to_string)
+        .collect()
+}
+
 /// One branch of a conditional, in lines (1-based, end exclusive), with its ROCm sense.
 #[derive(Clone, Debug)]
 struct BranchLines {

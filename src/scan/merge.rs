@@ -254,6 +254,14 @@ fn rescan_deferred(
                 }) => Some((path.as_str(), hits.as_slice(), ports)),
                 _ => None,
             }),
+            outcomes.iter().filter_map(|o| match o {
+                Outcome::Scanned(ScannedFile {
+                    path,
+                    deferred: Some(_),
+                    ..
+                }) => Some(path.as_str()),
+                _ => None,
+            }),
             prefilter,
             &settings.rules,
         );
@@ -264,11 +272,12 @@ fn rescan_deferred(
             let pick = match &outcomes[i] {
                 Outcome::Scanned(ScannedFile {
                     deferred: Some(disk),
+                    path,
                     lang,
                     bytes,
                     ..
                 }) => late
-                    .contained_in(disk)
+                    .matter(path, disk)
                     .then(|| (disk.clone(), *lang, *bytes)),
                 _ => None,
             };
