@@ -64,12 +64,12 @@ pub fn analyse_text(
             Hit {
                 rule: hit.rule,
                 portability: rules.portability_of(hit.rule, hit.symbol).clone(),
-                symbol: hit.text,
-                detail: hit.detail,
+                symbol: hit.text.into(),
+                detail: hit.detail.map(Box::from),
                 end: location(hit.span.end),
-                line: lines.line_text(text, start.line - 1).to_string(),
+                line: lines.line_text(text, start.line - 1).into(),
                 start,
-                weak_name: hit.weak_name,
+                weak_name: hit.weak_name.map(Box::from),
                 declaration: in_declaration(hit.span.start),
             }
         })
@@ -97,7 +97,7 @@ pub fn scan_snippet(rules: &RuleSet, text: &str, lang: Lang) -> Vec<Finding> {
     hits.retain(|h| {
         !h.weak_name
             .as_ref()
-            .is_some_and(|name| defined.contains(name))
+            .is_some_and(|name| defined.contains(&**name))
             && !h.declaration
     });
     let file = crate::project::receivers::FileImports {

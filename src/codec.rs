@@ -214,6 +214,18 @@ impl Codec for String {
     }
 }
 
+/// The same bytes as a `String`: a boxed string is one without spare capacity.
+impl Codec for Box<str> {
+    fn encode(&self, e: &mut Enc) {
+        e.raw(self.as_bytes());
+    }
+    fn decode(d: &mut Dec) -> Result<Self> {
+        std::str::from_utf8(d.raw()?)
+            .map(Box::from)
+            .map_err(|_| Bad)
+    }
+}
+
 impl<T: Codec> Codec for Option<T> {
     fn encode(&self, e: &mut Enc) {
         match self {

@@ -14,17 +14,17 @@ use std::sync::Arc;
 pub struct Hit {
     pub rule: RuleIdx,
     /// The CUDA name as written.
-    pub symbol: String,
-    pub detail: Option<String>,
+    pub symbol: Box<str>,
+    pub detail: Option<Box<str>>,
     pub start: Location,
     pub end: Location,
     /// The source line the hit starts on.
-    pub line: String,
+    pub line: Box<str>,
     /// The rule's or the exact symbol's portability (shared with the rule data).
     pub portability: Arc<Portability>,
     /// When the scanned tree defines this name, the hit is dropped (pattern matches such as
     /// `cudaLikeHelper`, and rules marked `weak`).
-    pub weak_name: Option<String>,
+    pub weak_name: Option<Box<str>>,
     /// Inside a declaration that only declares (a function prototype): what the file exposes,
     /// not a use. Never reported as the project's coupling; counted for vendored libraries.
     pub declaration: bool,
@@ -148,13 +148,13 @@ impl Finding {
             category: rule.category,
             library: rule.library.clone(),
             message: rule.message_for(&hit.symbol),
-            symbol: hit.symbol,
-            detail: hit.detail,
+            symbol: hit.symbol.into(),
+            detail: hit.detail.map(String::from),
             level: rule.level,
             path: path.to_string(),
             start: hit.start,
             end: hit.end,
-            snippet: hit.line,
+            snippet: hit.line.into(),
             portability,
             fingerprint: String::new(),
             baseline_state: None,

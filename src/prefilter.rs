@@ -259,7 +259,7 @@ pub fn late_needles<'a>(
         for h in hits {
             if let Some(name) = &h.weak_name {
                 if !prefilter.implied_by(Lang::Cuda, name) {
-                    needles.insert(name.clone());
+                    needles.insert(name.to_string());
                 }
             }
         }

@@ -196,7 +196,7 @@ fn judge(
                     | Category::DeviceIntrinsic
             ) =>
         {
-            *gaps.entry(j.hit.symbol.clone()).or_default() += 1
+            *gaps.entry(j.hit.symbol.to_string()).or_default() += 1
         }
         None => {}
     }
@@ -249,7 +249,7 @@ fn mark_ported(j: &mut Judged, layer: Layer, evidence: String, report: &mut Exis
 /// the name, the project's hipifying build, or, for kernels, the shim the file is compiled
 /// through.
 fn port_for(j: &Judged, guard: Option<String>, layers: &Layers) -> Option<(Layer, String)> {
-    let (path, symbol) = (j.path, j.hit.symbol.as_str());
+    let (path, symbol) = (j.path, &*j.hit.symbol);
     let Layers {
         shims,
         shim_paths,

@@ -87,18 +87,27 @@ impl Reporter for SarifReporter {
         let mut keep = self.max_results.min(order.len());
         loop {
             let (selected, omitted) = select(audit, &order, keep);
-            let mut bytes = Vec::new();
-            write_run(audit, &selected, omitted.as_ref(), &mut bytes)?;
             let limit = self.max_gzip_bytes;
-            // Raw bytes within the limit cannot compress to more; only larger runs are measured.
-            let size = if bytes.len() <= limit {
-                0
-            } else {
-                gzip_len(&bytes)?
+            let mut measure = Measure::new(limit);
+            {
+                // The writer serialises in small pieces; the compressor wants large ones.
+                let mut buffered = io::BufWriter::with_capacity(1 << 16, &mut measure);
+                write_run(audit, &selected, omitted.as_ref(), &mut buffered)?;
+                buffered.flush()?;
+            }
+            let size = match measure.finish()? {
+                // Raw bytes within the limit cannot compress to more: the run as it was written.
+                Measured::Small(bytes) => {
+                    *self.omitted.lock().expect("not poisoned") = omitted;
+                    return out.write_all(&bytes);
+                }
+                Measured::Compressed(size) => size,
             };
             if size <= limit || keep == 0 {
+                // Written again rather than kept: a large run is not held in memory.
+                write_run(audit, &selected, omitted.as_ref(), out)?;
                 *self.omitted.lock().expect("not poisoned") = omitted;
-                return out.write_all(&bytes);
+                return Ok(());
             }
             // Shrink in proportion to the excess, with a margin, and measure again.
             keep = ((keep as f64) * (limit as f64 / size as f64) * 0.9) as usize;
@@ -123,21 +132,71 @@ impl Reporter for SarifReporter {
     }
 }
 
-/// The compressed size of `bytes` (gzip, default level).
-fn gzip_len(bytes: &[u8]) -> io::Result<usize> {
-    struct Count(usize);
-    impl Write for Count {
-        fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-            self.0 += buf.len();
-            Ok(buf.len())
-        }
-        fn flush(&mut self) -> io::Result<()> {
-            Ok(())
+/// A sink that measures a run as it is written: the bytes themselves while they are within the
+/// limit (most runs, written out from here without a second rendering), and past it only their
+/// gzip-compressed size (default level), so that a large run is never held in memory.
+struct Measure {
+    limit: usize,
+    held: Vec<u8>,
+    gzip: Option<flate2::write::GzEncoder<Count>>,
+}
+
+/// What a [`Measure`] found.
+enum Measured {
+    /// The run, no larger than the limit.
+    Small(Vec<u8>),
+    /// The run's compressed size.
+    Compressed(usize),
+}
+
+impl Measure {
+    fn new(limit: usize) -> Measure {
+        Measure {
+            limit,
+            held: Vec::new(),
+            gzip: None,
         }
     }
-    let mut gz = flate2::write::GzEncoder::new(Count(0), flate2::Compression::default());
-    gz.write_all(bytes)?;
-    Ok(gz.finish()?.0)
+
+    fn finish(self) -> io::Result<Measured> {
+        match self.gzip {
+            None => Ok(Measured::Small(self.held)),
+            Some(gz) => Ok(Measured::Compressed(gz.finish()?.0)),
+        }
+    }
+}
+
+impl Write for Measure {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        if let Some(gz) = &mut self.gzip {
+            gz.write_all(buf)?;
+        } else if self.held.len() + buf.len() <= self.limit {
+            self.held.extend_from_slice(buf);
+        } else {
+            let mut gz = flate2::write::GzEncoder::new(Count(0), flate2::Compression::default());
+            gz.write_all(&std::mem::take(&mut self.held))?;
+            gz.write_all(buf)?;
+            self.gzip = Some(gz);
+        }
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+/// Counts the bytes written to it.
+struct Count(usize);
+
+impl Write for Count {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.0 += buf.len();
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
 }
 
 /// Indices of the findings, most important first: new ones (a baseline or diff base says so),

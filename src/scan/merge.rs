@@ -437,8 +437,7 @@ fn drop_defined_weak_names(
     defined_sets: &[FastSet<String>],
     vendored_defined: &[FastSet<String>],
 ) {
-    let defined =
-        |sets: &[FastSet<String>], name: &String| sets.iter().any(|set| set.contains(name));
+    let defined = |sets: &[FastSet<String>], name: &str| sets.iter().any(|set| set.contains(name));
     for file in files {
         let vendored = layout.vendored(&file.path).is_some();
         file.hits.retain(|h| {
