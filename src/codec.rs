@@ -220,9 +220,7 @@ impl Codec for Box<str> {
         e.raw(self.as_bytes());
     }
     fn decode(d: &mut Dec) -> Result<Self> {
-        std::str::from_utf8(d.raw()?)
-            .map(Box::from)
-            .map_err(|_| Bad)
+        String::decode(d).map(String::into_boxed_str)
     }
 }
 

@@ -5,14 +5,10 @@
 
 use super::inventory::{Inventory, Repository, repositories as count};
 use crate::portability::Effort;
-use crate::report::html::page::{esc, foot, gauge, head, key, legend, plural, stacked_bar};
+use crate::report::html::page::{self, esc, foot, gauge, head, key, legend, plural, stacked_bar};
 use crate::report::markdown::target_name;
 use crate::score::format_score;
 use std::fmt::Write as _;
-
-/// Blocking libraries and names per library listed per target.
-const BLOCKER_LIBRARIES: usize = 8;
-const BLOCKER_NAMES: usize = 4;
 
 pub fn render(inv: &Inventory) -> String {
     let mut h = String::with_capacity(64 * 1024);
@@ -207,34 +203,24 @@ fn names(list: &[String]) -> String {
 }
 
 fn blockers(h: &mut String, inv: &Inventory) {
-    h.push_str("<section id=\"blockers\">\n<h2>Top blockers of the organisation</h2>\n");
-    h.push_str("<p class=\"hint\"><b>rewrite</b> items: no equivalent on the target. Libraries costliest across all repositories first, with their costliest names and the repositories using them.</p>\n<div class=\"blockers\">\n");
-    for (t, libs) in &inv.blockers {
-        let _ = writeln!(
-            h,
-            "<div id=\"blockers-{}\"><h3>{}</h3>",
-            t.as_str(),
-            target_name(*t)
-        );
-        if libs.is_empty() {
-            h.push_str("<p class=\"hint\">Nothing needs a rewrite.</p></div>\n");
-            continue;
-        }
-        h.push_str("<ol>");
-        for lib in libs.iter().take(BLOCKER_LIBRARIES) {
-            let _ = write!(
-                h,
-                "<li><b><code>{}</code></b> — {} pts, {}, {} in {}<br>",
-                esc(&lib.library),
+    page::blockers(
+        h,
+        "Top blockers of the organisation",
+        "<b>rewrite</b> items: no equivalent on the target. Libraries costliest across all repositories first, with their costliest names and the repositories using them.",
+        &inv.blockers,
+        |lib| page::BlockerLine {
+            library: lib.library.clone(),
+            facts: format!(
+                "{} pts, {}, {} in {}",
                 lib.effort_points,
                 plural(lib.symbols.len(), "name"),
                 plural(lib.occurrences, "use"),
                 names(&lib.used_by)
-            );
-            let shown: Vec<String> = lib
+            ),
+            shown: lib
                 .symbols
                 .iter()
-                .take(BLOCKER_NAMES)
+                .take(page::BLOCKER_NAMES)
                 .map(|s| {
                     let repos = if lib.used_by.len() > 1 {
                         format!(" <span class=\"where\">{}</span>", count(s.used_by.len()))
@@ -243,24 +229,10 @@ fn blockers(h: &mut String, inv: &Inventory) {
                     };
                     format!("<code>{}</code> ×{}{repos}", esc(&s.symbol), s.occurrences)
                 })
-                .collect();
-            h.push_str(&shown.join(", "));
-            if lib.symbols.len() > BLOCKER_NAMES {
-                let _ = write!(h, ", … {} more", lib.symbols.len() - BLOCKER_NAMES);
-            }
-            h.push_str("</li>");
-        }
-        h.push_str("</ol>");
-        if libs.len() > BLOCKER_LIBRARIES {
-            let _ = write!(
-                h,
-                "<p class=\"hint\">… and {} more libraries.</p>",
-                libs.len() - BLOCKER_LIBRARIES
-            );
-        }
-        h.push_str("</div>\n");
-    }
-    h.push_str("</div>\n</section>\n");
+                .collect(),
+            names: lib.symbols.len(),
+        },
+    );
 }
 
 fn libraries(h: &mut String, inv: &Inventory) {

@@ -44,9 +44,6 @@ const MAX_DIR_ROWS: usize = 40;
 const MAX_DIR_DEPTH: usize = 4;
 /// Longest snippet shown; longer lines are windowed around the finding.
 const MAX_SNIPPET: usize = 200;
-/// Blocking libraries and names per library listed per target.
-const BLOCKER_LIBRARIES: usize = 8;
-const BLOCKER_NAMES: usize = 4;
 
 impl Reporter for HtmlReporter {
     fn write(&self, audit: &Audit, out: &mut dyn Write) -> io::Result<()> {
@@ -304,34 +301,24 @@ fn directory_chart(h: &mut String, s: &Summary) {
 }
 
 fn blockers(h: &mut String, s: &Summary) {
-    h.push_str("<section id=\"blockers\">\n<h2>Top blockers</h2>\n");
-    h.push_str("<p class=\"hint\"><b>rewrite</b> items: no equivalent on the target. Libraries costliest first, with their costliest names and where they are.</p>\n<div class=\"blockers\">\n");
-    for (t, libs) in &s.blockers {
-        let _ = writeln!(
-            h,
-            "<div id=\"blockers-{}\"><h3>{}</h3>",
-            t.as_str(),
-            target_name(*t)
-        );
-        if libs.is_empty() {
-            h.push_str("<p class=\"hint\">Nothing needs a rewrite.</p></div>\n");
-            continue;
-        }
-        h.push_str("<ol>");
-        for lib in libs.iter().take(BLOCKER_LIBRARIES) {
-            let _ = write!(
-                h,
-                "<li><b><code>{}</code></b> — {} pts, {}, {}, {}<br>",
-                esc(&lib.library),
+    page::blockers(
+        h,
+        "Top blockers",
+        "<b>rewrite</b> items: no equivalent on the target. Libraries costliest first, with their costliest names and where they are.",
+        &s.blockers,
+        |lib| page::BlockerLine {
+            library: lib.library.clone(),
+            facts: format!(
+                "{} pts, {}, {}, {}",
                 lib.points,
                 plural(lib.symbols.len(), "name"),
                 plural(lib.occurrences, "use"),
                 plural(lib.files, "file")
-            );
-            let names: Vec<String> = lib
+            ),
+            shown: lib
                 .symbols
                 .iter()
-                .take(BLOCKER_NAMES)
+                .take(page::BLOCKER_NAMES)
                 .map(|b| {
                     let at = b
                         .locations
@@ -345,24 +332,10 @@ fn blockers(h: &mut String, s: &Summary) {
                         esc(&at)
                     )
                 })
-                .collect();
-            h.push_str(&names.join(", "));
-            if lib.symbols.len() > BLOCKER_NAMES {
-                let _ = write!(h, ", … {} more", lib.symbols.len() - BLOCKER_NAMES);
-            }
-            h.push_str("</li>");
-        }
-        h.push_str("</ol>");
-        if libs.len() > BLOCKER_LIBRARIES {
-            let _ = write!(
-                h,
-                "<p class=\"hint\">… and {} more libraries.</p>",
-                libs.len() - BLOCKER_LIBRARIES
-            );
-        }
-        h.push_str("</div>\n");
-    }
-    h.push_str("</div>\n</section>\n");
+                .collect(),
+            names: lib.symbols.len(),
+        },
+    );
 }
 
 fn libraries(h: &mut String, s: &Summary) {

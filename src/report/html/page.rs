@@ -3,7 +3,7 @@
 //! ([`super`]) and `cuda-audit merge`'s organisation page are built from them, so they look alike
 //! and are safe alike.
 
-use crate::portability::Effort;
+use crate::portability::{Effort, Target};
 use crate::score::format_score;
 use sha2::{Digest, Sha256};
 use std::fmt::Write as _;
@@ -178,6 +178,73 @@ pub fn stacked_bar(
 /// A number as a sort key: zero-padded, so string order is numeric order.
 pub fn key(n: u64) -> String {
     format!("{n:020}")
+}
+
+/// How many libraries a target's list of blockers shows.
+pub const BLOCKER_LIBRARIES: usize = 8;
+/// How many names each blocking library shows.
+pub const BLOCKER_NAMES: usize = 4;
+
+/// One library in a list of blockers, rendered: its name, what follows it (HTML), and its first
+/// names (at most [`BLOCKER_NAMES`], HTML) out of `names` in all.
+pub struct BlockerLine {
+    pub library: String,
+    pub facts: String,
+    pub shown: Vec<String>,
+    pub names: usize,
+}
+
+/// The "Top blockers" section (`heading`, `hint`): per target, its costliest libraries (at most
+/// [`BLOCKER_LIBRARIES`]), each as `line` renders it. The report and the organisation's page
+/// share it.
+pub fn blockers<L>(
+    h: &mut String,
+    heading: &str,
+    hint: &str,
+    per_target: &[(Target, Vec<L>)],
+    line: impl Fn(&L) -> BlockerLine,
+) {
+    let _ = write!(
+        h,
+        "<section id=\"blockers\">\n<h2>{heading}</h2>\n<p class=\"hint\">{hint}</p>\n<div class=\"blockers\">\n"
+    );
+    for (t, libs) in per_target {
+        let _ = writeln!(
+            h,
+            "<div id=\"blockers-{}\"><h3>{}</h3>",
+            t.as_str(),
+            crate::report::markdown::target_name(*t)
+        );
+        if libs.is_empty() {
+            h.push_str("<p class=\"hint\">Nothing needs a rewrite.</p></div>\n");
+            continue;
+        }
+        h.push_str("<ol>");
+        for lib in libs.iter().take(BLOCKER_LIBRARIES) {
+            let line = line(lib);
+            let _ = write!(
+                h,
+                "<li><b><code>{}</code></b> — {}<br>{}",
+                esc(&line.library),
+                line.facts,
+                line.shown.join(", ")
+            );
+            if line.names > BLOCKER_NAMES {
+                let _ = write!(h, ", … {} more", line.names - BLOCKER_NAMES);
+            }
+            h.push_str("</li>");
+        }
+        h.push_str("</ol>");
+        if libs.len() > BLOCKER_LIBRARIES {
+            let _ = write!(
+                h,
+                "<p class=\"hint\">… and {} more libraries.</p>",
+                libs.len() - BLOCKER_LIBRARIES
+            );
+        }
+        h.push_str("</div>\n");
+    }
+    h.push_str("</div>\n</section>\n");
 }
 
 #[cfg(test)]
