@@ -207,7 +207,7 @@ struct FindingOut<'a> {
 
 /// [`port_value`]'s object: keys sorted.
 #[derive(serde::Serialize)]
-struct PortOut<'a> {
+pub(super) struct PortOut<'a> {
     effort: &'static str,
     #[serde(skip_serializing_if = "Option::is_none")]
     note: Option<&'a str>,
@@ -220,6 +220,25 @@ struct ExistingPortOut<'a> {
     evidence: &'a str,
     layer: &'static str,
     targets: Vec<&'static str>,
+}
+
+/// [`portability_value`], serialised directly.
+pub(super) fn portability_out<'a>(
+    f: &'a Finding,
+    targets: &[Target],
+) -> std::collections::BTreeMap<&'static str, PortOut<'a>> {
+    targets
+        .iter()
+        .map(|&t| {
+            let port = f.portability.get(t);
+            let out = PortOut {
+                effort: port.effort.as_str(),
+                note: port.note.as_deref(),
+                replacement: port.replacement.as_deref(),
+            };
+            (t.as_str(), out)
+        })
+        .collect()
 }
 
 fn finding<'a>(f: &'a Finding, targets: &[Target]) -> FindingOut<'a> {
@@ -241,18 +260,7 @@ fn finding<'a>(f: &'a Finding, targets: &[Target]) -> FindingOut<'a> {
         line: f.start.line,
         message: &f.message,
         path: &f.path,
-        portability: targets
-            .iter()
-            .map(|&t| {
-                let port = f.portability.get(t);
-                let out = PortOut {
-                    effort: port.effort.as_str(),
-                    note: port.note.as_deref(),
-                    replacement: port.replacement.as_deref(),
-                };
-                (t.as_str(), out)
-            })
-            .collect(),
+        portability: portability_out(f, targets),
         rule_id: &f.rule_id,
         snippet: &f.snippet,
         symbol: &f.symbol,

@@ -6,13 +6,13 @@
 //! result's `properties` carries exactly `category`, `symbol`, `library` and `portability`.
 
 use super::Reporter;
-use super::json::portability_value;
 use super::stream::Spliced;
 use crate::audit::Audit;
 use crate::finding::Finding;
 use crate::portability::{Effort, Target};
 use crate::rule::Rule;
 use crate::summary::Summary;
+use flate2::Compression;
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
 use std::io::{self, Write};
@@ -88,24 +88,43 @@ impl Reporter for SarifReporter {
         loop {
             let (selected, omitted) = select(audit, &order, keep);
             let limit = self.max_gzip_bytes;
-            let mut measure = Measure::new(limit);
-            {
-                // The writer serialises in small pieces; the compressor wants large ones.
-                let mut buffered = io::BufWriter::with_capacity(1 << 16, &mut measure);
-                write_run(audit, &selected, omitted.as_ref(), &mut buffered)?;
-                buffered.flush()?;
-            }
-            let size = match measure.finish()? {
+            let measured = measure(
+                audit,
+                &selected,
+                omitted.as_ref(),
+                limit,
+                Compression::fast(),
+            )?;
+            let (size, spill) = match measured {
                 // Raw bytes within the limit cannot compress to more: the run as it was written.
                 Measured::Small(bytes) => {
                     *self.omitted.lock().expect("not poisoned") = omitted;
                     return out.write_all(&bytes);
                 }
-                Measured::Compressed(size) => size,
+                // The fastest level compresses least: a run within the limit at that level is
+                // within it at the level uploaders use. Only a run over it is measured again at
+                // the default level, which decides.
+                Measured::Compressed { size, spill } if size <= limit => (size, spill),
+                Measured::Compressed { .. } => {
+                    match measure(
+                        audit,
+                        &selected,
+                        omitted.as_ref(),
+                        limit,
+                        Compression::default(),
+                    )? {
+                        Measured::Compressed { size, spill } => (size, spill),
+                        Measured::Small(bytes) => (bytes.len(), None),
+                    }
+                }
             };
             if size <= limit || keep == 0 {
-                // Written again rather than kept: a large run is not held in memory.
-                write_run(audit, &selected, omitted.as_ref(), out)?;
+                // Copied from where the measuring pass spilled it, or written again: a large
+                // run is not held in memory.
+                match spill {
+                    Some(spill) => spill.copy_to(out)?,
+                    None => write_run(audit, &selected, omitted.as_ref(), out)?,
+                }
                 *self.omitted.lock().expect("not poisoned") = omitted;
                 return Ok(());
             }
@@ -132,36 +151,88 @@ impl Reporter for SarifReporter {
     }
 }
 
+/// Writes the run of `selected` findings into a [`Measure`] compressing at `level`.
+fn measure(
+    audit: &Audit,
+    selected: &[usize],
+    omitted: Option<&Omitted>,
+    limit: usize,
+    level: Compression,
+) -> io::Result<Measured> {
+    let mut measure = Measure::new(limit, level);
+    {
+        // The writer serialises in small pieces; the compressor wants large ones.
+        let mut buffered = io::BufWriter::with_capacity(1 << 16, &mut measure);
+        write_run(audit, selected, omitted, &mut buffered)?;
+        buffered.flush()?;
+    }
+    measure.finish()
+}
+
 /// A sink that measures a run as it is written: the bytes themselves while they are within the
-/// limit (most runs, written out from here without a second rendering), and past it only their
-/// gzip-compressed size (default level), so that a large run is never held in memory.
+/// limit (most runs, written out from here without a second rendering), and past it their
+/// gzip-compressed size, the bytes going on to an anonymous temporary file (a [`Spill`]) so that
+/// a large run is neither held in memory nor rendered twice. Where no temporary file can be
+/// made, only the size is kept and the run is rendered again.
 struct Measure {
     limit: usize,
+    level: Compression,
     held: Vec<u8>,
     gzip: Option<flate2::write::GzEncoder<Count>>,
+    spill: Option<io::BufWriter<std::fs::File>>,
 }
 
 /// What a [`Measure`] found.
 enum Measured {
     /// The run, no larger than the limit.
     Small(Vec<u8>),
-    /// The run's compressed size.
-    Compressed(usize),
+    /// The run's compressed size, and the run itself when it could be spilled.
+    Compressed { size: usize, spill: Option<Spill> },
+}
+
+/// A run written to an anonymous temporary file (removed when closed).
+struct Spill(std::fs::File);
+
+impl Spill {
+    fn copy_to(mut self, out: &mut dyn Write) -> io::Result<()> {
+        use std::io::Seek;
+        self.0.rewind()?;
+        io::copy(&mut self.0, out)?;
+        Ok(())
+    }
 }
 
 impl Measure {
-    fn new(limit: usize) -> Measure {
+    fn new(limit: usize, level: Compression) -> Measure {
         Measure {
             limit,
+            level,
             held: Vec::new(),
             gzip: None,
+            spill: None,
+        }
+    }
+
+    /// Writes `parts` to the spill file; a write that fails (a full disk) gives the file up,
+    /// and the run is then rendered again.
+    fn spill_all(&mut self, parts: &[&[u8]]) {
+        if let Some(spill) = &mut self.spill {
+            if parts.iter().any(|part| spill.write_all(part).is_err()) {
+                self.spill = None;
+            }
         }
     }
 
     fn finish(self) -> io::Result<Measured> {
         match self.gzip {
             None => Ok(Measured::Small(self.held)),
-            Some(gz) => Ok(Measured::Compressed(gz.finish()?.0)),
+            Some(gz) => Ok(Measured::Compressed {
+                size: gz.finish()?.0,
+                spill: self
+                    .spill
+                    .and_then(|file| file.into_inner().ok())
+                    .map(Spill),
+            }),
         }
     }
 }
@@ -170,13 +241,19 @@ impl Write for Measure {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
         if let Some(gz) = &mut self.gzip {
             gz.write_all(buf)?;
+            self.spill_all(&[buf]);
         } else if self.held.len() + buf.len() <= self.limit {
             self.held.extend_from_slice(buf);
         } else {
-            let mut gz = flate2::write::GzEncoder::new(Count(0), flate2::Compression::default());
-            gz.write_all(&std::mem::take(&mut self.held))?;
+            let held = std::mem::take(&mut self.held);
+            let mut gz = flate2::write::GzEncoder::new(Count(0), self.level);
+            gz.write_all(&held)?;
             gz.write_all(buf)?;
             self.gzip = Some(gz);
+            self.spill = tempfile::tempfile()
+                .ok()
+                .map(|file| io::BufWriter::with_capacity(1 << 16, file));
+            self.spill_all(&[&held, buf]);
         }
         Ok(buf.len())
     }
@@ -500,52 +577,129 @@ pub fn uri_escape(path: &str) -> String {
 }
 
 /// One finding as a SARIF result.
-fn result(f: &Finding, index: &BTreeMap<&str, usize>, targets: &[Target]) -> Value {
-    let mut region = json!({
-        "startLine": f.start.line,
-        "startColumn": f.start.column_utf16,
-        "endLine": f.end.line,
-        "endColumn": f.end.column_utf16,
-        "snippet": { "text": f.snippet },
-    });
-    if f.end.line != f.start.line {
-        region.as_object_mut().expect("object").remove("snippet");
-    }
-    let mut message = f.message.clone();
-    if let Some(detail) = &f.detail {
-        message.push_str(&format!(" ({detail})"));
-    }
-    let mut result = json!({
-        "ruleId": f.rule_id,
-        "ruleIndex": index[f.rule_id.as_str()],
-        "level": f.level.as_str(),
-        "message": { "text": message },
-        "locations": [{
-            "physicalLocation": {
-                "artifactLocation": { "uri": uri_escape(&f.path), "uriBaseId": SRCROOT },
-                "region": region,
-            }
+/// One result as the log writes it: serialised directly (a run can hold tens of thousands),
+/// every object's keys in the sorted order the rest of the log has.
+#[derive(serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ResultOut<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    baseline_state: Option<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    fixes: Option<[Value; 1]>,
+    level: &'static str,
+    locations: [LocationOut<'a>; 1],
+    message: TextOut,
+    partial_fingerprints: FingerprintsOut<'a>,
+    properties: PropertiesOut<'a>,
+    rule_id: &'a str,
+    rule_index: usize,
+}
+
+#[derive(serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+struct LocationOut<'a> {
+    physical_location: PhysicalOut<'a>,
+}
+
+#[derive(serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+struct PhysicalOut<'a> {
+    artifact_location: ArtifactOut,
+    region: RegionOut<'a>,
+}
+
+#[derive(serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ArtifactOut {
+    uri: String,
+    uri_base_id: &'static str,
+}
+
+#[derive(serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+struct RegionOut<'a> {
+    end_column: usize,
+    end_line: usize,
+    /// Only on a one-line region (the snippet is that line).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    snippet: Option<TextRef<'a>>,
+    start_column: usize,
+    start_line: usize,
+}
+
+#[derive(serde::Serialize)]
+struct TextOut {
+    text: String,
+}
+
+#[derive(serde::Serialize)]
+struct TextRef<'a> {
+    text: &'a str,
+}
+
+/// `partialFingerprints`: the one key is [`FINGERPRINT_KEY`] (a unit test holds them equal).
+#[derive(serde::Serialize)]
+struct FingerprintsOut<'a> {
+    #[serde(rename = "cudaAudit/v1")]
+    fingerprint: &'a str,
+}
+
+#[derive(serde::Serialize)]
+struct PropertiesOut<'a> {
+    category: &'static str,
+    library: &'a str,
+    portability: BTreeMap<&'static str, super::json::PortOut<'a>>,
+    symbol: &'a str,
+}
+
+fn result<'a>(f: &'a Finding, index: &BTreeMap<&str, usize>, targets: &[Target]) -> ResultOut<'a> {
+    let message = match &f.detail {
+        Some(detail) => format!("{} ({detail})", f.message),
+        None => f.message.clone(),
+    };
+    ResultOut {
+        baseline_state: f.baseline_state.map(|state| state.as_str()),
+        fixes: rename_fix(f, targets).map(|fix| [fix]),
+        level: f.level.as_str(),
+        locations: [LocationOut {
+            physical_location: PhysicalOut {
+                artifact_location: ArtifactOut {
+                    uri: uri_escape(&f.path),
+                    uri_base_id: SRCROOT,
+                },
+                region: RegionOut {
+                    end_column: f.end.column_utf16,
+                    end_line: f.end.line,
+                    snippet: (f.end.line == f.start.line).then_some(TextRef { text: &f.snippet }),
+                    start_column: f.start.column_utf16,
+                    start_line: f.start.line,
+                },
+            },
         }],
-        "partialFingerprints": { FINGERPRINT_KEY: f.fingerprint },
-        "properties": {
-            "category": f.category.as_str(),
-            "symbol": f.symbol,
-            "library": f.library,
-            "portability": portability_value(f, targets),
+        message: TextOut { text: message },
+        partial_fingerprints: FingerprintsOut {
+            fingerprint: &f.fingerprint,
         },
-    });
-    if let Some(state) = f.baseline_state {
-        result["baselineState"] = json!(state.as_str());
+        properties: PropertiesOut {
+            category: f.category.as_str(),
+            library: &f.library,
+            portability: super::json::portability_out(f, targets),
+            symbol: &f.symbol,
+        },
+        rule_id: &f.rule_id,
+        rule_index: index[f.rule_id.as_str()],
     }
-    if let Some(fix) = rename_fix(f, targets) {
-        result["fixes"] = json!([fix]);
-    }
-    result
 }
 
 #[cfg(test)]
 mod tests {
-    use super::uri_escape;
+    use super::{FINGERPRINT_KEY, FingerprintsOut, uri_escape};
+
+    #[test]
+    fn the_fingerprint_key_is_the_documented_one() {
+        let out = serde_json::to_value(FingerprintsOut { fingerprint: "f" }).unwrap();
+        assert_eq!(out, serde_json::json!({ FINGERPRINT_KEY: "f" }));
+    }
 
     #[test]
     fn escapes_uri_paths() {

@@ -573,15 +573,9 @@ impl Builder {
             b.build()
                 .map_err(|e| Error::Usage(format!("cannot compile rule globs: {e}")))
         };
-        self.set.patterns = GlobIndex {
-            set: build(self.pattern_builder)?,
-            entries: self.pattern_entries,
-        };
+        self.set.patterns = GlobIndex::new(build(self.pattern_builder)?, self.pattern_entries);
         self.set.ports.rocm_macros = build(self.rocm_macro_builder)?;
-        self.set.includes = GlobIndex {
-            set: build(self.include_builder)?,
-            entries: self.include_entries,
-        };
+        self.set.includes = GlobIndex::new(build(self.include_builder)?, self.include_entries);
         Ok(self.set)
     }
 }

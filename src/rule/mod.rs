@@ -180,6 +180,44 @@ pub struct Symbol {
 pub(crate) struct GlobIndex {
     set: GlobSet,
     entries: Vec<GlobEntry>,
+    /// The entries' literal prefixes by length, so that a text no glob can match (most names a
+    /// file holds) is turned away with a few hash lookups instead of a comparison per glob.
+    /// `None` when some glob starts with a metacharacter: every text is then a candidate.
+    prefixes: Option<Vec<(usize, crate::hash::FastSet<Box<[u8]>>)>>,
+}
+
+impl GlobIndex {
+    pub(crate) fn new(set: GlobSet, entries: Vec<GlobEntry>) -> GlobIndex {
+        let mut by_length: std::collections::BTreeMap<usize, crate::hash::FastSet<Box<[u8]>>> =
+            std::collections::BTreeMap::new();
+        let mut prefixes = Some(());
+        for e in &entries {
+            if e.literal_prefix.is_empty() {
+                prefixes = None;
+            }
+            by_length
+                .entry(e.literal_prefix.len())
+                .or_default()
+                .insert(e.literal_prefix.as_bytes().into());
+        }
+        GlobIndex {
+            set,
+            entries,
+            prefixes: prefixes.map(|()| by_length.into_iter().collect()),
+        }
+    }
+
+    /// Whether `text` starts with some glob's literal prefix (a glob may match it).
+    fn may_match(&self, text: &str) -> bool {
+        let Some(prefixes) = &self.prefixes else {
+            return true;
+        };
+        let bytes = text.as_bytes();
+        prefixes
+            .iter()
+            .take_while(|(len, _)| *len <= bytes.len())
+            .any(|(len, set)| set.contains(&bytes[..*len]))
+    }
 }
 
 #[derive(Debug)]
@@ -401,11 +439,7 @@ impl RuleSet {
     }
 
     fn best_glob(&self, index: &GlobIndex, text: &str, lang: Lang) -> Option<RuleIdx> {
-        if !index
-            .entries
-            .iter()
-            .any(|e| text.starts_with(e.literal_prefix.as_str()))
-        {
+        if !index.may_match(text) {
             return None;
         }
         let mut best: Option<(i32, usize, RuleIdx)> = None;

@@ -3,6 +3,7 @@
 
 use super::Walker;
 use crate::lang::FactKind;
+use crate::lang::node_kind::KindName;
 use tree_sitter::Node;
 
 impl Walker<'_> {
@@ -27,7 +28,7 @@ fn string_contents(node: Node, text: &str) -> String {
     let mut cursor = node.walk();
     let mut stack = vec![node];
     while let Some(n) = stack.pop() {
-        if n.kind() == "string_content" || n.kind() == "escape_sequence" {
+        if n.kind_name() == "string_content" || n.kind_name() == "escape_sequence" {
             out.push_str(&text[n.byte_range()]);
             continue;
         }
@@ -41,7 +42,7 @@ fn string_contents(node: Node, text: &str) -> String {
 fn in_device_function(node: Node, text: &str) -> bool {
     let mut current = node.parent();
     while let Some(n) = current {
-        if n.kind() == "function_definition" {
+        if n.kind_name() == "function_definition" {
             let mut cursor = n.walk();
             return n
                 .children(&mut cursor)

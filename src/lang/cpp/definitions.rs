@@ -3,6 +3,7 @@
 //! `using` and wrapper functions).
 
 use super::{Walker, children_by_field};
+use crate::lang::node_kind::KindName;
 use crate::lang::{FactKind, ShimCandidate, ShimForm};
 use tree_sitter::Node;
 
@@ -10,10 +11,10 @@ impl Walker<'_> {
     /// Records the names a declaration or definition defines (see [`Walker::define`]), a
     /// function body for the wrapper-shim pass, prototypes as declarations and type shims.
     pub(super) fn definition(&mut self, node: Node) {
-        match node.kind() {
+        match node.kind_name() {
             "alias_declaration" | "type_definition" => {
                 self.type_shim(node);
-                if node.kind() == "alias_declaration" {
+                if node.kind_name() == "alias_declaration" {
                     if let Some(name) = node.child_by_field_name("name") {
                         self.define(name);
                     }
@@ -71,7 +72,7 @@ impl Walker<'_> {
                 let mut cursor = node.walk();
                 let names: Vec<Node> = node
                     .named_children(&mut cursor)
-                    .filter(|c| c.kind() == "type_identifier")
+                    .filter(|c| c.kind_name() == "type_identifier")
                     .collect();
                 for name in names {
                     self.define(name);
@@ -83,7 +84,7 @@ impl Walker<'_> {
 
     /// `using cudaStream_t = hipStream_t;` and `typedef hipStream_t cudaStream_t;`.
     fn type_shim(&mut self, node: Node) {
-        let (name, target, form) = if node.kind() == "alias_declaration" {
+        let (name, target, form) = if node.kind_name() == "alias_declaration" {
             let name = node.child_by_field_name("name");
             let target = node
                 .child_by_field_name("type")
@@ -94,7 +95,7 @@ impl Walker<'_> {
             (name, node.child_by_field_name("type"), ShimForm::Typedef)
         };
         if let (Some(name), Some(target)) = (name, target) {
-            if matches!(name.kind(), "type_identifier" | "identifier") {
+            if matches!(name.kind_name(), "type_identifier" | "identifier") {
                 self.out.shim_candidates.push(ShimCandidate {
                     name: self.text_of(name).to_string(),
                     target: self.text_of(target).to_string(),
@@ -132,7 +133,7 @@ impl Walker<'_> {
     fn define(&mut self, declarator: Node) {
         let mut node = declarator;
         loop {
-            match node.kind() {
+            match node.kind_name() {
                 "identifier" | "type_identifier" | "field_identifier" | "namespace_identifier" => {
                     self.skip.insert((node.start_byte(), node.end_byte()));
                     self.out.defined.push(self.text_of(node).to_string());
@@ -171,7 +172,7 @@ impl Walker<'_> {
         // `template __global__ void k<float>(float*);` instantiates a kernel: a use.
         if node
             .parent()
-            .is_some_and(|p| p.kind() == "template_instantiation")
+            .is_some_and(|p| p.kind_name() == "template_instantiation")
             || text.starts_with("template ")
         {
             return false;
@@ -183,7 +184,7 @@ impl Walker<'_> {
         let all_functions = declarators.iter().all(|&d| {
             let mut d = d;
             loop {
-                match d.kind() {
+                match d.kind_name() {
                     "function_declarator" => return true,
                     "pointer_declarator" | "reference_declarator" | "attributed_declarator" => {
                         match d.child_by_field_name("declarator") {
@@ -198,7 +199,7 @@ impl Walker<'_> {
         let mut up = node.parent();
         while let Some(p) = up {
             if matches!(
-                p.kind(),
+                p.kind_name(),
                 "compound_statement" | "function_definition" | "lambda_expression"
             ) {
                 return false;
@@ -212,7 +213,7 @@ impl Walker<'_> {
     pub(super) fn declared_function(&self, node: Node) -> Option<String> {
         let mut decl = node.child_by_field_name("declarator")?;
         loop {
-            match decl.kind() {
+            match decl.kind_name() {
                 "function_declarator" => {
                     let name = decl.child_by_field_name("declarator")?;
                     return Some(self.callee_name(name));
@@ -223,7 +224,7 @@ impl Walker<'_> {
     }
 
     pub(super) fn callee_name(&self, node: Node) -> String {
-        let node = match node.kind() {
+        let node = match node.kind_name() {
             "template_function" | "template_method" => {
                 node.child_by_field_name("name").unwrap_or(node)
             }

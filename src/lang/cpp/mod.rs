@@ -18,11 +18,12 @@ mod definitions;
 mod macros;
 mod names;
 
+use crate::lang::node_kind::KindName;
 pub use asm::looks_like_ptx;
 
 use super::lexer;
 use super::{Extraction, Fact, FactKind, Lang};
-use std::collections::{HashMap, HashSet};
+use crate::hash::{FastMap as HashMap, FastSet as HashSet};
 use std::ops::Range;
 use tree_sitter::{Node, Parser, Tree};
 
@@ -90,8 +91,8 @@ impl<'t> Walker<'t> {
             text,
             cuda_file,
             out: Extraction::default(),
-            skip: HashSet::new(),
-            aliases: HashMap::new(),
+            skip: HashSet::default(),
+            aliases: HashMap::default(),
             functions: Vec::new(),
         }
     }
@@ -134,7 +135,7 @@ impl<'t> Walker<'t> {
 
     /// Handles one node; returns whether to descend into its children.
     fn visit(&mut self, node: Node) -> bool {
-        match node.kind() {
+        match node.kind_name() {
             "comment"
             | "string_literal"
             | "raw_string_literal"

@@ -3,6 +3,7 @@
 
 use super::Walker;
 use crate::lang::FactKind;
+use crate::lang::node_kind::KindName;
 use std::ops::Range;
 use tree_sitter::Node;
 
@@ -76,7 +77,9 @@ impl Walker<'_> {
     /// `using namespace X;` is a namespace fact; `using X::y;` is an ordinary qualified name.
     pub(super) fn using_declaration(&mut self, node: Node) -> bool {
         let mut cursor = node.walk();
-        let is_directive = node.children(&mut cursor).any(|c| c.kind() == "namespace");
+        let is_directive = node
+            .children(&mut cursor)
+            .any(|c| c.kind_name() == "namespace");
         if !is_directive {
             return true;
         }
@@ -111,7 +114,7 @@ fn chain<'t>(
         if segments.len() > MAX_SEGMENTS {
             return false;
         }
-        match node.kind() {
+        match node.kind_name() {
             "qualified_identifier" => {
                 ranges.push(node.byte_range());
                 let Some(name) = node.child_by_field_name("name") else {
@@ -149,7 +152,7 @@ fn chain<'t>(
 
 /// The segments of a namespace named in `using namespace` or a namespace alias.
 fn namespace_segments(node: Node, text: &str) -> Vec<String> {
-    match node.kind() {
+    match node.kind_name() {
         "nested_namespace_specifier" => {
             // Flatten iteratively: the specifier may nest (`a::b::c`).
             let mut out = Vec::new();
@@ -158,11 +161,11 @@ fn namespace_segments(node: Node, text: &str) -> Vec<String> {
                 if out.len() > 64 {
                     return Vec::new();
                 }
-                if n.kind() == "nested_namespace_specifier" {
+                if n.kind_name() == "nested_namespace_specifier" {
                     let mut cursor = n.walk();
                     let children: Vec<Node> = n.named_children(&mut cursor).collect();
                     stack.extend(children.into_iter().rev());
-                } else if matches!(n.kind(), "namespace_identifier" | "identifier") {
+                } else if matches!(n.kind_name(), "namespace_identifier" | "identifier") {
                     out.push(text[n.byte_range()].to_string());
                 }
             }

@@ -3,6 +3,7 @@
 
 use super::{Walker, string_value};
 use crate::lang::cpp::CppFrontEnd;
+use crate::lang::node_kind::KindName;
 use crate::lang::{Fact, FactKind, Lang};
 use tree_sitter::Node;
 
@@ -12,20 +13,20 @@ impl Walker<'_> {
         let mut cursor = root.walk();
         let children: Vec<Node> = root.children(&mut cursor).collect();
         for (i, decl) in children.iter().enumerate() {
-            if decl.kind() != "import_declaration" {
+            if decl.kind_name() != "import_declaration" {
                 continue;
             }
             let mut specs = Vec::new();
             let mut c = decl.walk();
             for child in decl.children(&mut c) {
-                match child.kind() {
+                match child.kind_name() {
                     "import_spec" => specs.push(child),
                     "import_spec_list" => {
                         let mut c2 = child.walk();
                         specs.extend(
                             child
                                 .children(&mut c2)
-                                .filter(|n| n.kind() == "import_spec"),
+                                .filter(|n| n.kind_name() == "import_spec"),
                         );
                     }
                     _ => {}
@@ -47,7 +48,7 @@ impl Walker<'_> {
                     continue;
                 }
                 let local = match spec.child_by_field_name("name") {
-                    Some(n) if n.kind() == "package_identifier" => {
+                    Some(n) if n.kind_name() == "package_identifier" => {
                         Some(self.text_of(n).to_string())
                     }
                     Some(_) => None, // `_` or `.`: nothing to resolve through
@@ -75,7 +76,7 @@ impl Walker<'_> {
         let mut group: Vec<Node> = Vec::new();
         let mut next_start = import_start;
         for node in before.iter().rev() {
-            if node.kind() != "comment" {
+            if node.kind_name() != "comment" {
                 break;
             }
             let gap = self.text.get(node.end_byte()..next_start).unwrap_or("");

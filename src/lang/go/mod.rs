@@ -27,6 +27,7 @@
 mod go_mod;
 mod imports;
 
+use crate::lang::node_kind::KindName;
 pub use go_mod::extract_go_mod;
 
 use super::cpp::CppFrontEnd;
@@ -145,7 +146,7 @@ impl<'t> Walker<'t> {
 
     /// Handles one node; returns whether to descend into its children.
     fn visit(&mut self, node: Node) -> bool {
-        match node.kind() {
+        match node.kind_name() {
             "comment" | "import_declaration" => false,
             "interpreted_string_literal" | "raw_string_literal" => {
                 self.string(node);
@@ -164,7 +165,7 @@ impl<'t> Walker<'t> {
                 let operand = node.child_by_field_name("operand");
                 let field = node.child_by_field_name("field");
                 if let (Some(operand), Some(field)) = (operand, field) {
-                    if operand.kind() == "identifier" {
+                    if operand.kind_name() == "identifier" {
                         self.qualified(operand, field);
                     }
                 }
@@ -215,7 +216,7 @@ impl<'t> Walker<'t> {
         let Some(function) = call.child_by_field_name("function") else {
             return;
         };
-        let callee = match function.kind() {
+        let callee = match function.kind_name() {
             "identifier" => Some(function),
             "selector_expression" => function.child_by_field_name("field"),
             _ => None,
@@ -231,7 +232,7 @@ impl<'t> Walker<'t> {
         };
         let mut cursor = args.walk();
         for arg in args.named_children(&mut cursor) {
-            let literal = match arg.kind() {
+            let literal = match arg.kind_name() {
                 "interpreted_string_literal" | "raw_string_literal" => Some(arg),
                 // `C.CString("cuInit")`
                 "call_expression" => arg
@@ -239,7 +240,7 @@ impl<'t> Walker<'t> {
                     .and_then(|a| a.named_child(0))
                     .filter(|a| {
                         matches!(
-                            a.kind(),
+                            a.kind_name(),
                             "interpreted_string_literal" | "raw_string_literal"
                         )
                     }),
@@ -275,7 +276,7 @@ impl<'t> Walker<'t> {
 /// escape sequences are left alone (no name, path or resource this front end reads has one).
 fn string_value(node: Node, text: &str) -> Option<(String, Range<usize>)> {
     let raw = text.get(node.byte_range())?;
-    let quote = match node.kind() {
+    let quote = match node.kind_name() {
         "interpreted_string_literal" => '"',
         "raw_string_literal" => '`',
         _ => return None,

@@ -20,6 +20,7 @@ use super::literal;
 use super::scope::{Binding, ScopeId, text};
 use crate::lang::Fact;
 use crate::lang::manifest::{Out, shell};
+use crate::lang::node_kind::KindName;
 use std::collections::HashSet;
 use std::ops::Range;
 use tree_sitter::Node;
@@ -103,7 +104,7 @@ impl<'t> Emitter<'t, '_> {
             let Some(args) = c
                 .call
                 .child_by_field_name("arguments")
-                .filter(|a| a.kind() == "argument_list")
+                .filter(|a| a.kind_name() == "argument_list")
             else {
                 continue;
             };
@@ -115,7 +116,7 @@ impl<'t> Emitter<'t, '_> {
                 let first = all
                     .iter()
                     .find(|a| {
-                        a.kind() == "keyword_argument"
+                        a.kind_name() == "keyword_argument"
                             && a.child_by_field_name("name")
                                 .is_some_and(|n| text(n, src) == "args")
                     })
@@ -123,15 +124,15 @@ impl<'t> Emitter<'t, '_> {
                     .or_else(|| {
                         all.iter()
                             .copied()
-                            .take_while(|a| a.kind() != "list_splat")
-                            .find(|a| !matches!(a.kind(), "keyword_argument" | "comment"))
+                            .take_while(|a| a.kind_name() != "list_splat")
+                            .find(|a| !matches!(a.kind_name(), "keyword_argument" | "comment"))
                     });
                 if let Some(first) = first {
                     todo.push((first, Role::Command));
                 }
             } else {
                 for a in &all {
-                    if a.kind() != "keyword_argument" {
+                    if a.kind_name() != "keyword_argument" {
                         continue;
                     }
                     let (Some(k), Some(v)) = (
@@ -178,11 +179,11 @@ impl<'t> Emitter<'t, '_> {
             if depth > MAX_DEPTH || !seen.insert(n.id()) {
                 continue;
             }
-            match n.kind() {
+            match n.kind_name() {
                 "dictionary" => {
                     let mut cursor = n.walk();
                     for pair in n.named_children(&mut cursor) {
-                        if pair.kind() != "pair" {
+                        if pair.kind_name() != "pair" {
                             continue;
                         }
                         let key = pair
@@ -197,12 +198,12 @@ impl<'t> Emitter<'t, '_> {
                 "call" => {
                     let is_dict = n
                         .child_by_field_name("function")
-                        .is_some_and(|f| f.kind() == "identifier" && text(f, src) == "dict");
+                        .is_some_and(|f| f.kind_name() == "identifier" && text(f, src) == "dict");
                     let args = n.child_by_field_name("arguments");
                     if let (true, Some(args)) = (is_dict, args) {
                         let mut cursor = args.walk();
                         for a in args.named_children(&mut cursor) {
-                            if a.kind() == "keyword_argument"
+                            if a.kind_name() == "keyword_argument"
                                 && a.child_by_field_name("name")
                                     .is_some_and(|k| text(k, src) == "nvcc")
                             {
@@ -327,7 +328,7 @@ impl<'t> Lits<'_, 't, '_> {
         }
         self.steps -= 1;
         let src = self.em.src(unit);
-        match node.kind() {
+        match node.kind_name() {
             "string" | "concatenated_string" => out.push((unit, node)),
             "parenthesized_expression" | "list_splat" => {
                 if let Some(inner) = node.named_child(0) {
@@ -338,7 +339,7 @@ impl<'t> Lits<'_, 't, '_> {
                 let mut cursor = node.walk();
                 let kids: Vec<Node<'t>> = node
                     .named_children(&mut cursor)
-                    .filter(|k| k.kind() != "comment")
+                    .filter(|k| k.kind_name() != "comment")
                     .collect();
                 for k in kids {
                     self.collect(unit, k, scope, depth + 1, out);
@@ -355,7 +356,7 @@ impl<'t> Lits<'_, 't, '_> {
                 }
             }
             "binary_operator" => {
-                let op = node.child_by_field_name("operator").map(|o| o.kind());
+                let op = node.child_by_field_name("operator").map(|o| o.kind_name());
                 if op == Some("+") {
                     for f in ["left", "right"] {
                         if let Some(k) = node.child_by_field_name(f) {
@@ -369,14 +370,14 @@ impl<'t> Lits<'_, 't, '_> {
             "call" => {
                 let Some(args) = node
                     .child_by_field_name("arguments")
-                    .filter(|a| a.kind() == "argument_list")
+                    .filter(|a| a.kind_name() == "argument_list")
                 else {
                     return;
                 };
                 let func = node.child_by_field_name("function");
                 // `"-O3 --use_fast_math".split()`
                 if let Some(obj) = func
-                    .filter(|f| f.kind() == "attribute")
+                    .filter(|f| f.kind_name() == "attribute")
                     .filter(|f| {
                         f.child_by_field_name("attribute")
                             .is_some_and(|a| text(a, src) == "split")
@@ -389,7 +390,7 @@ impl<'t> Lits<'_, 't, '_> {
                 let mut cursor = args.walk();
                 let kids: Vec<Node<'t>> = args
                     .named_children(&mut cursor)
-                    .filter(|a| !matches!(a.kind(), "keyword_argument" | "comment"))
+                    .filter(|a| !matches!(a.kind_name(), "keyword_argument" | "comment"))
                     .collect();
                 let first_only = std::mem::replace(&mut self.first_only, false);
                 for k in kids {
@@ -426,7 +427,7 @@ impl<'t> Lits<'_, 't, '_> {
         for loc in locs {
             // A function or class definition is no value.
             if matches!(
-                loc.node.kind(),
+                loc.node.kind_name(),
                 "function_definition" | "class_definition" | "decorated_definition"
             ) {
                 continue;

@@ -6,6 +6,7 @@
 //! parseable), and `{{`/`}}` decode to single braces.
 
 use super::offsets::OffsetMap;
+use crate::lang::node_kind::KindName;
 use tree_sitter::Node;
 
 /// A decoded string value and where each of its bytes came from.
@@ -24,13 +25,13 @@ impl Decoded {
 
 /// The value of a `string` or `concatenated_string` node; `None` for other nodes.
 pub fn decode(node: Node, src: &str) -> Option<Decoded> {
-    match node.kind() {
+    match node.kind_name() {
         "string" => Some(decode_one(node, src)),
         "concatenated_string" => {
             let mut out = Decoded::default();
             let mut cursor = node.walk();
             for part in node.named_children(&mut cursor) {
-                if part.kind() == "string" {
+                if part.kind_name() == "string" {
                     out.append(&decode_one(part, src));
                 }
             }
@@ -45,7 +46,7 @@ fn decode_one(node: Node, src: &str) -> Decoded {
     let mut raw = false;
     let mut cursor = node.walk();
     for child in node.children(&mut cursor) {
-        match child.kind() {
+        match child.kind_name() {
             "string_start" => {
                 let prefix = &src[child.byte_range()];
                 raw = prefix
@@ -69,7 +70,7 @@ fn content(node: Node, src: &str, raw: bool, out: &mut Decoded) {
         let r = child.byte_range();
         literal(src, pos..r.start, out);
         let text = &src[r.clone()];
-        match child.kind() {
+        match child.kind_name() {
             "escape_interpolation" => {
                 // `{{` or `}}`
                 out.text.push_str(&text[..1.min(text.len())]);

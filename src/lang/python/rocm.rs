@@ -30,6 +30,7 @@
 use super::emit::Emitter;
 use super::scope::{Binding, ScopeId, text};
 use crate::lang::RocmRegion;
+use crate::lang::node_kind::KindName;
 use std::ops::Range;
 use tree_sitter::Node;
 
@@ -87,7 +88,7 @@ impl<'t> Emitter<'t, '_> {
             .children_by_field_name("alternative", &mut cursor)
             .collect();
         for alt in alternatives {
-            match alt.kind() {
+            match alt.kind_name() {
                 "elif_clause" => {
                     if let (Some(c), Some(b)) = (
                         alt.child_by_field_name("condition"),
@@ -126,7 +127,7 @@ impl<'t> Emitter<'t, '_> {
         let mut cursor = node.walk();
         let parts: Vec<Node<'t>> = node
             .named_children(&mut cursor)
-            .filter(|n| n.kind() != "comment")
+            .filter(|n| n.kind_name() != "comment")
             .collect();
         let [then, cond, otherwise] = parts[..] else {
             return;
@@ -154,15 +155,15 @@ impl<'t> Emitter<'t, '_> {
         let mut cursor = node.walk();
         let decorators: Vec<Node<'t>> = node
             .named_children(&mut cursor)
-            .filter(|d| d.kind() == "decorator")
+            .filter(|d| d.kind_name() == "decorator")
             .filter_map(|d| d.named_child(0))
-            .filter(|e| e.kind() == "call")
+            .filter(|e| e.kind_name() == "call")
             .collect();
         for call in decorators {
             let Some(func) = call.child_by_field_name("function") else {
                 continue;
             };
-            let last = match func.kind() {
+            let last = match func.kind_name() {
                 "identifier" => Some(func),
                 "attribute" => func.child_by_field_name("attribute"),
                 _ => None,
@@ -175,7 +176,7 @@ impl<'t> Emitter<'t, '_> {
             let Some(cond) = call
                 .child_by_field_name("arguments")
                 .and_then(|a| a.named_child(0))
-                .filter(|a| !matches!(a.kind(), "keyword_argument" | "comment"))
+                .filter(|a| !matches!(a.kind_name(), "keyword_argument" | "comment"))
             else {
                 continue;
             };
@@ -227,12 +228,12 @@ impl<'t> Emitter<'t, '_> {
             return None;
         }
         let src = self.src(unit);
-        match node.kind() {
+        match node.kind_name() {
             "parenthesized_expression" => {
                 let mut cursor = node.walk();
                 let inner: Vec<Node<'t>> = node
                     .named_children(&mut cursor)
-                    .filter(|n| n.kind() != "comment")
+                    .filter(|n| n.kind_name() != "comment")
                     .collect();
                 match inner[..] {
                     [e] => self.rocm_sense(unit, e, scope, depth + 1),
@@ -244,7 +245,7 @@ impl<'t> Emitter<'t, '_> {
                 .and_then(|a| self.rocm_sense(unit, a, scope, depth + 1))
                 .map(Sense::flip),
             "boolean_operator" => {
-                let op = node.child_by_field_name("operator")?.kind();
+                let op = node.child_by_field_name("operator")?.kind_name();
                 let left = node
                     .child_by_field_name("left")
                     .and_then(|l| self.rocm_sense(unit, l, scope, depth + 1));
@@ -263,12 +264,12 @@ impl<'t> Emitter<'t, '_> {
                 let mut cursor = node.walk();
                 let operators: Vec<&str> = node
                     .children_by_field_name("operators", &mut cursor)
-                    .map(|o| o.kind())
+                    .map(|o| o.kind_name())
                     .collect();
                 let mut cursor = node.walk();
                 let operands: Vec<Node<'t>> = node
                     .named_children(&mut cursor)
-                    .filter(|n| n.kind() != "comment")
+                    .filter(|n| n.kind_name() != "comment")
                     .collect();
                 let ([op], [a, b]) = (&operators[..], &operands[..]) else {
                     return None;
@@ -280,7 +281,7 @@ impl<'t> Emitter<'t, '_> {
                 } else {
                     return None;
                 };
-                let positive = match (*op, constant.kind()) {
+                let positive = match (*op, constant.kind_name()) {
                     ("is not" | "!=", "none") | ("is" | "==", "true") => true,
                     ("is" | "==", "none") | ("is" | "==", "false") | ("is not" | "!=", "true") => {
                         false
@@ -292,7 +293,7 @@ impl<'t> Emitter<'t, '_> {
             }
             "call" => {
                 let func = node.child_by_field_name("function")?;
-                let is_bool = func.kind() == "identifier"
+                let is_bool = func.kind_name() == "identifier"
                     && text(func, src) == "bool"
                     && self.scopes.lookup(scope, "bool").is_none();
                 if is_bool {
@@ -300,7 +301,7 @@ impl<'t> Emitter<'t, '_> {
                     let mut cursor = args.walk();
                     let args: Vec<Node<'t>> = args
                         .named_children(&mut cursor)
-                        .filter(|n| n.kind() != "comment")
+                        .filter(|n| n.kind_name() != "comment")
                         .collect();
                     return match args[..] {
                         [a] => self.rocm_sense(unit, a, scope, depth + 1),
@@ -325,7 +326,7 @@ impl<'t> Emitter<'t, '_> {
     /// identifier.
     fn rocm_name(&self, unit: usize, node: Node<'t>, scope: ScopeId) -> bool {
         let src = self.src(unit);
-        let last = match node.kind() {
+        let last = match node.kind_name() {
             "identifier" => text(node, src),
             "attribute" => match node.child_by_field_name("attribute") {
                 Some(a) => text(a, src),
@@ -367,7 +368,7 @@ impl<'t> Emitter<'t, '_> {
 
 /// `None`, `True`, `False`.
 fn is_constant(node: Node) -> bool {
-    matches!(node.kind(), "none" | "true" | "false")
+    matches!(node.kind_name(), "none" | "true" | "false")
 }
 
 /// A block's statements, without leading or trailing comments; `None` when it has none.
@@ -375,7 +376,7 @@ fn block_span(block: Node) -> Option<Range<usize>> {
     let mut cursor = block.walk();
     let statements: Vec<Node> = block
         .named_children(&mut cursor)
-        .filter(|n| n.kind() != "comment")
+        .filter(|n| n.kind_name() != "comment")
         .collect();
     Some(statements.first()?.start_byte()..statements.last()?.end_byte())
 }

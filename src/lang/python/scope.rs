@@ -8,7 +8,8 @@
 //! `try: import cupy as cp / except ImportError: cp = None` must keep `cp` meaning CuPy, while
 //! a parameter or variable named `cuda` that is never imported is not CUDA at all.
 
-use std::collections::{HashMap, HashSet};
+use crate::hash::{FastMap as HashMap, FastSet as HashSet};
+use crate::lang::node_kind::KindName;
 use tree_sitter::{Node, Tree};
 
 pub type ScopeId = usize;
@@ -72,11 +73,11 @@ impl Scope<'_> {
         Scope {
             parent,
             kind,
-            bindings: HashMap::new(),
+            bindings: HashMap::default(),
             stars: Vec::new(),
-            globals: HashSet::new(),
-            nonlocals: HashSet::new(),
-            assigned: HashMap::new(),
+            globals: HashSet::default(),
+            nonlocals: HashSet::default(),
+            assigned: HashMap::default(),
         }
     }
 }
@@ -112,7 +113,7 @@ impl<'t> Scopes<'t> {
     pub fn build(units: &[(&'t Tree, &'t str)]) -> Self {
         let mut s = Scopes {
             scopes: vec![Scope::new(None, ScopeKind::Module)],
-            opened_by: HashMap::new(),
+            opened_by: HashMap::default(),
             modules: Vec::new(),
             relative: Vec::new(),
         };
@@ -125,7 +126,7 @@ impl<'t> Scopes<'t> {
     fn collect(&mut self, unit: usize, root: Node<'t>, src: &'t str) {
         let mut stack: Vec<(Node<'t>, ScopeId)> = vec![(root, MODULE)];
         while let Some((node, scope)) = stack.pop() {
-            let kind = node.kind();
+            let kind = node.kind_name();
             let mut inner = scope;
             if let Some(k) = opens_scope(kind) {
                 inner = self.scopes.len();
@@ -160,10 +161,10 @@ impl<'t> Scopes<'t> {
                         node.child_by_field_name("left"),
                         node.child_by_field_name("right"),
                     ) {
-                        if left.kind() == "identifier" {
+                        if left.kind_name() == "identifier" {
                             let name = text(left, src);
                             self.bind(scope, name, Binding::Local);
-                            let op = node.child_by_field_name("operator").map(|o| o.kind());
+                            let op = node.child_by_field_name("operator").map(|o| o.kind_name());
                             if op == Some("+=") {
                                 self.scopes[scope]
                                     .assigned
@@ -193,7 +194,7 @@ impl<'t> Scopes<'t> {
                 "global_statement" | "nonlocal_statement" => {
                     let mut cursor = node.walk();
                     for id in node.named_children(&mut cursor) {
-                        if id.kind() == "identifier" {
+                        if id.kind_name() == "identifier" {
                             let name = text(id, src);
                             if kind == "global_statement" {
                                 self.scopes[scope].globals.insert(name);
@@ -250,7 +251,7 @@ impl<'t> Scopes<'t> {
     fn import(&mut self, scope: ScopeId, node: Node<'t>, src: &'t str) {
         let mut cursor = node.walk();
         for name in node.children_by_field_name("name", &mut cursor) {
-            match name.kind() {
+            match name.kind_name() {
                 // `import a.b.c` binds `a`.
                 "dotted_name" => {
                     if let Some(root) = name.named_child(0) {
@@ -277,11 +278,11 @@ impl<'t> Scopes<'t> {
     fn import_from(&mut self, scope: ScopeId, node: Node<'t>, src: &'t str) {
         let module = node
             .child_by_field_name("module_name")
-            .filter(|m| m.kind() == "dotted_name")
+            .filter(|m| m.kind_name() == "dotted_name")
             .map(|m| dotted(m, src));
         let mut cursor = node.walk();
         for child in node.children(&mut cursor) {
-            if child.kind() == "wildcard_import" {
+            if child.kind_name() == "wildcard_import" {
                 if let Some(m) = &module {
                     self.scopes[scope].stars.push(m.clone());
                 }
@@ -289,7 +290,7 @@ impl<'t> Scopes<'t> {
         }
         let mut cursor = node.walk();
         for name in node.children_by_field_name("name", &mut cursor) {
-            let (path, bound) = match name.kind() {
+            let (path, bound) = match name.kind_name() {
                 "dotted_name" => (name, name),
                 "aliased_import" => match (
                     name.child_by_field_name("name"),
@@ -306,7 +307,7 @@ impl<'t> Scopes<'t> {
                 None => {
                     if let Some(rel) = node
                         .child_by_field_name("module_name")
-                        .filter(|m| m.kind() == "relative_import")
+                        .filter(|m| m.kind_name() == "relative_import")
                     {
                         let rel: String = text(rel, src).split_whitespace().collect();
                         let sep = if rel.ends_with('.') { "" } else { "." };
@@ -327,17 +328,17 @@ impl<'t> Scopes<'t> {
     fn parameters(&mut self, scope: ScopeId, node: Node<'t>, src: &'t str) {
         let mut cursor = node.walk();
         for p in node.named_children(&mut cursor) {
-            let name = match p.kind() {
+            let name = match p.kind_name() {
                 "identifier" => Some(p),
                 "default_parameter" | "typed_default_parameter" => p.child_by_field_name("name"),
                 "typed_parameter" | "list_splat_pattern" | "dictionary_splat_pattern" => p
                     .named_child(0)
-                    .and_then(|n| match n.kind() {
+                    .and_then(|n| match n.kind_name() {
                         "identifier" => Some(n),
                         "list_splat_pattern" | "dictionary_splat_pattern" => n.named_child(0),
                         _ => None,
                     })
-                    .filter(|n| n.kind() == "identifier"),
+                    .filter(|n| n.kind_name() == "identifier"),
                 _ => None,
             };
             if let Some(name) = name {
@@ -351,7 +352,7 @@ impl<'t> Scopes<'t> {
             return;
         };
         let right = node.child_by_field_name("right");
-        if left.kind() != "identifier" {
+        if left.kind_name() != "identifier" {
             self.bind_targets(scope, left, src);
             return;
         }
@@ -376,7 +377,7 @@ impl<'t> Scopes<'t> {
     fn bind_targets(&mut self, scope: ScopeId, target: Node<'t>, src: &'t str) {
         let mut stack = vec![target];
         while let Some(n) = stack.pop() {
-            match n.kind() {
+            match n.kind_name() {
                 "identifier" => self.bind(scope, text(n, src), Binding::Local),
                 "pattern_list"
                 | "tuple_pattern"
@@ -432,7 +433,7 @@ impl<'t> Scopes<'t> {
 /// Whether a node is a plain dotted reference (`a`, `a.b.c`).
 pub fn is_chain(mut node: Node) -> bool {
     loop {
-        match node.kind() {
+        match node.kind_name() {
             "identifier" => return true,
             "attribute" => match node.child_by_field_name("object") {
                 Some(o) => node = o,
@@ -446,7 +447,7 @@ pub fn is_chain(mut node: Node) -> bool {
 /// `importlib.import_module("m")` / `import_module("m")` / `__import__("m")` with a literal
 /// name: an import in disguise (checked again when resolved).
 pub fn is_dynamic_import(node: Node, src: &str) -> bool {
-    node.kind() == "call"
+    node.kind_name() == "call"
         && node.child_by_field_name("function").is_some_and(|f| {
             let t = text(f, src);
             t == "__import__" || t.ends_with("import_module")

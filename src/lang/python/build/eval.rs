@@ -3,6 +3,7 @@
 
 use super::plain_args;
 use super::value::{Base, Sv, V, concat, join, parent, product, push_unique, strs, union};
+use crate::lang::node_kind::KindName;
 use crate::lang::python::emit::Emitter;
 use crate::lang::python::literal;
 use crate::lang::python::scope::{Binding, ScopeId, text};
@@ -18,11 +19,11 @@ const MAX_DEPTH: usize = 32;
 fn has_interpolation(node: Node) -> bool {
     let mut stack = vec![node];
     while let Some(n) = stack.pop() {
-        if n.kind() == "interpolation" {
+        if n.kind_name() == "interpolation" {
             return true;
         }
         if matches!(
-            n.kind(),
+            n.kind_name(),
             "string" | "concatenated_string" | "string_content"
         ) {
             let mut cursor = n.walk();
@@ -66,7 +67,7 @@ impl<'a, 't, 'c> Eval<'a, 't, 'c> {
             if seen > MAX_STEPS {
                 break;
             }
-            match n.kind() {
+            match n.kind_name() {
                 "function_definition" | "class_definition" | "lambda" => continue,
                 "return_statement" => {
                     if let Some(e) = n.named_child(0) {
@@ -89,7 +90,7 @@ impl<'a, 't, 'c> Eval<'a, 't, 'c> {
         }
         self.steps -= 1;
         let src = self.src(unit);
-        match node.kind() {
+        match node.kind_name() {
             "string" | "concatenated_string" => {
                 if has_interpolation(node) {
                     return V::Unknown;
@@ -108,7 +109,7 @@ impl<'a, 't, 'c> Eval<'a, 't, 'c> {
                 let mut cursor = node.walk();
                 let kids: Vec<Node<'t>> = node.named_children(&mut cursor).collect();
                 for k in kids {
-                    match k.kind() {
+                    match k.kind_name() {
                         "comment" => {}
                         // `[*base, "x.cu"]`
                         "list_splat" => {
@@ -155,7 +156,7 @@ impl<'a, 't, 'c> Eval<'a, 't, 'c> {
     }
 
     fn binary(&mut self, unit: usize, node: Node<'t>, scope: ScopeId, depth: usize) -> V {
-        let op = node.child_by_field_name("operator").map(|o| o.kind());
+        let op = node.child_by_field_name("operator").map(|o| o.kind_name());
         let (Some(l), Some(r)) = (
             node.child_by_field_name("left"),
             node.child_by_field_name("right"),
@@ -208,7 +209,7 @@ impl<'a, 't, 'c> Eval<'a, 't, 'c> {
             let augmented = loc
                 .node
                 .parent()
-                .is_some_and(|p| p.kind() == "augmented_assignment");
+                .is_some_and(|p| p.kind_name() == "augmented_assignment");
             out = match (augmented, out, v) {
                 (true, V::List(mut a), V::List(b)) => {
                     push_unique(&mut a, b);
@@ -253,7 +254,7 @@ impl<'a, 't, 'c> Eval<'a, 't, 'c> {
         };
         let Some(args) = node
             .child_by_field_name("arguments")
-            .filter(|a| a.kind() == "argument_list")
+            .filter(|a| a.kind_name() == "argument_list")
         else {
             return V::Unknown;
         };
@@ -262,14 +263,14 @@ impl<'a, 't, 'c> Eval<'a, 't, 'c> {
         // `os.path.join(d, *parts)`: the parts are unknown.
         if args
             .named_children(&mut cursor)
-            .any(|a| matches!(a.kind(), "list_splat" | "dictionary_splat"))
+            .any(|a| matches!(a.kind_name(), "list_splat" | "dictionary_splat"))
         {
             return V::Unknown;
         }
         let mut cursor = args.walk();
         let keywords: Vec<&str> = args
             .named_children(&mut cursor)
-            .filter(|a| a.kind() == "keyword_argument")
+            .filter(|a| a.kind_name() == "keyword_argument")
             .filter_map(|a| a.child_by_field_name("name"))
             .map(|n| text(n, src))
             .collect();
@@ -282,7 +283,7 @@ impl<'a, 't, 'c> Eval<'a, 't, 'c> {
         if !callees.is_empty() {
             return V::Unknown;
         }
-        match func.kind() {
+        match func.kind_name() {
             "identifier" => self.builtin_call(unit, func, &positional, scope, depth),
             "attribute" => self.method_call(unit, func, &positional, scope, depth),
             _ => V::Unknown,
@@ -463,5 +464,5 @@ impl<'a, 't, 'c> Eval<'a, 't, 'c> {
 fn first_expr(node: Node) -> Option<Node> {
     let mut cursor = node.walk();
     node.named_children(&mut cursor)
-        .find(|n| n.kind() != "comment")
+        .find(|n| n.kind_name() != "comment")
 }

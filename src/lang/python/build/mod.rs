@@ -26,6 +26,7 @@ mod value;
 use super::emit::Emitter;
 use super::literal;
 use super::scope::{Binding, ScopeId, text};
+use crate::lang::node_kind::KindName;
 use crate::lang::{BuildKind, BuildSources};
 use eval::Eval;
 use std::collections::HashMap;
@@ -133,7 +134,7 @@ impl<'t> Emitter<'t, '_> {
             return;
         }
         // `x.append(…)` on a variable of this file.
-        if func.kind() != "attribute" {
+        if func.kind_name() != "attribute" {
             return;
         }
         let src = self.src(unit);
@@ -149,7 +150,7 @@ impl<'t> Emitter<'t, '_> {
             "insert" => (1, false),
             _ => return,
         };
-        if obj.kind() != "identifier" {
+        if obj.kind_name() != "identifier" {
             return;
         }
         let name = text(obj, src);
@@ -159,7 +160,7 @@ impl<'t> Emitter<'t, '_> {
         };
         let Some(arg) = call
             .child_by_field_name("arguments")
-            .filter(|a| a.kind() == "argument_list")
+            .filter(|a| a.kind_name() == "argument_list")
             .and_then(|a| plain_args(a).into_iter().nth(index))
         else {
             return;
@@ -184,7 +185,7 @@ impl<'t> Emitter<'t, '_> {
         };
         let mut cursor = bases.walk();
         let builder = bases.named_children(&mut cursor).any(|b| {
-            matches!(b.kind(), "identifier" | "attribute")
+            matches!(b.kind_name(), "identifier" | "attribute")
                 && text(b, src)
                     .rsplit('.')
                     .next()
@@ -202,11 +203,11 @@ impl<'t> Emitter<'t, '_> {
         let mut cursor = body.walk();
         let defs: Vec<Node<'t>> = body
             .named_children(&mut cursor)
-            .filter_map(|n| match n.kind() {
+            .filter_map(|n| match n.kind_name() {
                 "function_definition" => Some(n),
                 "decorated_definition" => n
                     .child_by_field_name("definition")
-                    .filter(|d| d.kind() == "function_definition"),
+                    .filter(|d| d.kind_name() == "function_definition"),
                 _ => None,
             })
             .filter(|d| {
@@ -298,11 +299,11 @@ impl<'t> Emitter<'t, '_> {
 fn sources_arg<'t>(call: Node<'t>, src: &str) -> Option<Node<'t>> {
     let args = call
         .child_by_field_name("arguments")
-        .filter(|a| a.kind() == "argument_list")?;
+        .filter(|a| a.kind_name() == "argument_list")?;
     let mut cursor = args.walk();
     let all: Vec<Node<'t>> = args.named_children(&mut cursor).collect();
     for a in &all {
-        if a.kind() == "keyword_argument"
+        if a.kind_name() == "keyword_argument"
             && a.child_by_field_name("name")
                 .is_some_and(|n| text(n, src) == "sources")
         {
@@ -310,7 +311,7 @@ fn sources_arg<'t>(call: Node<'t>, src: &str) -> Option<Node<'t>> {
         }
     }
     // A `*args` before the second positional argument hides which one it is.
-    if all.iter().any(|a| a.kind() == "list_splat") {
+    if all.iter().any(|a| a.kind_name() == "list_splat") {
         return None;
     }
     plain_args(args).into_iter().nth(1)
@@ -322,7 +323,7 @@ fn plain_args(args: Node) -> Vec<Node> {
     args.named_children(&mut cursor)
         .filter(|a| {
             !matches!(
-                a.kind(),
+                a.kind_name(),
                 "keyword_argument" | "list_splat" | "dictionary_splat" | "comment"
             )
         })

@@ -4,6 +4,7 @@
 
 use super::{Emitter, dot_start, is_string};
 use crate::lang::Lang;
+use crate::lang::node_kind::KindName;
 use crate::lang::python::scope::{ScopeId, text};
 use crate::lang::python::tables;
 use std::collections::HashSet;
@@ -46,7 +47,7 @@ impl<'t> Emitter<'t, '_> {
         let callees = self.resolve(unit, func, scope, 0);
         let d = self.detail_text(detail);
         // A method call on something that is not an import: `.cuda()`, `.to(…)`.
-        let method = (callees.is_empty() && func.kind() == "attribute")
+        let method = (callees.is_empty() && func.kind_name() == "attribute")
             .then(|| func.child_by_field_name("attribute"))
             .flatten()
             .map(|name| {
@@ -58,7 +59,7 @@ impl<'t> Emitter<'t, '_> {
         }
         let Some(args) = node
             .child_by_field_name("arguments")
-            .filter(|a| a.kind() == "argument_list")
+            .filter(|a| a.kind_name() == "argument_list")
         else {
             return;
         };
@@ -106,7 +107,7 @@ impl<'t> Emitter<'t, '_> {
                     _ => self.push(unit, format!("{k}={token}"), kw.byte_range(), d),
                 }
             }
-            if k == "env" && v.kind() == "dictionary" {
+            if k == "env" && v.kind_name() == "dictionary" {
                 self.env_dict(unit, v);
             }
         }
@@ -138,18 +139,14 @@ impl<'t> Emitter<'t, '_> {
             // `device_types="cuda"` is the keyword fact above already.
             .filter(|(k, v, _)| {
                 *k != "device_types"
-                    || !matches!(v.kind(), "string" | "concatenated_string")
+                    || !matches!(v.kind_name(), "string" | "concatenated_string")
                     || self.is_dispatch_key(unit, *v)
             })
             .map(|&(_, _, kw)| kw)
             .collect();
-        at.extend(
-            call.positional
-                .iter()
-                .skip(1)
-                .copied()
-                .filter(|&a| matches!(a.kind(), "list" | "tuple") || self.is_dispatch_key(unit, a)),
-        );
+        at.extend(call.positional.iter().skip(1).copied().filter(|&a| {
+            matches!(a.kind_name(), "list" | "tuple") || self.is_dispatch_key(unit, a)
+        }));
         for a in at {
             let value = a.child_by_field_name("value").unwrap_or(a);
             if self.registers_cuda(unit, value, scope) {
@@ -168,7 +165,7 @@ impl<'t> Emitter<'t, '_> {
     fn environment_call(&mut self, call: &Call<'t>) {
         let (unit, func, positional) = (call.unit, call.func, &call.positional);
         let src = self.src(unit);
-        let env_method = match func.kind() {
+        let env_method = match func.kind_name() {
             "attribute" => func
                 .child_by_field_name("attribute")
                 .map(|a| text(a, src))
@@ -187,7 +184,7 @@ impl<'t> Emitter<'t, '_> {
         match env_method {
             Some("update") => {
                 if let Some(&first) = positional.first() {
-                    if first.kind() == "dictionary" {
+                    if first.kind_name() == "dictionary" {
                         self.env_dict(unit, first);
                     }
                 }
@@ -261,7 +258,7 @@ fn split_arguments<'t>(args: Node<'t>, src: &'t str) -> (Vec<Node<'t>>, Vec<Keyw
     let mut positional: Vec<Node<'t>> = Vec::new();
     let mut keywords: Vec<Keyword<'t>> = Vec::new();
     for a in arg_nodes {
-        match a.kind() {
+        match a.kind_name() {
             "keyword_argument" => {
                 if let (Some(k), Some(v)) = (
                     a.child_by_field_name("name"),

@@ -2,6 +2,7 @@
 //! names, and whether a custom-op registration's device types include CUDA.
 
 use super::{Emitter, MAX_VALUES};
+use crate::lang::node_kind::KindName;
 use crate::lang::python::literal;
 use crate::lang::python::scope::{ScopeId, text};
 use crate::lang::python::tables;
@@ -12,7 +13,7 @@ impl<'t> Emitter<'t, '_> {
     /// The device token of an argument: `cuda`, `gpu`, `nccl`, or `cuda|cpu` for a literal choice
     /// (`"cuda" if ok else "cpu"`).
     pub(super) fn device_arg(&self, unit: usize, node: Node<'t>, scope: ScopeId) -> Option<String> {
-        if node.kind() == "conditional_expression" {
+        if node.kind_name() == "conditional_expression" {
             let a = node.named_child(0)?;
             let b = node.named_child(2)?;
             let ta = self.literal_token(unit, a, scope);
@@ -40,7 +41,7 @@ impl<'t> Emitter<'t, '_> {
     /// Whether a registration's device types (a string, a list or tuple of them, a dispatch key)
     /// include CUDA.
     pub(super) fn registers_cuda(&self, unit: usize, node: Node<'t>, scope: ScopeId) -> bool {
-        if matches!(node.kind(), "list" | "tuple") {
+        if matches!(node.kind_name(), "list" | "tuple") {
             let mut cursor = node.walk();
             let items: Vec<Node<'t>> = node.named_children(&mut cursor).collect();
             return items
@@ -54,7 +55,7 @@ impl<'t> Emitter<'t, '_> {
     /// The token all string values of `node` agree on.
     fn literal_token(&self, unit: usize, node: Node<'t>, scope: ScopeId) -> Option<&'static str> {
         if !matches!(
-            node.kind(),
+            node.kind_name(),
             "string"
                 | "concatenated_string"
                 | "identifier"
@@ -65,7 +66,7 @@ impl<'t> Emitter<'t, '_> {
             return None;
         }
         let mut values = Vec::new();
-        if node.kind() == "identifier" {
+        if node.kind_name() == "identifier" {
             // A variable counts only if every assignment to it is a known string.
             let name = text(node, self.src(unit));
             let (_, at) = self.scopes.lookup(scope, name)?;

@@ -2,6 +2,7 @@
 //! (`os.environ["X"]`, `os.getenv("X")`, `env={…}`), or a copy of it.
 
 use super::{Emitter, MAX_VALUES, is_string};
+use crate::lang::node_kind::KindName;
 use crate::lang::python::literal;
 use crate::lang::python::scope::{Binding, ScopeId, text};
 use crate::lang::python::tables;
@@ -28,7 +29,7 @@ impl<'t> Emitter<'t, '_> {
             return true;
         }
         let src = self.src(unit);
-        match node.kind() {
+        match node.kind_name() {
             "identifier" => {
                 let name = text(node, src);
                 let Some((Binding::Local | Binding::Alias(..), at)) =
@@ -52,7 +53,7 @@ impl<'t> Emitter<'t, '_> {
                 let first_arg = node
                     .child_by_field_name("arguments")
                     .and_then(|a| a.named_child(0));
-                match func.kind() {
+                match func.kind_name() {
                     "attribute" => {
                         let method = func.child_by_field_name("attribute").map(|a| text(a, src));
                         if method == Some("copy") {
@@ -76,7 +77,7 @@ impl<'t> Emitter<'t, '_> {
             "dictionary" => {
                 let mut cursor = node.walk();
                 node.named_children(&mut cursor).any(|c| {
-                    c.kind() == "dictionary_splat"
+                    c.kind_name() == "dictionary_splat"
                         && c.named_child(0)
                             .is_some_and(|e| self.environ_at(unit, e, scope, budget))
                 })
@@ -87,7 +88,7 @@ impl<'t> Emitter<'t, '_> {
 
     /// An environment variable named by a string literal.
     pub(super) fn env_key(&mut self, unit: usize, key: Node<'t>) {
-        if !matches!(key.kind(), "string" | "concatenated_string") {
+        if !matches!(key.kind_name(), "string" | "concatenated_string") {
             return;
         }
         let Some(d) = literal::decode(key, self.src(unit)) else {
@@ -109,7 +110,7 @@ impl<'t> Emitter<'t, '_> {
         let mut cursor = node.walk();
         let has_in = node
             .children(&mut cursor)
-            .any(|c| matches!(c.kind(), "in" | "not in"));
+            .any(|c| matches!(c.kind_name(), "in" | "not in"));
         if !has_in || node.named_child_count() != 2 {
             return;
         }
@@ -125,7 +126,7 @@ impl<'t> Emitter<'t, '_> {
         let mut cursor = dict.walk();
         let keys: Vec<Node<'t>> = dict
             .named_children(&mut cursor)
-            .filter(|p| p.kind() == "pair")
+            .filter(|p| p.kind_name() == "pair")
             .filter_map(|p| p.child_by_field_name("key"))
             .collect();
         for k in keys {

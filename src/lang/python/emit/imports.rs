@@ -1,6 +1,7 @@
 //! Import statements: each imported module or name is a fact (`cupy`, `numba.cuda`).
 
 use super::Emitter;
+use crate::lang::node_kind::KindName;
 use crate::lang::python::scope::dotted;
 use tree_sitter::Node;
 
@@ -10,11 +11,11 @@ impl<'t> Emitter<'t, '_> {
         let mut cursor = node.walk();
         let names: Vec<Node> = node.children_by_field_name("name", &mut cursor).collect();
         for name in names {
-            let path = match name.kind() {
+            let path = match name.kind_name() {
                 "aliased_import" => name.child_by_field_name("name"),
                 _ => Some(name),
             };
-            if let Some(path) = path.filter(|p| p.kind() == "dotted_name") {
+            if let Some(path) = path.filter(|p| p.kind_name() == "dotted_name") {
                 self.push(unit, dotted(path, src), path.byte_range(), None);
             }
         }
@@ -24,24 +25,24 @@ impl<'t> Emitter<'t, '_> {
         let src = self.src(unit);
         let Some(module) = node
             .child_by_field_name("module_name")
-            .filter(|m| m.kind() == "dotted_name")
+            .filter(|m| m.kind_name() == "dotted_name")
         else {
             return; // relative: the project's own code
         };
         let m = dotted(module, src);
         let mut cursor = node.walk();
         let children: Vec<Node> = node.children(&mut cursor).collect();
-        if children.iter().any(|c| c.kind() == "wildcard_import") {
+        if children.iter().any(|c| c.kind_name() == "wildcard_import") {
             self.push(unit, m.clone(), module.byte_range(), None);
         }
         let mut cursor = node.walk();
         let names: Vec<Node> = node.children_by_field_name("name", &mut cursor).collect();
         for name in names {
-            let path = match name.kind() {
+            let path = match name.kind_name() {
                 "aliased_import" => name.child_by_field_name("name"),
                 _ => Some(name),
             };
-            if let Some(path) = path.filter(|p| p.kind() == "dotted_name") {
+            if let Some(path) = path.filter(|p| p.kind_name() == "dotted_name") {
                 self.push(
                     unit,
                     format!("{m}.{}", dotted(path, src)),

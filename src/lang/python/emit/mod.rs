@@ -31,9 +31,10 @@ mod walk;
 use super::build::BuildState;
 use super::offsets::OffsetMap;
 use super::scope::Scopes;
+use crate::hash::FastSet as HashSet;
 use crate::lang::cpp::CppFrontEnd;
+use crate::lang::node_kind::KindName;
 use crate::lang::{Extraction, Fact, FactKind, Lang};
-use std::collections::HashSet;
 use std::ops::Range;
 use tree_sitter::{Node, Tree};
 
@@ -78,7 +79,7 @@ impl<'t, 'c> Emitter<'t, 'c> {
             cpp,
             out: Extraction::default(),
             details: Vec::new(),
-            parsed_sources: HashSet::new(),
+            parsed_sources: HashSet::default(),
             loose_sources: Vec::new(),
             build: BuildState::default(),
         }
@@ -132,13 +133,13 @@ impl<'t, 'c> Emitter<'t, 'c> {
 }
 
 fn is_string(node: Node) -> bool {
-    matches!(node.kind(), "string" | "concatenated_string")
+    matches!(node.kind_name(), "string" | "concatenated_string")
 }
 
 /// The offset of the `.` in an attribute node.
 fn dot_start(attr: Node) -> Option<usize> {
     let mut cursor = attr.walk();
-    let dot = attr.children(&mut cursor).find(|c| c.kind() == ".");
+    let dot = attr.children(&mut cursor).find(|c| c.kind_name() == ".");
     dot.map(|d| d.start_byte())
 }
 

@@ -2,6 +2,7 @@
 //! aliases (`x = torch.cuda`), dynamic imports and star imports.
 
 use super::{Emitter, MAX_CHAIN, MAX_RESOLVE_DEPTH};
+use crate::lang::node_kind::KindName;
 use crate::lang::python::literal;
 use crate::lang::python::scope::{Binding, ScopeId, text};
 use crate::lang::python::tables;
@@ -21,7 +22,7 @@ impl<'t> Emitter<'t, '_> {
         let mut attrs: Vec<&str> = Vec::new();
         let mut n = node;
         loop {
-            match n.kind() {
+            match n.kind_name() {
                 "identifier" => break,
                 "attribute" if attrs.len() < MAX_CHAIN => {
                     let (Some(obj), Some(attr)) = (
@@ -40,7 +41,7 @@ impl<'t> Emitter<'t, '_> {
         let bases: Vec<String> = match self.scopes.lookup(scope, root) {
             Some((Binding::Import(m), _)) => vec![self.scopes.modules[m].clone()],
             Some((Binding::Alias(loc, s), _)) if depth < MAX_RESOLVE_DEPTH => {
-                if loc.node.kind() == "call" {
+                if loc.node.kind_name() == "call" {
                     self.dynamic_import(loc.unit, loc.node, s, depth + 1)
                 } else {
                     self.resolve(loc.unit, loc.node, s, depth + 1)
@@ -79,7 +80,7 @@ impl<'t> Emitter<'t, '_> {
         let Some(func) = call.child_by_field_name("function") else {
             return Vec::new();
         };
-        let builtin = func.kind() == "identifier"
+        let builtin = func.kind_name() == "identifier"
             && text(func, src) == "__import__"
             && self.scopes.lookup(scope, "__import__").is_none();
         let importlib = || {

@@ -3,6 +3,7 @@
 //! C-family front end at its real place in the file.
 
 use super::{Emitter, MAX_RESOLVE_DEPTH, MAX_VALUES, join_details};
+use crate::lang::node_kind::KindName;
 use crate::lang::python::literal::{self, Decoded};
 use crate::lang::python::scope::{Binding, Loc, ScopeId, text};
 use crate::lang::python::tables;
@@ -40,7 +41,7 @@ impl<'t> Emitter<'t, '_> {
             return;
         }
         let src = self.src(unit);
-        match node.kind() {
+        match node.kind_name() {
             "string" | "concatenated_string" => {
                 if let Some(d) = self.decode_in_file(unit, node) {
                     out.push((unit, d));
@@ -66,7 +67,7 @@ impl<'t> Emitter<'t, '_> {
                 }
             }
             "binary_operator" => {
-                let op = node.child_by_field_name("operator").map(|o| o.kind());
+                let op = node.child_by_field_name("operator").map(|o| o.kind_name());
                 let (Some(l), Some(r)) = (
                     node.child_by_field_name("left"),
                     node.child_by_field_name("right"),
@@ -94,7 +95,7 @@ impl<'t> Emitter<'t, '_> {
                 let Some(func) = node.child_by_field_name("function") else {
                     return;
                 };
-                if func.kind() == "attribute" {
+                if func.kind_name() == "attribute" {
                     let method = func
                         .child_by_field_name("attribute")
                         .map(|a| text(a, src))
@@ -107,7 +108,7 @@ impl<'t> Emitter<'t, '_> {
                     }
                 }
                 let callee = self.resolve(unit, func, scope, 0);
-                let plain = func.kind() == "identifier"
+                let plain = func.kind_name() == "identifier"
                     && matches!(text(func, src), "str" | "bytes")
                     && self.scopes.lookup(scope, text(func, src)).is_none();
                 if plain

@@ -2,6 +2,7 @@
 //! may make. The walk is iterative (an explicit stack), so deep nesting cannot overflow.
 
 use super::{Emitter, dot_start, is_string};
+use crate::lang::node_kind::KindName;
 use crate::lang::python::scope::{MODULE, ScopeId, opens_scope, text};
 use tree_sitter::Node;
 
@@ -26,7 +27,7 @@ impl<'t> Emitter<'t, '_> {
         }];
         while let Some(item) = stack.pop() {
             let node = item.node;
-            let scope = match opens_scope(node.kind()) {
+            let scope = match opens_scope(node.kind_name()) {
                 Some(_) => self
                     .scopes
                     .opened_by
@@ -52,7 +53,7 @@ impl<'t> Emitter<'t, '_> {
         detail: &mut Option<usize>,
     ) -> bool {
         let node = item.node;
-        match node.kind() {
+        match node.kind_name() {
             "comment"
             | "future_import_statement"
             | "global_statement"
@@ -79,7 +80,7 @@ impl<'t> Emitter<'t, '_> {
                 true
             }
             "function_definition" | "class_definition" => {
-                if node.kind() == "class_definition" {
+                if node.kind_name() == "class_definition" {
                     self.build_class(unit, node);
                 }
                 // Facts inside the body are not about the decorator.
@@ -246,7 +247,7 @@ impl<'t> Emitter<'t, '_> {
             node.child_by_field_name("left"),
             node.child_by_field_name("right"),
         ) {
-            let target = match left.kind() {
+            let target = match left.kind_name() {
                 "identifier" => Some(left),
                 "attribute" => left.child_by_field_name("attribute"),
                 _ => None,
@@ -264,7 +265,7 @@ impl<'t> Emitter<'t, '_> {
     fn environ_dictionary(&mut self, unit: usize, node: Node<'t>, scope: ScopeId) {
         let mut cursor = node.walk();
         let from_environ = node.named_children(&mut cursor).any(|c| {
-            c.kind() == "dictionary_splat"
+            c.kind_name() == "dictionary_splat"
                 && c.named_child(0)
                     .is_some_and(|e| self.is_environ(unit, e, scope))
         });
@@ -281,7 +282,7 @@ fn push_children<'t>(
     scope: ScopeId,
     detail: Option<usize>,
 ) {
-    let parent = node.kind();
+    let parent = node.kind_name();
     let mut cursor = node.walk();
     if !cursor.goto_first_child() {
         return;
