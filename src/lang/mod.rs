@@ -9,7 +9,7 @@ pub mod cython;
 pub mod go;
 pub mod lexer;
 pub mod manifest;
-pub mod node_kind;
+pub mod node_names;
 pub mod preproc;
 pub mod python;
 pub mod rust;

@@ -6,6 +6,7 @@
 //!
 //! Names are compared normalised (lower case, letters and digits only), as package indexes do.
 
+use crate::lang::node_names::NodeNames;
 use crate::rule::{Category, Rule};
 use std::collections::BTreeSet;
 use std::path::Path;
@@ -342,20 +343,18 @@ fn setup_py_names(text: &str) -> Vec<String> {
     while let Some(node) = stack.pop() {
         if node.kind() == "call" {
             let callee = node
-                .child_by_field_name("function")
+                .field("function")
                 .map(|f| &text[f.byte_range()])
                 .unwrap_or_default();
             if callee == "setup" || callee.ends_with(".setup") {
-                if let Some(args) = node.child_by_field_name("arguments") {
+                if let Some(args) = node.field("arguments") {
                     let mut cursor = args.walk();
                     for arg in args.named_children(&mut cursor) {
                         if arg.kind() != "keyword_argument" {
                             continue;
                         }
-                        let key = arg
-                            .child_by_field_name("name")
-                            .map(|k| &text[k.byte_range()]);
-                        let value = arg.child_by_field_name("value");
+                        let key = arg.field("name").map(|k| &text[k.byte_range()]);
+                        let value = arg.field("value");
                         if let (Some("name"), Some(v)) = (key, value) {
                             if v.kind() == "string" {
                                 let s = text[v.byte_range()].trim_matches(['"', '\'']);

@@ -183,8 +183,11 @@ pub(crate) struct GlobIndex {
     /// The entries' literal prefixes by length, so that a text no glob can match (most names a
     /// file holds) is turned away with a few hash lookups instead of a comparison per glob.
     /// `None` when some glob starts with a metacharacter: every text is then a candidate.
-    prefixes: Option<Vec<(usize, crate::hash::FastSet<Box<[u8]>>)>>,
+    prefixes: Option<Vec<PrefixesOfLength>>,
 }
+
+/// A length and the glob prefixes of that length.
+type PrefixesOfLength = (usize, crate::hash::FastSet<Box<[u8]>>);
 
 impl GlobIndex {
     pub(crate) fn new(set: GlobSet, entries: Vec<GlobEntry>) -> GlobIndex {

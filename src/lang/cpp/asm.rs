@@ -3,13 +3,13 @@
 
 use super::Walker;
 use crate::lang::FactKind;
-use crate::lang::node_kind::KindName;
+use crate::lang::node_names::NodeNames;
 use tree_sitter::Node;
 
 impl Walker<'_> {
     pub(super) fn inline_asm(&mut self, node: Node) {
         let template: String = node
-            .child_by_field_name("assembly_code")
+            .field("assembly_code")
             .map(|code| string_contents(code, self.text))
             .unwrap_or_default();
         if self.cuda_file || in_device_function(node, self.text) || looks_like_ptx(&template) {

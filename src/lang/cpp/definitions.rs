@@ -3,7 +3,7 @@
 //! `using` and wrapper functions).
 
 use super::{Walker, children_by_field};
-use crate::lang::node_kind::KindName;
+use crate::lang::node_names::NodeNames;
 use crate::lang::{FactKind, ShimCandidate, ShimForm};
 use tree_sitter::Node;
 
@@ -15,7 +15,7 @@ impl Walker<'_> {
             "alias_declaration" | "type_definition" => {
                 self.type_shim(node);
                 if node.kind_name() == "alias_declaration" {
-                    if let Some(name) = node.child_by_field_name("name") {
+                    if let Some(name) = node.field("name") {
                         self.define(name);
                     }
                 } else {
@@ -25,10 +25,8 @@ impl Walker<'_> {
                 }
             }
             "function_definition" => {
-                if let (Some(name), Some(body)) = (
-                    self.declared_function(node),
-                    node.child_by_field_name("body"),
-                ) {
+                if let (Some(name), Some(body)) = (self.declared_function(node), node.field("body"))
+                {
                     self.functions
                         .push((name, body.byte_range(), node.start_byte()));
                 }
@@ -54,15 +52,15 @@ impl Walker<'_> {
                 }
             }
             "enumerator" | "namespace_definition" | "concept_definition" => {
-                if let Some(name) = node.child_by_field_name("name") {
+                if let Some(name) = node.field("name") {
                     self.define(name);
                 }
             }
             // A definition (with a body), not a use such as `struct S s;`.
             "struct_specifier" | "class_specifier" | "union_specifier" | "enum_specifier"
-                if node.child_by_field_name("body").is_some() =>
+                if node.field("body").is_some() =>
             {
-                if let Some(name) = node.child_by_field_name("name") {
+                if let Some(name) = node.field("name") {
                     self.define(name);
                 }
             }
@@ -85,14 +83,12 @@ impl Walker<'_> {
     /// `using cudaStream_t = hipStream_t;` and `typedef hipStream_t cudaStream_t;`.
     fn type_shim(&mut self, node: Node) {
         let (name, target, form) = if node.kind_name() == "alias_declaration" {
-            let name = node.child_by_field_name("name");
-            let target = node
-                .child_by_field_name("type")
-                .and_then(|t| t.child_by_field_name("type").or(Some(t)));
+            let name = node.field("name");
+            let target = node.field("type").and_then(|t| t.field("type").or(Some(t)));
             (name, target, ShimForm::Alias)
         } else {
-            let name = node.child_by_field_name("declarator");
-            (name, node.child_by_field_name("type"), ShimForm::Typedef)
+            let name = node.field("declarator");
+            (name, node.field("type"), ShimForm::Typedef)
         };
         if let (Some(name), Some(target)) = (name, target) {
             if matches!(name.kind_name(), "type_identifier" | "identifier") {
@@ -141,16 +137,16 @@ impl Walker<'_> {
                 }
                 "qualified_identifier" => {
                     self.skip.insert((node.start_byte(), node.end_byte()));
-                    match node.child_by_field_name("name") {
+                    match node.field("name") {
                         Some(name) => node = name,
                         None => return,
                     }
                 }
-                "template_function" | "template_type" => match node.child_by_field_name("name") {
+                "template_function" | "template_type" => match node.field("name") {
                     Some(name) => node = name,
                     None => return,
                 },
-                _ => match node.child_by_field_name("declarator") {
+                _ => match node.field("declarator") {
                     Some(inner) => node = inner,
                     None => return,
                 },
@@ -187,7 +183,7 @@ impl Walker<'_> {
                 match d.kind_name() {
                     "function_declarator" => return true,
                     "pointer_declarator" | "reference_declarator" | "attributed_declarator" => {
-                        match d.child_by_field_name("declarator") {
+                        match d.field("declarator") {
                             Some(inner) => d = inner,
                             None => return false,
                         }
@@ -211,23 +207,21 @@ impl Walker<'_> {
 
     /// The name of the function a declaration or definition declares (for kernel messages).
     pub(super) fn declared_function(&self, node: Node) -> Option<String> {
-        let mut decl = node.child_by_field_name("declarator")?;
+        let mut decl = node.field("declarator")?;
         loop {
             match decl.kind_name() {
                 "function_declarator" => {
-                    let name = decl.child_by_field_name("declarator")?;
+                    let name = decl.field("declarator")?;
                     return Some(self.callee_name(name));
                 }
-                _ => decl = decl.child_by_field_name("declarator")?,
+                _ => decl = decl.field("declarator")?,
             }
         }
     }
 
     pub(super) fn callee_name(&self, node: Node) -> String {
         let node = match node.kind_name() {
-            "template_function" | "template_method" => {
-                node.child_by_field_name("name").unwrap_or(node)
-            }
+            "template_function" | "template_method" => node.field("name").unwrap_or(node),
             _ => node,
         };
         self.text_of(node)

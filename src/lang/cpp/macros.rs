@@ -5,17 +5,18 @@
 use super::Walker;
 use super::asm::{looks_like_ptx, ptx_mnemonic};
 use crate::lang::lexer::{self, TokenKind};
+use crate::lang::node_names::NodeNames;
 use crate::lang::{FactKind, ShimCandidate, ShimForm};
 use std::collections::HashSet;
 use tree_sitter::Node;
 
 impl Walker<'_> {
     pub(super) fn macro_definition(&mut self, node: Node) {
-        if let Some(name) = node.child_by_field_name("name") {
+        if let Some(name) = node.field("name") {
             self.out.defined.push(self.text_of(name).to_string());
             // `#define cudaMalloc hipMalloc`: a candidate shim entry (the matcher's post-pass
             // decides whether the name is CUDA and the file a shim).
-            let target = node.child_by_field_name("value").and_then(|value| {
+            let target = node.field("value").and_then(|value| {
                 let body = self.text_of(value);
                 lexer::tokenize(body)
                     .into_iter()
@@ -32,13 +33,13 @@ impl Walker<'_> {
             }
         }
         let mut params = HashSet::new();
-        if let Some(list) = node.child_by_field_name("parameters") {
+        if let Some(list) = node.field("parameters") {
             let mut cursor = list.walk();
             for p in list.named_children(&mut cursor) {
                 params.insert(self.text_of(p));
             }
         }
-        if let Some(value) = node.child_by_field_name("value") {
+        if let Some(value) = node.field("value") {
             self.macro_body(value.start_byte(), self.text_of(value), &params);
         }
     }

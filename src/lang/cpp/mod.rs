@@ -18,7 +18,7 @@ mod definitions;
 mod macros;
 mod names;
 
-use crate::lang::node_kind::KindName;
+use crate::lang::node_names::NodeNames;
 pub use asm::looks_like_ptx;
 
 use super::lexer;
@@ -195,7 +195,7 @@ impl<'t> Walker<'t> {
     fn launch(&mut self, node: Node) {
         let kernel = node
             .parent()
-            .and_then(|call| call.child_by_field_name("function"))
+            .and_then(|call| call.field("function"))
             .map(|f| format!("kernel `{}`", self.callee_name(f)));
         let end = node
             .child(0)
@@ -247,7 +247,7 @@ impl<'t> Walker<'t> {
     }
 
     fn include(&mut self, node: Node) {
-        let Some(path) = node.child_by_field_name("path") else {
+        let Some(path) = node.field("path") else {
             return;
         };
         let raw = self.text_of(path);
@@ -261,7 +261,7 @@ impl<'t> Walker<'t> {
 
 fn children_by_field<'a>(node: Node<'a>, field: &str) -> Vec<Node<'a>> {
     let mut cursor = node.walk();
-    node.children_by_field_name(field, &mut cursor).collect()
+    node.fields(field, &mut cursor).collect()
 }
 
 #[cfg(test)]

@@ -3,7 +3,7 @@
 
 use super::Walker;
 use crate::lang::FactKind;
-use crate::lang::node_kind::KindName;
+use crate::lang::node_names::NodeNames;
 use std::ops::Range;
 use tree_sitter::Node;
 
@@ -37,7 +37,7 @@ impl Walker<'_> {
     }
 
     pub(super) fn namespace_alias(&mut self, node: Node) {
-        let Some(name) = node.child_by_field_name("name") else {
+        let Some(name) = node.field("name") else {
             return;
         };
         let mut cursor = node.walk();
@@ -117,11 +117,11 @@ fn chain<'t>(
         match node.kind_name() {
             "qualified_identifier" => {
                 ranges.push(node.byte_range());
-                let Some(name) = node.child_by_field_name("name") else {
+                let Some(name) = node.field("name") else {
                     return false;
                 };
                 stack.push(name);
-                if let Some(scope) = node.child_by_field_name("scope") {
+                if let Some(scope) = node.field("scope") {
                     stack.push(scope);
                 }
             }
@@ -134,12 +134,10 @@ fn chain<'t>(
                 segments.push(&text[node.byte_range()]);
                 ranges.push(node.byte_range());
             }
-            "template_type" | "template_function" | "template_method" => {
-                match node.child_by_field_name("name") {
-                    Some(name) => stack.push(name),
-                    None => return false,
-                }
-            }
+            "template_type" | "template_function" | "template_method" => match node.field("name") {
+                Some(name) => stack.push(name),
+                None => return false,
+            },
             "dependent_name" | "dependent_type" => match node.named_child(0) {
                 Some(inner) => stack.push(inner),
                 None => return false,

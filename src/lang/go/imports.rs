@@ -3,7 +3,7 @@
 
 use super::{Walker, string_value};
 use crate::lang::cpp::CppFrontEnd;
-use crate::lang::node_kind::KindName;
+use crate::lang::node_names::NodeNames;
 use crate::lang::{Fact, FactKind, Lang};
 use tree_sitter::Node;
 
@@ -34,7 +34,7 @@ impl Walker<'_> {
             }
             let mut has_c = false;
             for spec in specs {
-                let Some(path_node) = spec.child_by_field_name("path") else {
+                let Some(path_node) = spec.field("path") else {
                     continue;
                 };
                 let Some((path, span)) = string_value(path_node, self.text) else {
@@ -47,7 +47,7 @@ impl Walker<'_> {
                 if path.is_empty() {
                     continue;
                 }
-                let local = match spec.child_by_field_name("name") {
+                let local = match spec.field("name") {
                     Some(n) if n.kind_name() == "package_identifier" => {
                         Some(self.text_of(n).to_string())
                     }

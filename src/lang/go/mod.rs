@@ -27,7 +27,7 @@
 mod go_mod;
 mod imports;
 
-use crate::lang::node_kind::KindName;
+use crate::lang::node_names::NodeNames;
 pub use go_mod::extract_go_mod;
 
 use super::cpp::CppFrontEnd;
@@ -153,7 +153,7 @@ impl<'t> Walker<'t> {
                 false
             }
             "function_declaration" | "method_declaration" | "type_spec" | "type_alias" => {
-                if let Some(name) = node.child_by_field_name("name") {
+                if let Some(name) = node.field("name") {
                     let name = self.text_of(name);
                     if !name.is_empty() && name != "_" {
                         self.out.defined.push(name.to_string());
@@ -162,8 +162,8 @@ impl<'t> Walker<'t> {
                 true
             }
             "selector_expression" => {
-                let operand = node.child_by_field_name("operand");
-                let field = node.child_by_field_name("field");
+                let operand = node.field("operand");
+                let field = node.field("field");
                 if let (Some(operand), Some(field)) = (operand, field) {
                     if operand.kind_name() == "identifier" {
                         self.qualified(operand, field);
@@ -172,8 +172,8 @@ impl<'t> Walker<'t> {
                 true
             }
             "qualified_type" => {
-                let package = node.child_by_field_name("package");
-                let name = node.child_by_field_name("name");
+                let package = node.field("package");
+                let name = node.field("name");
                 if let (Some(package), Some(name)) = (package, name) {
                     self.qualified(package, name);
                 }
@@ -213,12 +213,12 @@ impl<'t> Walker<'t> {
     /// `lib.Lookup("cuInit")`, `dlsym(h, "x")`, `C.dlsym(h, C.CString("x"))`: the looked-up
     /// names, matched as C-family names.
     fn lookup_call(&mut self, call: Node) {
-        let Some(function) = call.child_by_field_name("function") else {
+        let Some(function) = call.field("function") else {
             return;
         };
         let callee = match function.kind_name() {
             "identifier" => Some(function),
-            "selector_expression" => function.child_by_field_name("field"),
+            "selector_expression" => function.field("field"),
             _ => None,
         };
         let Some(callee) = callee else {
@@ -227,7 +227,7 @@ impl<'t> Walker<'t> {
         if !LOOKUP_CALLS.contains(&self.text_of(callee)) {
             return;
         }
-        let Some(args) = call.child_by_field_name("arguments") else {
+        let Some(args) = call.field("arguments") else {
             return;
         };
         let mut cursor = args.walk();
@@ -236,7 +236,7 @@ impl<'t> Walker<'t> {
                 "interpreted_string_literal" | "raw_string_literal" => Some(arg),
                 // `C.CString("cuInit")`
                 "call_expression" => arg
-                    .child_by_field_name("arguments")
+                    .field("arguments")
                     .and_then(|a| a.named_child(0))
                     .filter(|a| {
                         matches!(

@@ -6,6 +6,7 @@
 //! `bazel-repo:local_config_cuda`), and flags in strings (`"-arch=sm_80"`, `"-lcudart"`).
 
 use super::{Out, shell};
+use crate::lang::node_names::NodeNames;
 use tree_sitter::{Node, Parser};
 
 pub(crate) fn extract(parser: &mut Parser, text: &str, out: &mut Out) {
@@ -35,9 +36,9 @@ fn visit(node: Node, text: &str, out: &mut Out) -> bool {
     match node.kind() {
         "comment" => false,
         "call" => {
-            if let Some(f) = node.child_by_field_name("function") {
+            if let Some(f) = node.field("function") {
                 let name_node = match f.kind() {
-                    "attribute" => f.child_by_field_name("attribute"),
+                    "attribute" => f.field("attribute"),
                     "identifier" => Some(f),
                     _ => None,
                 };

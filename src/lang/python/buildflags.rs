@@ -20,7 +20,7 @@ use super::literal;
 use super::scope::{Binding, ScopeId, text};
 use crate::lang::Fact;
 use crate::lang::manifest::{Out, shell};
-use crate::lang::node_kind::KindName;
+use crate::lang::node_names::NodeNames;
 use std::collections::HashSet;
 use std::ops::Range;
 use tree_sitter::Node;
@@ -77,7 +77,7 @@ pub struct FlagCall<'t> {
 impl<'t> Emitter<'t, '_> {
     /// Notes a call to a build function or a command runner (from the walk).
     pub(super) fn flag_call(&mut self, unit: usize, call: Node<'t>, scope: ScopeId) {
-        let Some(func) = call.child_by_field_name("function") else {
+        let Some(func) = call.field("function") else {
             return;
         };
         let callees = self.resolve(unit, func, scope, 0);
@@ -103,7 +103,7 @@ impl<'t> Emitter<'t, '_> {
         for c in &calls {
             let Some(args) = c
                 .call
-                .child_by_field_name("arguments")
+                .field("arguments")
                 .filter(|a| a.kind_name() == "argument_list")
             else {
                 continue;
@@ -117,10 +117,9 @@ impl<'t> Emitter<'t, '_> {
                     .iter()
                     .find(|a| {
                         a.kind_name() == "keyword_argument"
-                            && a.child_by_field_name("name")
-                                .is_some_and(|n| text(n, src) == "args")
+                            && a.field("name").is_some_and(|n| text(n, src) == "args")
                     })
-                    .and_then(|a| a.child_by_field_name("value"))
+                    .and_then(|a| a.field("value"))
                     .or_else(|| {
                         all.iter()
                             .copied()
@@ -135,10 +134,7 @@ impl<'t> Emitter<'t, '_> {
                     if a.kind_name() != "keyword_argument" {
                         continue;
                     }
-                    let (Some(k), Some(v)) = (
-                        a.child_by_field_name("name"),
-                        a.child_by_field_name("value"),
-                    ) else {
+                    let (Some(k), Some(v)) = (a.field("name"), a.field("value")) else {
                         continue;
                     };
                     match text(k, src) {
@@ -186,28 +182,25 @@ impl<'t> Emitter<'t, '_> {
                         if pair.kind_name() != "pair" {
                             continue;
                         }
-                        let key = pair
-                            .child_by_field_name("key")
-                            .and_then(|k| literal::decode(k, src));
+                        let key = pair.field("key").and_then(|k| literal::decode(k, src));
                         if key.is_some_and(|k| k.text == "nvcc") {
-                            out.extend(pair.child_by_field_name("value"));
+                            out.extend(pair.field("value"));
                         }
                     }
                 }
                 // `dict(cxx=[…], nvcc=[…])`
                 "call" => {
                     let is_dict = n
-                        .child_by_field_name("function")
+                        .field("function")
                         .is_some_and(|f| f.kind_name() == "identifier" && text(f, src) == "dict");
-                    let args = n.child_by_field_name("arguments");
+                    let args = n.field("arguments");
                     if let (true, Some(args)) = (is_dict, args) {
                         let mut cursor = args.walk();
                         for a in args.named_children(&mut cursor) {
                             if a.kind_name() == "keyword_argument"
-                                && a.child_by_field_name("name")
-                                    .is_some_and(|k| text(k, src) == "nvcc")
+                                && a.field("name").is_some_and(|k| text(k, src) == "nvcc")
                             {
-                                out.extend(a.child_by_field_name("value"));
+                                out.extend(a.field("value"));
                             }
                         }
                     }
@@ -356,10 +349,10 @@ impl<'t> Lits<'_, 't, '_> {
                 }
             }
             "binary_operator" => {
-                let op = node.child_by_field_name("operator").map(|o| o.kind_name());
+                let op = node.field("operator").map(|o| o.kind_name());
                 if op == Some("+") {
                     for f in ["left", "right"] {
-                        if let Some(k) = node.child_by_field_name(f) {
+                        if let Some(k) = node.field(f) {
                             self.collect(unit, k, scope, depth + 1, out);
                         }
                     }
@@ -369,20 +362,20 @@ impl<'t> Lits<'_, 't, '_> {
             // `helper(flags + more)`, `os.path.join(CUDA_HOME, "bin", "nvcc")`: the arguments.
             "call" => {
                 let Some(args) = node
-                    .child_by_field_name("arguments")
+                    .field("arguments")
                     .filter(|a| a.kind_name() == "argument_list")
                 else {
                     return;
                 };
-                let func = node.child_by_field_name("function");
+                let func = node.field("function");
                 // `"-O3 --use_fast_math".split()`
                 if let Some(obj) = func
                     .filter(|f| f.kind_name() == "attribute")
                     .filter(|f| {
-                        f.child_by_field_name("attribute")
+                        f.field("attribute")
                             .is_some_and(|a| text(a, src) == "split")
                     })
-                    .and_then(|f| f.child_by_field_name("object"))
+                    .and_then(|f| f.field("object"))
                 {
                     self.collect(unit, obj, scope, depth + 1, out);
                     return;

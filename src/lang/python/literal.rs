@@ -6,7 +6,7 @@
 //! parseable), and `{{`/`}}` decode to single braces.
 
 use super::offsets::OffsetMap;
-use crate::lang::node_kind::KindName;
+use crate::lang::node_names::NodeNames;
 use tree_sitter::Node;
 
 /// A decoded string value and where each of its bytes came from.

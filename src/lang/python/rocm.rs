@@ -30,7 +30,7 @@
 use super::emit::Emitter;
 use super::scope::{Binding, ScopeId, text};
 use crate::lang::RocmRegion;
-use crate::lang::node_kind::KindName;
+use crate::lang::node_names::NodeNames;
 use std::ops::Range;
 use tree_sitter::Node;
 
@@ -75,30 +75,22 @@ impl<'t> Emitter<'t, '_> {
     /// An `if` statement seen by the walk: the ROCm-only branches of its whole chain.
     pub(super) fn rocm_if(&mut self, unit: usize, node: Node<'t>, scope: ScopeId) {
         let mut branches: Vec<(Option<Node<'t>>, Node<'t>)> = Vec::new();
-        if let (Some(c), Some(b)) = (
-            node.child_by_field_name("condition"),
-            node.child_by_field_name("consequence"),
-        ) {
+        if let (Some(c), Some(b)) = (node.field("condition"), node.field("consequence")) {
             branches.push((Some(c), b));
         } else {
             return;
         }
         let mut cursor = node.walk();
-        let alternatives: Vec<Node<'t>> = node
-            .children_by_field_name("alternative", &mut cursor)
-            .collect();
+        let alternatives: Vec<Node<'t>> = node.fields("alternative", &mut cursor).collect();
         for alt in alternatives {
             match alt.kind_name() {
                 "elif_clause" => {
-                    if let (Some(c), Some(b)) = (
-                        alt.child_by_field_name("condition"),
-                        alt.child_by_field_name("consequence"),
-                    ) {
+                    if let (Some(c), Some(b)) = (alt.field("condition"), alt.field("consequence")) {
                         branches.push((Some(c), b));
                     }
                 }
                 "else_clause" => {
-                    if let Some(b) = alt.child_by_field_name("body") {
+                    if let Some(b) = alt.field("body") {
                         branches.push((None, b));
                     }
                 }
@@ -145,8 +137,8 @@ impl<'t> Emitter<'t, '_> {
     /// `@unittest.skipUnless(torch.version.hip, …)`).
     pub(super) fn rocm_decorated(&mut self, unit: usize, node: Node<'t>, scope: ScopeId) {
         let Some(body) = node
-            .child_by_field_name("definition")
-            .and_then(|d| d.child_by_field_name("body"))
+            .field("definition")
+            .and_then(|d| d.field("body"))
             .and_then(block_span)
         else {
             return;
@@ -160,12 +152,12 @@ impl<'t> Emitter<'t, '_> {
             .filter(|e| e.kind_name() == "call")
             .collect();
         for call in decorators {
-            let Some(func) = call.child_by_field_name("function") else {
+            let Some(func) = call.field("function") else {
                 continue;
             };
             let last = match func.kind_name() {
                 "identifier" => Some(func),
-                "attribute" => func.child_by_field_name("attribute"),
+                "attribute" => func.field("attribute"),
                 _ => None,
             };
             let skips_when = match last.map(|l| text(l, src).to_ascii_lowercase()) {
@@ -174,7 +166,7 @@ impl<'t> Emitter<'t, '_> {
                 _ => continue,
             };
             let Some(cond) = call
-                .child_by_field_name("arguments")
+                .field("arguments")
                 .and_then(|a| a.named_child(0))
                 .filter(|a| !matches!(a.kind_name(), "keyword_argument" | "comment"))
             else {
@@ -241,16 +233,16 @@ impl<'t> Emitter<'t, '_> {
                 }
             }
             "not_operator" => node
-                .child_by_field_name("argument")
+                .field("argument")
                 .and_then(|a| self.rocm_sense(unit, a, scope, depth + 1))
                 .map(Sense::flip),
             "boolean_operator" => {
-                let op = node.child_by_field_name("operator")?.kind_name();
+                let op = node.field("operator")?.kind_name();
                 let left = node
-                    .child_by_field_name("left")
+                    .field("left")
                     .and_then(|l| self.rocm_sense(unit, l, scope, depth + 1));
                 let right = node
-                    .child_by_field_name("right")
+                    .field("right")
                     .and_then(|r| self.rocm_sense(unit, r, scope, depth + 1));
                 // `C and X` holds only where C does; `not C or X` fails only where C holds.
                 let wanted = match op {
@@ -263,7 +255,7 @@ impl<'t> Emitter<'t, '_> {
             "comparison_operator" => {
                 let mut cursor = node.walk();
                 let operators: Vec<&str> = node
-                    .children_by_field_name("operators", &mut cursor)
+                    .fields("operators", &mut cursor)
                     .map(|o| o.kind_name())
                     .collect();
                 let mut cursor = node.walk();
@@ -292,12 +284,12 @@ impl<'t> Emitter<'t, '_> {
                 Some(if positive { s } else { s.flip() })
             }
             "call" => {
-                let func = node.child_by_field_name("function")?;
+                let func = node.field("function")?;
                 let is_bool = func.kind_name() == "identifier"
                     && text(func, src) == "bool"
                     && self.scopes.lookup(scope, "bool").is_none();
                 if is_bool {
-                    let args = node.child_by_field_name("arguments")?;
+                    let args = node.field("arguments")?;
                     let mut cursor = args.walk();
                     let args: Vec<Node<'t>> = args
                         .named_children(&mut cursor)
@@ -328,7 +320,7 @@ impl<'t> Emitter<'t, '_> {
         let src = self.src(unit);
         let last = match node.kind_name() {
             "identifier" => text(node, src),
-            "attribute" => match node.child_by_field_name("attribute") {
+            "attribute" => match node.field("attribute") {
                 Some(a) => text(a, src),
                 None => return false,
             },

@@ -9,7 +9,7 @@
 //! a parameter or variable named `cuda` that is never imported is not CUDA at all.
 
 use crate::hash::{FastMap as HashMap, FastSet as HashSet};
-use crate::lang::node_kind::KindName;
+use crate::lang::node_names::NodeNames;
 use tree_sitter::{Node, Tree};
 
 pub type ScopeId = usize;
@@ -133,7 +133,7 @@ impl<'t> Scopes<'t> {
                 self.scopes.push(Scope::new(Some(scope), k));
                 self.opened_by.insert((unit, node.id()), inner);
                 if matches!(kind, "function_definition" | "class_definition") {
-                    if let Some(name) = node.child_by_field_name("name") {
+                    if let Some(name) = node.field("name") {
                         self.bind(scope, text(name, src), Binding::Local);
                     }
                 }
@@ -151,20 +151,17 @@ impl<'t> Scopes<'t> {
                 "future_import_statement" => continue,
                 "parameters" | "lambda_parameters" => self.parameters(inner, node, src),
                 "for_in_clause" => {
-                    if let Some(left) = node.child_by_field_name("left") {
+                    if let Some(left) = node.field("left") {
                         self.bind_targets(scope, left, src);
                     }
                 }
                 "assignment" => self.assignment(unit, scope, node, src),
                 "augmented_assignment" => {
-                    if let (Some(left), Some(right)) = (
-                        node.child_by_field_name("left"),
-                        node.child_by_field_name("right"),
-                    ) {
+                    if let (Some(left), Some(right)) = (node.field("left"), node.field("right")) {
                         if left.kind_name() == "identifier" {
                             let name = text(left, src);
                             self.bind(scope, name, Binding::Local);
-                            let op = node.child_by_field_name("operator").map(|o| o.kind_name());
+                            let op = node.field("operator").map(|o| o.kind_name());
                             if op == Some("+=") {
                                 self.scopes[scope]
                                     .assigned
@@ -176,17 +173,17 @@ impl<'t> Scopes<'t> {
                     }
                 }
                 "for_statement" => {
-                    if let Some(left) = node.child_by_field_name("left") {
+                    if let Some(left) = node.field("left") {
                         self.bind_targets(scope, left, src);
                     }
                 }
                 "as_pattern" => {
-                    if let Some(alias) = node.child_by_field_name("alias") {
+                    if let Some(alias) = node.field("alias") {
                         self.bind_targets(scope, alias, src);
                     }
                 }
                 "named_expression" => {
-                    if let Some(name) = node.child_by_field_name("name") {
+                    if let Some(name) = node.field("name") {
                         let target = self.enclosing_non_comprehension(scope);
                         self.bind(target, text(name, src), Binding::Local);
                     }
@@ -250,7 +247,7 @@ impl<'t> Scopes<'t> {
 
     fn import(&mut self, scope: ScopeId, node: Node<'t>, src: &'t str) {
         let mut cursor = node.walk();
-        for name in node.children_by_field_name("name", &mut cursor) {
+        for name in node.fields("name", &mut cursor) {
             match name.kind_name() {
                 // `import a.b.c` binds `a`.
                 "dotted_name" => {
@@ -262,10 +259,7 @@ impl<'t> Scopes<'t> {
                 }
                 // `import a.b as x` binds `x` to `a.b`.
                 "aliased_import" => {
-                    if let (Some(path), Some(alias)) = (
-                        name.child_by_field_name("name"),
-                        name.child_by_field_name("alias"),
-                    ) {
+                    if let (Some(path), Some(alias)) = (name.field("name"), name.field("alias")) {
                         let m = self.intern(&dotted(path, src));
                         self.bind(scope, text(alias, src), Binding::Import(m));
                     }
@@ -277,7 +271,7 @@ impl<'t> Scopes<'t> {
 
     fn import_from(&mut self, scope: ScopeId, node: Node<'t>, src: &'t str) {
         let module = node
-            .child_by_field_name("module_name")
+            .field("module_name")
             .filter(|m| m.kind_name() == "dotted_name")
             .map(|m| dotted(m, src));
         let mut cursor = node.walk();
@@ -289,13 +283,10 @@ impl<'t> Scopes<'t> {
             }
         }
         let mut cursor = node.walk();
-        for name in node.children_by_field_name("name", &mut cursor) {
+        for name in node.fields("name", &mut cursor) {
             let (path, bound) = match name.kind_name() {
                 "dotted_name" => (name, name),
-                "aliased_import" => match (
-                    name.child_by_field_name("name"),
-                    name.child_by_field_name("alias"),
-                ) {
+                "aliased_import" => match (name.field("name"), name.field("alias")) {
                     (Some(p), Some(a)) => (p, a),
                     _ => continue,
                 },
@@ -306,7 +297,7 @@ impl<'t> Scopes<'t> {
                 // A relative import names the project's own code.
                 None => {
                     if let Some(rel) = node
-                        .child_by_field_name("module_name")
+                        .field("module_name")
                         .filter(|m| m.kind_name() == "relative_import")
                     {
                         let rel: String = text(rel, src).split_whitespace().collect();
@@ -330,7 +321,7 @@ impl<'t> Scopes<'t> {
         for p in node.named_children(&mut cursor) {
             let name = match p.kind_name() {
                 "identifier" => Some(p),
-                "default_parameter" | "typed_default_parameter" => p.child_by_field_name("name"),
+                "default_parameter" | "typed_default_parameter" => p.field("name"),
                 "typed_parameter" | "list_splat_pattern" | "dictionary_splat_pattern" => p
                     .named_child(0)
                     .and_then(|n| match n.kind_name() {
@@ -348,10 +339,10 @@ impl<'t> Scopes<'t> {
     }
 
     fn assignment(&mut self, unit: usize, scope: ScopeId, node: Node<'t>, src: &'t str) {
-        let Some(left) = node.child_by_field_name("left") else {
+        let Some(left) = node.field("left") else {
             return;
         };
-        let right = node.child_by_field_name("right");
+        let right = node.field("right");
         if left.kind_name() != "identifier" {
             self.bind_targets(scope, left, src);
             return;
@@ -435,7 +426,7 @@ pub fn is_chain(mut node: Node) -> bool {
     loop {
         match node.kind_name() {
             "identifier" => return true,
-            "attribute" => match node.child_by_field_name("object") {
+            "attribute" => match node.field("object") {
                 Some(o) => node = o,
                 None => return false,
             },
@@ -448,7 +439,7 @@ pub fn is_chain(mut node: Node) -> bool {
 /// name: an import in disguise (checked again when resolved).
 pub fn is_dynamic_import(node: Node, src: &str) -> bool {
     node.kind_name() == "call"
-        && node.child_by_field_name("function").is_some_and(|f| {
+        && node.field("function").is_some_and(|f| {
             let t = text(f, src);
             t == "__import__" || t.ends_with("import_module")
         })

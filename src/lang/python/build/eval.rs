@@ -3,7 +3,7 @@
 
 use super::plain_args;
 use super::value::{Base, Sv, V, concat, join, parent, product, push_unique, strs, union};
-use crate::lang::node_kind::KindName;
+use crate::lang::node_names::NodeNames;
 use crate::lang::python::emit::Emitter;
 use crate::lang::python::literal;
 use crate::lang::python::scope::{Binding, ScopeId, text};
@@ -57,7 +57,7 @@ impl<'a, 't, 'c> Eval<'a, 't, 'c> {
     /// The union of what a function's `return` statements return (nested functions excluded).
     pub(super) fn returns(&mut self, unit: usize, def: Node<'t>, scope: ScopeId) -> V {
         let mut out = V::Unknown;
-        let Some(body) = def.child_by_field_name("body") else {
+        let Some(body) = def.field("body") else {
             return out;
         };
         let mut stack = vec![body];
@@ -140,8 +140,8 @@ impl<'a, 't, 'c> Eval<'a, 't, 'c> {
             "binary_operator" => self.binary(unit, node, scope, depth),
             "identifier" => self.variable(unit, node, scope, depth),
             "attribute" => {
-                let attr = node.child_by_field_name("attribute").map(|a| text(a, src));
-                let obj = node.child_by_field_name("object");
+                let attr = node.field("attribute").map(|a| text(a, src));
+                let obj = node.field("object");
                 match (attr, obj) {
                     (Some("parent"), Some(obj)) => match self.value(unit, obj, scope, depth + 1) {
                         V::Strs(a) => strs(a.iter().filter_map(parent).collect()),
@@ -156,11 +156,8 @@ impl<'a, 't, 'c> Eval<'a, 't, 'c> {
     }
 
     fn binary(&mut self, unit: usize, node: Node<'t>, scope: ScopeId, depth: usize) -> V {
-        let op = node.child_by_field_name("operator").map(|o| o.kind_name());
-        let (Some(l), Some(r)) = (
-            node.child_by_field_name("left"),
-            node.child_by_field_name("right"),
-        ) else {
+        let op = node.field("operator").map(|o| o.kind_name());
+        let (Some(l), Some(r)) = (node.field("left"), node.field("right")) else {
             return V::Unknown;
         };
         if !matches!(op, Some("+" | "/")) {
@@ -249,11 +246,11 @@ impl<'a, 't, 'c> Eval<'a, 't, 'c> {
 
     fn call(&mut self, unit: usize, node: Node<'t>, scope: ScopeId, depth: usize) -> V {
         let src = self.src(unit);
-        let Some(func) = node.child_by_field_name("function") else {
+        let Some(func) = node.field("function") else {
             return V::Unknown;
         };
         let Some(args) = node
-            .child_by_field_name("arguments")
+            .field("arguments")
             .filter(|a| a.kind_name() == "argument_list")
         else {
             return V::Unknown;
@@ -271,7 +268,7 @@ impl<'a, 't, 'c> Eval<'a, 't, 'c> {
         let keywords: Vec<&str> = args
             .named_children(&mut cursor)
             .filter(|a| a.kind_name() == "keyword_argument")
-            .filter_map(|a| a.child_by_field_name("name"))
+            .filter_map(|a| a.field("name"))
             .map(|n| text(n, src))
             .collect();
         let callees = self.em.resolve(unit, func, scope, 0);
@@ -388,10 +385,7 @@ impl<'a, 't, 'c> Eval<'a, 't, 'c> {
         depth: usize,
     ) -> V {
         let src = self.src(unit);
-        let (Some(obj), Some(method)) = (
-            func.child_by_field_name("object"),
-            func.child_by_field_name("attribute"),
-        ) else {
+        let (Some(obj), Some(method)) = (func.field("object"), func.field("attribute")) else {
             return V::Unknown;
         };
         match text(method, src) {

@@ -26,7 +26,7 @@ mod value;
 use super::emit::Emitter;
 use super::literal;
 use super::scope::{Binding, ScopeId, text};
-use crate::lang::node_kind::KindName;
+use crate::lang::node_names::NodeNames;
 use crate::lang::{BuildKind, BuildSources};
 use eval::Eval;
 use std::collections::HashMap;
@@ -111,7 +111,7 @@ struct Mutation<'t> {
 impl<'t> Emitter<'t, '_> {
     /// A call seen by the walk: a build call to resolve later, or a mutation of a list variable.
     pub(super) fn build_call(&mut self, unit: usize, call: Node<'t>, scope: ScopeId) {
-        let Some(func) = call.child_by_field_name("function") else {
+        let Some(func) = call.field("function") else {
             return;
         };
         let kind = self
@@ -138,10 +138,7 @@ impl<'t> Emitter<'t, '_> {
             return;
         }
         let src = self.src(unit);
-        let (Some(obj), Some(method)) = (
-            func.child_by_field_name("object"),
-            func.child_by_field_name("attribute"),
-        ) else {
+        let (Some(obj), Some(method)) = (func.field("object"), func.field("attribute")) else {
             return;
         };
         let (index, extend) = match text(method, src) {
@@ -159,7 +156,7 @@ impl<'t> Emitter<'t, '_> {
             return;
         };
         let Some(arg) = call
-            .child_by_field_name("arguments")
+            .field("arguments")
             .filter(|a| a.kind_name() == "argument_list")
             .and_then(|a| plain_args(a).into_iter().nth(index))
         else {
@@ -180,7 +177,7 @@ impl<'t> Emitter<'t, '_> {
     /// A class seen by the walk: an op builder's `def sources(self)` to resolve later.
     pub(super) fn build_class(&mut self, unit: usize, class: Node<'t>) {
         let src = self.src(unit);
-        let Some(bases) = class.child_by_field_name("superclasses") else {
+        let Some(bases) = class.field("superclasses") else {
             return;
         };
         let mut cursor = bases.walk();
@@ -197,7 +194,7 @@ impl<'t> Emitter<'t, '_> {
         if !builder {
             return;
         }
-        let Some(body) = class.child_by_field_name("body") else {
+        let Some(body) = class.field("body") else {
             return;
         };
         let mut cursor = body.walk();
@@ -206,14 +203,11 @@ impl<'t> Emitter<'t, '_> {
             .filter_map(|n| match n.kind_name() {
                 "function_definition" => Some(n),
                 "decorated_definition" => n
-                    .child_by_field_name("definition")
+                    .field("definition")
                     .filter(|d| d.kind_name() == "function_definition"),
                 _ => None,
             })
-            .filter(|d| {
-                d.child_by_field_name("name")
-                    .is_some_and(|n| text(n, src) == "sources")
-            })
+            .filter(|d| d.field("name").is_some_and(|n| text(n, src) == "sources"))
             .collect();
         for def in defs {
             if let Some(&scope) = self.scopes.opened_by.get(&(unit, def.id())) {
@@ -298,16 +292,15 @@ impl<'t> Emitter<'t, '_> {
 /// The `sources` argument of a build call: keyword `sources=`, else the second positional.
 fn sources_arg<'t>(call: Node<'t>, src: &str) -> Option<Node<'t>> {
     let args = call
-        .child_by_field_name("arguments")
+        .field("arguments")
         .filter(|a| a.kind_name() == "argument_list")?;
     let mut cursor = args.walk();
     let all: Vec<Node<'t>> = args.named_children(&mut cursor).collect();
     for a in &all {
         if a.kind_name() == "keyword_argument"
-            && a.child_by_field_name("name")
-                .is_some_and(|n| text(n, src) == "sources")
+            && a.field("name").is_some_and(|n| text(n, src) == "sources")
         {
-            return a.child_by_field_name("value");
+            return a.field("value");
         }
     }
     // A `*args` before the second positional argument hides which one it is.

@@ -4,7 +4,7 @@
 
 use super::{Emitter, dot_start, is_string};
 use crate::lang::Lang;
-use crate::lang::node_kind::KindName;
+use crate::lang::node_names::NodeNames;
 use crate::lang::python::scope::{ScopeId, text};
 use crate::lang::python::tables;
 use std::collections::HashSet;
@@ -41,14 +41,14 @@ impl<'t> Emitter<'t, '_> {
         detail: Option<usize>,
     ) {
         let src = self.src(unit);
-        let Some(func) = node.child_by_field_name("function") else {
+        let Some(func) = node.field("function") else {
             return;
         };
         let callees = self.resolve(unit, func, scope, 0);
         let d = self.detail_text(detail);
         // A method call on something that is not an import: `.cuda()`, `.to(…)`.
         let method = (callees.is_empty() && func.kind_name() == "attribute")
-            .then(|| func.child_by_field_name("attribute"))
+            .then(|| func.field("attribute"))
             .flatten()
             .map(|name| {
                 let start = dot_start(func).unwrap_or(name.start_byte());
@@ -58,7 +58,7 @@ impl<'t> Emitter<'t, '_> {
             self.push(unit, format!(".{name}()"), span.clone(), d.as_deref());
         }
         let Some(args) = node
-            .child_by_field_name("arguments")
+            .field("arguments")
             .filter(|a| a.kind_name() == "argument_list")
         else {
             return;
@@ -148,7 +148,7 @@ impl<'t> Emitter<'t, '_> {
             matches!(a.kind_name(), "list" | "tuple") || self.is_dispatch_key(unit, a)
         }));
         for a in at {
-            let value = a.child_by_field_name("value").unwrap_or(a);
+            let value = a.field("value").unwrap_or(a);
             if self.registers_cuda(unit, value, scope) {
                 self.push(
                     unit,
@@ -167,12 +167,12 @@ impl<'t> Emitter<'t, '_> {
         let src = self.src(unit);
         let env_method = match func.kind_name() {
             "attribute" => func
-                .child_by_field_name("attribute")
+                .field("attribute")
                 .map(|a| text(a, src))
                 .filter(|m| tables::ENV_METHODS.contains(m))
                 .filter(|&m| m == "update" || positional.first().is_some_and(|&a| is_string(a)))
                 .filter(|_| {
-                    func.child_by_field_name("object")
+                    func.field("object")
                         .is_some_and(|o| self.is_environ(unit, o, call.scope))
                 }),
             _ => None,
@@ -189,7 +189,7 @@ impl<'t> Emitter<'t, '_> {
                     }
                 }
                 for &(_, _, kw) in &call.keywords {
-                    if let Some(name) = kw.child_by_field_name("name") {
+                    if let Some(name) = kw.field("name") {
                         self.push(
                             unit,
                             text(name, src).to_string(),
@@ -260,10 +260,7 @@ fn split_arguments<'t>(args: Node<'t>, src: &'t str) -> (Vec<Node<'t>>, Vec<Keyw
     for a in arg_nodes {
         match a.kind_name() {
             "keyword_argument" => {
-                if let (Some(k), Some(v)) = (
-                    a.child_by_field_name("name"),
-                    a.child_by_field_name("value"),
-                ) {
+                if let (Some(k), Some(v)) = (a.field("name"), a.field("value")) {
                     keywords.push((text(k, src), v, a));
                 }
             }

@@ -2,7 +2,7 @@
 //! names, and whether a custom-op registration's device types include CUDA.
 
 use super::{Emitter, MAX_VALUES};
-use crate::lang::node_kind::KindName;
+use crate::lang::node_names::NodeNames;
 use crate::lang::python::literal;
 use crate::lang::python::scope::{ScopeId, text};
 use crate::lang::python::tables;

@@ -2,7 +2,7 @@
 //! (`os.environ["X"]`, `os.getenv("X")`, `env={…}`), or a copy of it.
 
 use super::{Emitter, MAX_VALUES, is_string};
-use crate::lang::node_kind::KindName;
+use crate::lang::node_names::NodeNames;
 use crate::lang::python::literal;
 use crate::lang::python::scope::{Binding, ScopeId, text};
 use crate::lang::python::tables;
@@ -47,18 +47,16 @@ impl<'t> Emitter<'t, '_> {
                     })
             }
             "call" => {
-                let Some(func) = node.child_by_field_name("function") else {
+                let Some(func) = node.field("function") else {
                     return false;
                 };
-                let first_arg = node
-                    .child_by_field_name("arguments")
-                    .and_then(|a| a.named_child(0));
+                let first_arg = node.field("arguments").and_then(|a| a.named_child(0));
                 match func.kind_name() {
                     "attribute" => {
-                        let method = func.child_by_field_name("attribute").map(|a| text(a, src));
+                        let method = func.field("attribute").map(|a| text(a, src));
                         if method == Some("copy") {
                             return func
-                                .child_by_field_name("object")
+                                .field("object")
                                 .is_some_and(|o| self.environ_at(unit, o, scope, budget));
                         }
                         self.resolve(unit, func, scope, 0)
@@ -127,7 +125,7 @@ impl<'t> Emitter<'t, '_> {
         let keys: Vec<Node<'t>> = dict
             .named_children(&mut cursor)
             .filter(|p| p.kind_name() == "pair")
-            .filter_map(|p| p.child_by_field_name("key"))
+            .filter_map(|p| p.field("key"))
             .collect();
         for k in keys {
             self.env_key(unit, k);

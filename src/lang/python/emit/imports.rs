@@ -1,7 +1,7 @@
 //! Import statements: each imported module or name is a fact (`cupy`, `numba.cuda`).
 
 use super::Emitter;
-use crate::lang::node_kind::KindName;
+use crate::lang::node_names::NodeNames;
 use crate::lang::python::scope::dotted;
 use tree_sitter::Node;
 
@@ -9,10 +9,10 @@ impl<'t> Emitter<'t, '_> {
     pub(super) fn import(&mut self, unit: usize, node: Node<'t>) {
         let src = self.src(unit);
         let mut cursor = node.walk();
-        let names: Vec<Node> = node.children_by_field_name("name", &mut cursor).collect();
+        let names: Vec<Node> = node.fields("name", &mut cursor).collect();
         for name in names {
             let path = match name.kind_name() {
-                "aliased_import" => name.child_by_field_name("name"),
+                "aliased_import" => name.field("name"),
                 _ => Some(name),
             };
             if let Some(path) = path.filter(|p| p.kind_name() == "dotted_name") {
@@ -24,7 +24,7 @@ impl<'t> Emitter<'t, '_> {
     pub(super) fn import_from(&mut self, unit: usize, node: Node<'t>) {
         let src = self.src(unit);
         let Some(module) = node
-            .child_by_field_name("module_name")
+            .field("module_name")
             .filter(|m| m.kind_name() == "dotted_name")
         else {
             return; // relative: the project's own code
@@ -36,10 +36,10 @@ impl<'t> Emitter<'t, '_> {
             self.push(unit, m.clone(), module.byte_range(), None);
         }
         let mut cursor = node.walk();
-        let names: Vec<Node> = node.children_by_field_name("name", &mut cursor).collect();
+        let names: Vec<Node> = node.fields("name", &mut cursor).collect();
         for name in names {
             let path = match name.kind_name() {
-                "aliased_import" => name.child_by_field_name("name"),
+                "aliased_import" => name.field("name"),
                 _ => Some(name),
             };
             if let Some(path) = path.filter(|p| p.kind_name() == "dotted_name") {

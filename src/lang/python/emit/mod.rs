@@ -33,7 +33,7 @@ use super::offsets::OffsetMap;
 use super::scope::Scopes;
 use crate::hash::FastSet as HashSet;
 use crate::lang::cpp::CppFrontEnd;
-use crate::lang::node_kind::KindName;
+use crate::lang::node_names::NodeNames;
 use crate::lang::{Extraction, Fact, FactKind, Lang};
 use std::ops::Range;
 use tree_sitter::{Node, Tree};

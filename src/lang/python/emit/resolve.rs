@@ -2,7 +2,7 @@
 //! aliases (`x = torch.cuda`), dynamic imports and star imports.
 
 use super::{Emitter, MAX_CHAIN, MAX_RESOLVE_DEPTH};
-use crate::lang::node_kind::KindName;
+use crate::lang::node_names::NodeNames;
 use crate::lang::python::literal;
 use crate::lang::python::scope::{Binding, ScopeId, text};
 use crate::lang::python::tables;
@@ -25,10 +25,7 @@ impl<'t> Emitter<'t, '_> {
             match n.kind_name() {
                 "identifier" => break,
                 "attribute" if attrs.len() < MAX_CHAIN => {
-                    let (Some(obj), Some(attr)) = (
-                        n.child_by_field_name("object"),
-                        n.child_by_field_name("attribute"),
-                    ) else {
+                    let (Some(obj), Some(attr)) = (n.field("object"), n.field("attribute")) else {
                         return Vec::new();
                     };
                     attrs.push(text(attr, src));
@@ -77,7 +74,7 @@ impl<'t> Emitter<'t, '_> {
         depth: usize,
     ) -> Vec<String> {
         let src = self.src(unit);
-        let Some(func) = call.child_by_field_name("function") else {
+        let Some(func) = call.field("function") else {
             return Vec::new();
         };
         let builtin = func.kind_name() == "identifier"
@@ -91,10 +88,7 @@ impl<'t> Emitter<'t, '_> {
         if !builtin && !importlib() {
             return Vec::new();
         }
-        let Some(arg) = call
-            .child_by_field_name("arguments")
-            .and_then(|a| a.named_child(0))
-        else {
+        let Some(arg) = call.field("arguments").and_then(|a| a.named_child(0)) else {
             return Vec::new();
         };
         let Some(name) = literal::decode(arg, src).map(|d| d.text) else {

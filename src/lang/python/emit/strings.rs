@@ -3,7 +3,7 @@
 //! C-family front end at its real place in the file.
 
 use super::{Emitter, MAX_RESOLVE_DEPTH, MAX_VALUES, join_details};
-use crate::lang::node_kind::KindName;
+use crate::lang::node_names::NodeNames;
 use crate::lang::python::literal::{self, Decoded};
 use crate::lang::python::scope::{Binding, Loc, ScopeId, text};
 use crate::lang::python::tables;
@@ -62,16 +62,13 @@ impl<'t> Emitter<'t, '_> {
                 }
             }
             "assignment" => {
-                if let Some(r) = node.child_by_field_name("right") {
+                if let Some(r) = node.field("right") {
                     self.string_values(unit, r, scope, depth + 1, visited, out);
                 }
             }
             "binary_operator" => {
-                let op = node.child_by_field_name("operator").map(|o| o.kind_name());
-                let (Some(l), Some(r)) = (
-                    node.child_by_field_name("left"),
-                    node.child_by_field_name("right"),
-                ) else {
+                let op = node.field("operator").map(|o| o.kind_name());
+                let (Some(l), Some(r)) = (node.field("left"), node.field("right")) else {
                     return;
                 };
                 match op {
@@ -92,16 +89,13 @@ impl<'t> Emitter<'t, '_> {
                 }
             }
             "call" => {
-                let Some(func) = node.child_by_field_name("function") else {
+                let Some(func) = node.field("function") else {
                     return;
                 };
                 if func.kind_name() == "attribute" {
-                    let method = func
-                        .child_by_field_name("attribute")
-                        .map(|a| text(a, src))
-                        .unwrap_or("");
+                    let method = func.field("attribute").map(|a| text(a, src)).unwrap_or("");
                     if tables::STRING_METHODS.contains(&method) {
-                        if let Some(obj) = func.child_by_field_name("object") {
+                        if let Some(obj) = func.field("object") {
                             self.string_values(unit, obj, scope, depth + 1, visited, out);
                         }
                         return;
@@ -116,10 +110,7 @@ impl<'t> Emitter<'t, '_> {
                         .iter()
                         .any(|c| tables::STRING_FUNCTIONS.contains(&c.as_str()))
                 {
-                    if let Some(arg) = node
-                        .child_by_field_name("arguments")
-                        .and_then(|a| a.named_child(0))
-                    {
+                    if let Some(arg) = node.field("arguments").and_then(|a| a.named_child(0)) {
                         self.string_values(unit, arg, scope, depth + 1, visited, out);
                     }
                 }

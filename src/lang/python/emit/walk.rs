@@ -2,7 +2,7 @@
 //! may make. The walk is iterative (an explicit stack), so deep nesting cannot overflow.
 
 use super::{Emitter, dot_start, is_string};
-use crate::lang::node_kind::KindName;
+use crate::lang::node_names::NodeNames;
 use crate::lang::python::scope::{MODULE, ScopeId, opens_scope, text};
 use tree_sitter::Node;
 
@@ -152,10 +152,7 @@ impl<'t> Emitter<'t, '_> {
         detail: &mut Option<usize>,
     ) {
         self.rocm_decorated(unit, node, scope);
-        if let Some(name) = node
-            .child_by_field_name("definition")
-            .and_then(|d| d.child_by_field_name("name"))
-        {
+        if let Some(name) = node.field("definition").and_then(|d| d.field("name")) {
             self.details
                 .push(format!("function `{}`", text(name, self.src(unit))));
             *detail = Some(self.details.len() - 1);
@@ -191,7 +188,7 @@ impl<'t> Emitter<'t, '_> {
             return false;
         }
         if item.field != Some("function") || item.parent != "call" {
-            if let Some(name) = node.child_by_field_name("attribute") {
+            if let Some(name) = node.field("attribute") {
                 let start = dot_start(node).unwrap_or(name.start_byte());
                 let d = self.detail_text(item.detail);
                 self.push(
@@ -207,10 +204,7 @@ impl<'t> Emitter<'t, '_> {
 
     /// `os.environ["X"]` (or a copy of the environment, subscripted by a string).
     fn environ_subscript(&mut self, unit: usize, node: Node<'t>, scope: ScopeId) {
-        if let (Some(value), Some(key)) = (
-            node.child_by_field_name("value"),
-            node.child_by_field_name("subscript"),
-        ) {
+        if let (Some(value), Some(key)) = (node.field("value"), node.field("subscript")) {
             if is_string(key) && self.is_environ(unit, value, scope) {
                 self.env_key(unit, key);
             }
@@ -225,10 +219,7 @@ impl<'t> Emitter<'t, '_> {
         scope: ScopeId,
         detail: Option<usize>,
     ) {
-        if let (Some(name), Some(value)) = (
-            node.child_by_field_name("name"),
-            node.child_by_field_name("value"),
-        ) {
+        if let (Some(name), Some(value)) = (node.field("name"), node.field("value")) {
             if let Some(token) = self.device_arg(unit, value, scope) {
                 let d = self.detail_text(detail);
                 self.push(
@@ -243,13 +234,10 @@ impl<'t> Emitter<'t, '_> {
 
     /// `device = "cuda"`, `self.backend = "nccl"`, `backend: str = "nccl"`.
     fn device_assignment(&mut self, unit: usize, node: Node<'t>, scope: ScopeId) {
-        if let (Some(left), Some(right)) = (
-            node.child_by_field_name("left"),
-            node.child_by_field_name("right"),
-        ) {
+        if let (Some(left), Some(right)) = (node.field("left"), node.field("right")) {
             let target = match left.kind_name() {
                 "identifier" => Some(left),
-                "attribute" => left.child_by_field_name("attribute"),
+                "attribute" => left.field("attribute"),
                 _ => None,
             };
             if let Some(target) = target {
