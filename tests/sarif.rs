@@ -325,10 +325,8 @@ fn the_compressed_size_limit_holds_on_long_lines() {
     let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
     std::io::Write::write_all(&mut gz, &out.stdout).unwrap();
     let compressed = gz.finish().unwrap().len();
-    assert!(
-        compressed <= cuda_audit::report::sarif::MAX_GZIP_BYTES,
-        "{compressed}"
-    );
+    // Within the limit given, at the level uploaders compress with.
+    assert!(compressed <= LIMIT, "{compressed}");
     let sarif: Value = serde_json::from_slice(&out.stdout).unwrap();
     let kept = sarif["runs"][0]["results"].as_array().unwrap().len();
     let omitted = &sarif["runs"][0]["properties"]["omittedResults"];
@@ -343,4 +341,56 @@ fn the_compressed_size_limit_holds_on_long_lines() {
         &["-f", "sarif", "--sarif-max-results", "0", "--no-cache"],
     );
     assert!(all.stdout.len() > out.stdout.len());
+}
+
+#[test]
+fn a_run_larger_than_the_limit_that_compresses_within_it_is_written_whole() {
+    // ~1,500 results of the same call: several MB of SARIF that compress to far less than the
+    // 1 MB limit. The run is measured as it is written, spilled, and copied out: the bytes must
+    // be those of the unmeasured run (`--sarif-max-results 0`).
+    let dir = tempfile::tempdir().unwrap();
+    let body = "    cudaMalloc(p, 1);\n".repeat(1500);
+    std::fs::write(
+        dir.path().join("many.cu"),
+        format!("void f(float** p) {{\n{body}}}\n"),
+    )
+    .unwrap();
+    const LIMIT: usize = 1_000_000;
+    let limit = LIMIT.to_string();
+    let measured = run_in(
+        dir.path(),
+        &[
+            "-f",
+            "sarif",
+            "--no-cache",
+            "--sarif-max-gzip-bytes",
+            &limit,
+        ],
+    );
+    assert_eq!(measured.status.code(), Some(1), "{}", stderr(&measured));
+    assert!(measured.stdout.len() > LIMIT, "{}", measured.stdout.len());
+    let whole = run_in(
+        dir.path(),
+        &["-f", "sarif", "--no-cache", "--sarif-max-results", "0"],
+    );
+    assert!(measured.stdout == whole.stdout, "the measured run differs");
+    let sarif: Value = serde_json::from_slice(&measured.stdout).unwrap();
+    assert_eq!(sarif["runs"][0]["results"].as_array().unwrap().len(), 1500);
+    assert!(sarif["runs"][0]["properties"]["omittedResults"].is_null());
+    // And to a file, through the atomic writer.
+    let out = dir.path().join("out.sarif");
+    let to_file = run_in(
+        dir.path(),
+        &[
+            "-f",
+            "sarif",
+            "--no-cache",
+            "--sarif-max-gzip-bytes",
+            &limit,
+            "-o",
+            out.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(to_file.status.code(), Some(1), "{}", stderr(&to_file));
+    assert!(std::fs::read(&out).unwrap() == whole.stdout);
 }
