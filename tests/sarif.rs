@@ -310,17 +310,7 @@ fn the_compressed_size_limit_holds_on_long_lines() {
     let text = format!("void f(float** p) {{ {line} }}\n").repeat(1);
     std::fs::write(dir.path().join("long.cu"), &text).unwrap();
     const LIMIT: usize = 1_000_000;
-    let limit = LIMIT.to_string();
-    let out = run_in(
-        dir.path(),
-        &[
-            "-f",
-            "sarif",
-            "--no-cache",
-            "--sarif-max-gzip-bytes",
-            &limit,
-        ],
-    );
+    let out = sarif_within(dir.path(), LIMIT, &[]);
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
     let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
     std::io::Write::write_all(&mut gz, &out.stdout).unwrap();
@@ -356,17 +346,7 @@ fn a_run_larger_than_the_limit_that_compresses_within_it_is_written_whole() {
     )
     .unwrap();
     const LIMIT: usize = 1_000_000;
-    let limit = LIMIT.to_string();
-    let measured = run_in(
-        dir.path(),
-        &[
-            "-f",
-            "sarif",
-            "--no-cache",
-            "--sarif-max-gzip-bytes",
-            &limit,
-        ],
-    );
+    let measured = sarif_within(dir.path(), LIMIT, &[]);
     assert_eq!(measured.status.code(), Some(1), "{}", stderr(&measured));
     assert!(measured.stdout.len() > LIMIT, "{}", measured.stdout.len());
     let whole = run_in(
@@ -379,18 +359,21 @@ fn a_run_larger_than_the_limit_that_compresses_within_it_is_written_whole() {
     assert!(sarif["runs"][0]["properties"]["omittedResults"].is_null());
     // And to a file, through the atomic writer.
     let out = dir.path().join("out.sarif");
-    let to_file = run_in(
-        dir.path(),
-        &[
-            "-f",
-            "sarif",
-            "--no-cache",
-            "--sarif-max-gzip-bytes",
-            &limit,
-            "-o",
-            out.to_str().unwrap(),
-        ],
-    );
+    let to_file = sarif_within(dir.path(), LIMIT, &["-o", out.to_str().unwrap()]);
     assert_eq!(to_file.status.code(), Some(1), "{}", stderr(&to_file));
     assert!(std::fs::read(&out).unwrap() == whole.stdout);
+}
+
+/// A SARIF scan of `dir` (no cache) under a compressed-size limit of `limit` bytes.
+fn sarif_within(dir: &std::path::Path, limit: usize, more: &[&str]) -> std::process::Output {
+    let limit = limit.to_string();
+    let mut args = vec![
+        "-f",
+        "sarif",
+        "--no-cache",
+        "--sarif-max-gzip-bytes",
+        &limit,
+    ];
+    args.extend_from_slice(more);
+    run_in(dir, &args)
 }
