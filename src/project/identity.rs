@@ -341,7 +341,7 @@ fn setup_py_names(text: &str) -> Vec<String> {
     let mut names = Vec::new();
     let mut stack = vec![tree.root_node()];
     while let Some(node) = stack.pop() {
-        if node.kind() == "call" {
+        if node.kind_name() == "call" {
             let callee = node
                 .field("function")
                 .map(|f| &text[f.byte_range()])
@@ -350,13 +350,13 @@ fn setup_py_names(text: &str) -> Vec<String> {
                 if let Some(args) = node.field("arguments") {
                     let mut cursor = args.walk();
                     for arg in args.named_children(&mut cursor) {
-                        if arg.kind() != "keyword_argument" {
+                        if arg.kind_name() != "keyword_argument" {
                             continue;
                         }
                         let key = arg.field("name").map(|k| &text[k.byte_range()]);
                         let value = arg.field("value");
                         if let (Some("name"), Some(v)) = (key, value) {
-                            if v.kind() == "string" {
+                            if v.kind_name() == "string" {
                                 let s = text[v.byte_range()].trim_matches(['"', '\'']);
                                 if !s.is_empty() && !s.contains('{') {
                                     names.push(s.to_string());

@@ -170,15 +170,6 @@ pub fn port_value(port: &Port) -> Value {
     Value::Object(m)
 }
 
-/// `{ "rocm": {effort, replacement?, note?}, ... }` for the selected targets.
-pub fn portability_value(f: &Finding, targets: &[Target]) -> Value {
-    let m: Map<String, Value> = targets
-        .iter()
-        .map(|&t| (t.as_str().to_string(), port_value(f.portability.get(t))))
-        .collect();
-    Value::Object(m)
-}
-
 /// One finding as the report writes it: serialised directly (a report can hold hundreds of
 /// thousands), with the keys in the sorted order every other object of the report has.
 #[derive(serde::Serialize)]
@@ -222,7 +213,8 @@ struct ExistingPortOut<'a> {
     targets: Vec<&'static str>,
 }
 
-/// [`portability_value`], serialised directly.
+/// `{ "rocm": {effort, replacement?, note?}, ... }` for the selected targets, serialised
+/// directly (JSON findings and SARIF results).
 pub(super) fn portability_out<'a>(
     f: &'a Finding,
     targets: &[Target],

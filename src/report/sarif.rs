@@ -637,11 +637,18 @@ struct TextRef<'a> {
     text: &'a str,
 }
 
-/// `partialFingerprints`: the one key is [`FINGERPRINT_KEY`] (a unit test holds them equal).
-#[derive(serde::Serialize)]
+/// `partialFingerprints`: one key, [`FINGERPRINT_KEY`].
 struct FingerprintsOut<'a> {
-    #[serde(rename = "cudaAudit/v1")]
     fingerprint: &'a str,
+}
+
+impl serde::Serialize for FingerprintsOut<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(Some(1))?;
+        map.serialize_entry(FINGERPRINT_KEY, self.fingerprint)?;
+        map.end()
+    }
 }
 
 #[derive(serde::Serialize)]

@@ -191,22 +191,23 @@ type PrefixesOfLength = (usize, crate::hash::FastSet<Box<[u8]>>);
 
 impl GlobIndex {
     pub(crate) fn new(set: GlobSet, entries: Vec<GlobEntry>) -> GlobIndex {
-        let mut by_length: std::collections::BTreeMap<usize, crate::hash::FastSet<Box<[u8]>>> =
-            std::collections::BTreeMap::new();
-        let mut prefixes = Some(());
-        for e in &entries {
-            if e.literal_prefix.is_empty() {
-                prefixes = None;
+        let every_text_a_candidate = entries.iter().any(|e| e.literal_prefix.is_empty());
+        let prefixes = (!every_text_a_candidate).then(|| {
+            let mut by_length: std::collections::BTreeMap<usize, crate::hash::FastSet<Box<[u8]>>> =
+                std::collections::BTreeMap::new();
+            for e in &entries {
+                let prefix = e.literal_prefix.as_bytes();
+                by_length
+                    .entry(prefix.len())
+                    .or_default()
+                    .insert(prefix.into());
             }
-            by_length
-                .entry(e.literal_prefix.len())
-                .or_default()
-                .insert(e.literal_prefix.as_bytes().into());
-        }
+            by_length.into_iter().collect()
+        });
         GlobIndex {
             set,
             entries,
-            prefixes: prefixes.map(|()| by_length.into_iter().collect()),
+            prefixes,
         }
     }
 

@@ -33,11 +33,11 @@ pub(crate) fn extract(parser: &mut Parser, text: &str, out: &mut Out) {
 }
 
 fn visit(node: Node, text: &str, out: &mut Out) -> bool {
-    match node.kind() {
+    match node.kind_name() {
         "comment" => false,
         "call" => {
             if let Some(f) = node.field("function") {
-                let name_node = match f.kind() {
+                let name_node = match f.kind_name() {
                     "attribute" => f.field("attribute"),
                     "identifier" => Some(f),
                     _ => None,
@@ -60,7 +60,7 @@ fn visit(node: Node, text: &str, out: &mut Out) -> bool {
 fn string(node: Node, text: &str, out: &mut Out) {
     let mut cursor = node.walk();
     for part in node.children(&mut cursor) {
-        if part.kind() != "string_content" {
+        if part.kind_name() != "string_content" {
             continue;
         }
         let s = &text[part.byte_range()];
