@@ -34,6 +34,17 @@
 //! the file), so the result is exactly that of parsing every file; `--exhaustive` turns the
 //! prefilter off, and tests/performance.rs checks the two agree byte for byte.
 //!
+//! **The project's own rules.** In a project that is itself a CUDA library (CUTLASS, NCCL), its
+//! own rules' needles (`cutlass`, `cute`, `CUTLASS_*`) are in nearly every file, and every finding
+//! of those rules in its own code is a use of its own library, never reported
+//! ([`crate::project::Identity::owns_rule`]). [`Prefilter::split`] keeps those needles apart: a
+//! file of the project's own with no other needle is ruled out and counted as holding nothing
+//! but the project's own uses ([`Prefilter::own_only`]); in both modes such a file's hits, all of
+//! them such uses, are kept out of every count, so `--exhaustive`, which parses it, reports the
+//! same. Vendored files are not the project's: every needle counts there
+//! ([`Prefilter::may_match_any`]). The late needles stay sound: a weak finding's name that only
+//! the own needles cover is looked for in the ruled-out files like any other.
+//!
 //! Languages other than C, C++ and CUDA are always parsed: Python facts are built from resolved
 //! imports, decoded string literals and normalised device strings (`"CU" "DA:0"` is `.to(cuda)`),
 //! manifests normalise package names, so their matched text need not occur in the file's bytes;
@@ -42,7 +53,7 @@
 use crate::finding::Hit;
 use crate::lang::Lang;
 use crate::ports::FilePorts;
-use crate::rule::RuleSet;
+use crate::rule::{RuleIdx, RuleSet};
 use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
@@ -50,8 +61,11 @@ use std::path::Path;
 /// The prefilter for one rule set.
 #[derive(Debug)]
 pub struct Prefilter {
-    /// Needles of the C-family rules; `None` when some C-family matcher has no needle.
+    /// Needles of the C-family rules (but the project's own, when [split](Prefilter::split));
+    /// `None` when some such matcher has no needle.
     c_family: Option<Needles>,
+    /// Needles of the project's own C-family rules, when split off.
+    own: Option<Needles>,
 }
 
 /// A needle and where in the text it counts.
@@ -92,16 +106,59 @@ impl Prefilter {
     /// Derives the needles from the rules.
     pub fn new(rules: &RuleSet) -> Prefilter {
         Prefilter {
-            c_family: c_family_needles(rules).map(|n| Needles::build(&n)),
+            c_family: c_family_needles(rules, |_| true).map(|n| Needles::build(&n)),
+            own: None,
         }
     }
 
-    /// Whether a file of `lang` may yield a finding: `false` only when it provably cannot.
+    /// A prefilter that keeps the needles of the project's own rules (`own`: the rules whose
+    /// every finding in the project's own code is a use of its own library, see
+    /// [`crate::project::Identity::owns_rule`]) apart from the others. A file of the project's
+    /// own whose text holds needles of its own rules only can yield no finding but such uses:
+    /// [`Self::may_match`] rules it out and [`Self::own_only`] says so. Vendored code is not
+    /// the project's: [`Self::may_match_any`] counts every needle there. When the own rules
+    /// have no needles (or one has none), nothing is split off.
+    pub fn split(rules: &RuleSet, own: impl Fn(RuleIdx) -> bool) -> Prefilter {
+        match c_family_needles(rules, &own) {
+            Some(own_needles) if !own_needles.is_empty() => Prefilter {
+                c_family: c_family_needles(rules, |r| !own(r)).map(|n| Needles::build(&n)),
+                own: Some(Needles::build(&own_needles)),
+            },
+            _ => Prefilter::new(rules),
+        }
+    }
+
+    /// Whether a file of `lang` may yield a finding (other than a use of the project's own
+    /// rules, when split): `false` only when it provably cannot.
     pub fn may_match(&self, lang: Lang, text: &str) -> bool {
         match self.needles(lang) {
             Some(n) => n.find(text).is_some(),
             None => true,
         }
+    }
+
+    /// Whether a file of `lang` may yield a finding of any rule, the project's own included
+    /// (for vendored code, which is not the project's).
+    pub fn may_match_any(&self, lang: Lang, text: &str) -> bool {
+        self.may_match(lang, text) || (lang.is_c_family() && self.own_needle(text))
+    }
+
+    /// Whether a file of `lang` may yield findings of the project's own rules only: it holds a
+    /// needle of one, and none of any other rule. Always `false` unless split.
+    pub fn own_only(&self, lang: Lang, text: &str) -> bool {
+        lang.is_c_family()
+            && self.own.is_some()
+            && !self.may_match(lang, text)
+            && self.own_needle(text)
+    }
+
+    /// Whether the project's own rules were split off (see [`Self::split`]).
+    pub fn is_split(&self) -> bool {
+        self.own.is_some()
+    }
+
+    fn own_needle(&self, text: &str) -> bool {
+        self.own.as_ref().is_some_and(|n| n.find(text).is_some())
     }
 
     /// Whether the prefilter may rule out files of `lang` at all.
@@ -296,9 +353,12 @@ fn file_name(path: &str) -> &str {
     path.rsplit('/').next().unwrap_or(path)
 }
 
-/// The needles of the C-family rules, or `None` if some matcher has none.
-fn c_family_needles(rules: &RuleSet) -> Option<BTreeMap<String, Bounds>> {
-    let texts = rules.matcher_texts(&Lang::C_FAMILY);
+/// The needles of the C-family rules `keep` selects, or `None` if some matcher has none.
+fn c_family_needles(
+    rules: &RuleSet,
+    keep: impl Fn(RuleIdx) -> bool,
+) -> Option<BTreeMap<String, Bounds>> {
+    let texts = rules.matcher_texts_of(&Lang::C_FAMILY, keep);
     let mut out: BTreeMap<String, Bounds> = BTreeMap::new();
     let mut add = |needle: String, bounds: Bounds| {
         let b = out.entry(needle).or_insert(bounds);
@@ -672,5 +732,29 @@ mod tests {
         assert!(p.may_match(Lang::Cpp, "k<<<1, 1>>>();"));
         assert!(!p.may_match(Lang::Cpp, "int main() { return 0; }"));
         assert!(p.may_match(Lang::Python, "print(1)"));
+    }
+
+    #[test]
+    fn a_split_prefilter_tells_the_project_s_own_rules_apart() {
+        let rules = RuleSet::builtin().unwrap();
+        let cutlass = |r: RuleIdx| rules.rule(r).library == "cutlass";
+        let p = Prefilter::split(&rules, cutlass);
+        assert!(p.is_split());
+        let own = "cutlass::half_t h; CUTLASS_HOST_DEVICE int f();";
+        assert!(!p.may_match(Lang::Cpp, own));
+        assert!(p.may_match_any(Lang::Cpp, own));
+        assert!(p.own_only(Lang::Cpp, own));
+        let both = "cutlass::half_t *b; cudaMalloc(&b, 2);";
+        assert!(p.may_match(Lang::Cpp, both));
+        assert!(!p.own_only(Lang::Cpp, both));
+        let neither = "int main() { return 0; }";
+        assert!(!p.may_match_any(Lang::Cpp, neither));
+        assert!(!p.own_only(Lang::Cpp, neither));
+        assert!(!p.own_only(Lang::Python, own));
+        // A name that only the own rules cover may be defined in a file ruled out as own-only.
+        assert!(!p.implied_by(Lang::Cpp, "cutlass_helper"));
+        assert!(p.implied_by(Lang::Cpp, "cudaHelper"));
+        // No rule of the project's own: nothing is split off.
+        assert!(!Prefilter::split(&rules, |_| false).is_split());
     }
 }

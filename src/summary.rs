@@ -38,6 +38,8 @@ pub struct Summary {
     /// The project's own names, and how many uses of them were not counted as coupling.
     pub project_names: Vec<String>,
     pub own_uses: usize,
+    /// The project's own C-family files that name nothing but its own CUDA library.
+    pub own_only_files: usize,
     /// Vendored libraries, and whether their findings are counted with the project's.
     pub vendored: Vec<crate::project::VendoredLibrary>,
     pub vendored_included: bool,
@@ -119,6 +121,7 @@ impl Summary {
             not_analysed: audit.project.not_analysed.clone(),
             project_names: audit.project.names.clone(),
             own_uses: audit.project.own_uses,
+            own_only_files: audit.project.own_only_files,
             vendored: audit.project.vendored.clone(),
             vendored_included: audit.project.vendored_included,
             hip_files: audit.project.hip_files,
@@ -140,11 +143,20 @@ impl Summary {
     /// counted, vendored libraries, HIP sources. Empty when there is nothing to say.
     pub fn ownership_lines(&self) -> Vec<String> {
         let mut lines = Vec::new();
-        if self.own_uses > 0 {
+        let plural = |n: usize| if n == 1 { "" } else { "s" };
+        if self.own_uses > 0 || self.own_only_files > 0 {
+            let files = match self.own_only_files {
+                0 => String::new(),
+                n => format!(
+                    ", nor {n} file{} that use{} nothing else",
+                    plural(n),
+                    if n == 1 { "s" } else { "" }
+                ),
+            };
             lines.push(format!(
-                "own code: {} use{} of the project's own packages not counted ({})",
+                "own code: {} use{} of the project's own packages not counted{files} ({})",
                 self.own_uses,
-                if self.own_uses == 1 { "" } else { "s" },
+                plural(self.own_uses),
                 self.project_names.join(", ")
             ));
         }

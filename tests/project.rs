@@ -216,3 +216,47 @@ fn the_projects_own_headers_are_not_library_includes() {
     // `cuda/reduce.hpp` is include/mylib/cuda/reduce.hpp; `cuda/std/atomic` is libcu++.
     assert_eq!(includes, ["cuda_runtime.h", "cuda/std/atomic"]);
 }
+
+#[test]
+fn a_cuda_library_scanning_itself_need_not_parse_the_files_that_name_only_itself() {
+    let dir = fixture("project/ownlib");
+    let audit = audit_dir(&dir);
+    snapshot("project-ownlib", &audit);
+    // The tool's CUDA runtime calls are coupling; its CUTLASS uses are the project's own.
+    assert!(
+        audit
+            .findings
+            .iter()
+            .any(|f| f.path == "tools/profile.cpp" && f.symbol == "cudaMalloc")
+    );
+    assert!(
+        audit.findings.iter().all(|f| f.path.starts_with("tools/")
+            || f.path.starts_with("third_party/")
+            || f.path == "CMakeLists.txt"),
+        "{}",
+        render(&audit)
+    );
+    // The two headers and the HIP source name CUTLASS only: counted, not parsed.
+    assert_eq!(audit.project.own_only_files, 3);
+    assert!(audit.prefiltered >= 3, "{}", audit.prefiltered);
+    assert_eq!(audit.project.hip_files, 1);
+    // Only the tool's uses of CUTLASS are counted as uses (two `cutlass::half_t`, one
+    // `cutlass::gemm::tile_rows`, one include).
+    assert_eq!(audit.project.own_uses, 4);
+    // Vendored code's CuTe uses are the vendored library's coupling, whatever the project is.
+    let flashlib = audit
+        .project
+        .vendored
+        .iter()
+        .find(|v| v.path == "third_party/flashlib")
+        .expect("the vendored library is reported");
+    assert!(flashlib.findings >= 3, "{flashlib:?}");
+    // Parsing every file reports the same, counts included.
+    let mut settings = Settings::new(&dir, vec![dir.clone()], crate::common::builtin_rules());
+    settings.exhaustive = true;
+    let exhaustive = cuda_audit::audit(&settings).expect("audit succeeds");
+    assert_eq!(render(&exhaustive), render(&audit));
+    assert_eq!(exhaustive.project.own_uses, audit.project.own_uses);
+    assert_eq!(exhaustive.project.own_only_files, 3);
+    assert_eq!(exhaustive.prefiltered, 0);
+}

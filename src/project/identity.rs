@@ -50,16 +50,41 @@ impl Identity {
     ) -> Identity {
         let mut id = Identity::default();
         let files: Vec<(&str, crate::lang::Lang)> = files.into_iter().collect();
-        // Directories holding a Python distribution's manifest: a package directory is the
-        // project's own only beside one (or under its `src/`, `python/`, … directory), so that
-        // a loose `triton/` folder of kernels does not make Triton the project.
-        let manifest_dirs: BTreeSet<&str> = files
-            .iter()
-            .filter_map(|&(rel, _)| {
-                let (dir, name) = rel.rsplit_once('/').unwrap_or(("", rel));
-                matches!(name, "pyproject.toml" | "setup.py" | "setup.cfg").then_some(dir)
-            })
-            .collect();
+        // The Python distributions' manifests and the names they declare. A package directory
+        // is the project's own only beside one (or under its `src/`, `python/`, … directory),
+        // so that a loose `triton/` folder of kernels does not make Triton the project. A
+        // `pyproject.toml` or `setup.cfg` that declares no distribution (tool settings only, as
+        // flash-attention's `flash_attn/pyproject.toml`) makes no directory a distribution's:
+        // `flash_attn/cute/` is then the subpackage `flash_attn.cute`, not a package `cute`
+        // that would make CuTe the project's own. A `setup.py` always builds one.
+        let mut manifest_dirs: BTreeSet<&str> = BTreeSet::new();
+        for &(rel, _) in &files {
+            let (dir, name) = rel.rsplit_once('/').unwrap_or(("", rel));
+            let read = || std::fs::read(root.join(rel)).ok();
+            let declared = match name {
+                "pyproject.toml" => read()
+                    .and_then(|b| String::from_utf8(b).ok())
+                    .map(|text| pyproject_names(&text))
+                    .unwrap_or_default(),
+                "setup.cfg" => read()
+                    .and_then(|text| setup_cfg_name(&String::from_utf8_lossy(&text)))
+                    .into_iter()
+                    .collect(),
+                "setup.py" => {
+                    manifest_dirs.insert(dir);
+                    read()
+                        .map(|text| setup_py_names(&String::from_utf8_lossy(&text)))
+                        .unwrap_or_default()
+                }
+                _ => continue,
+            };
+            if !declared.is_empty() {
+                manifest_dirs.insert(dir);
+            }
+            for n in &declared {
+                id.add(n);
+            }
+        }
         for &(rel, lang) in &files {
             if lang.is_c_family() {
                 let mut suffix = rel;
@@ -88,27 +113,6 @@ impl Identity {
             }
             let read = || std::fs::read(root.join(rel)).ok();
             match name {
-                "pyproject.toml" => {
-                    if let Some(text) = read().and_then(|b| String::from_utf8(b).ok()) {
-                        for n in pyproject_names(&text) {
-                            id.add(&n);
-                        }
-                    }
-                }
-                "setup.cfg" => {
-                    if let Some(text) = read() {
-                        if let Some(n) = setup_cfg_name(&String::from_utf8_lossy(&text)) {
-                            id.add(&n);
-                        }
-                    }
-                }
-                "setup.py" => {
-                    if let Some(text) = read() {
-                        for n in setup_py_names(&String::from_utf8_lossy(&text)) {
-                            id.add(&n);
-                        }
-                    }
-                }
                 "Cargo.toml" => {
                     if let Some(text) = read().and_then(|b| String::from_utf8(b).ok()) {
                         for n in cargo_names(&text) {
@@ -167,6 +171,13 @@ impl Identity {
         self.names.contains(&normalise(name))
     }
 
+    /// Whether every finding of `rule` in the project's own code is a use of the project's own
+    /// library (CUTLASS's rules inside CUTLASS): its library is one of the project's names and
+    /// it is not core CUDA.
+    pub fn owns_rule(&self, rule: &Rule) -> bool {
+        !is_core_cuda(rule.category) && self.is_own(&rule.library)
+    }
+
     /// Whether a finding uses the project's own package, crate, module or image: the name its
     /// symbol starts with is one of the project's names (`cupy.RawKernel` in CuPy,
     /// `nvcr.io/nvidia/k8s-device-plugin:v0.17` in k8s-device-plugin), or its library is —
@@ -185,7 +196,7 @@ impl Identity {
         if self.names.is_empty() {
             return false;
         }
-        if !is_core_cuda(rule.category) && self.is_own(&rule.library) {
+        if self.owns_rule(rule) {
             return true;
         }
         if rule.category == Category::Container {
@@ -501,6 +512,41 @@ mod tests {
                 "# project(no)\ncmake_minimum_required(VERSION 3.18)\nPROJECT( CUTLASS VERSION 3.0 LANGUAGES CXX)\nproject(${VAR})\n"
             ),
             ["CUTLASS"]
+        );
+    }
+
+    #[test]
+    fn packages_beside_a_distribution_manifest() {
+        let dir = tempfile::tempdir().unwrap();
+        let write = |rel: &str, text: &str| {
+            let path = dir.path().join(rel);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(path, text).unwrap();
+        };
+        // flash-attention: `flash_attn/pyproject.toml` holds tool settings only, so
+        // `flash_attn/cute/` is the subpackage `flash_attn.cute`, not a package `cute`; `hopper/`
+        // has a setup.py of its own, so `hopper/flash_attn_3/` is a top-level package.
+        write("setup.py", "setup(name='flash_attn')\n");
+        write(
+            "flash_attn/pyproject.toml",
+            "[tool.ruff]\nline-length = 100\n",
+        );
+        write("hopper/setup.py", "setup(name=PACKAGE_NAME)\n");
+        write("lib/pyproject.toml", "[project]\nname = \"other-dist\"\n");
+        let files = [
+            ("setup.py", crate::lang::Lang::Python),
+            ("flash_attn/__init__.py", crate::lang::Lang::Python),
+            ("flash_attn/pyproject.toml", crate::lang::Lang::Pyproject),
+            ("flash_attn/cute/__init__.py", crate::lang::Lang::Python),
+            ("hopper/setup.py", crate::lang::Lang::Python),
+            ("hopper/flash_attn_3/__init__.py", crate::lang::Lang::Python),
+            ("lib/pyproject.toml", crate::lang::Lang::Pyproject),
+            ("lib/inner/__init__.py", crate::lang::Lang::Python),
+        ];
+        let id = Identity::learn(dir.path(), files);
+        assert_eq!(
+            id.shown(),
+            ["flash_attn", "flash_attn_3", "inner", "other-dist"]
         );
     }
 

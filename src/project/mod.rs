@@ -26,6 +26,9 @@ pub struct ProjectReport {
     pub names: Vec<String>,
     /// Findings dropped because they use the project's own packages, crates, modules or images.
     pub own_uses: usize,
+    /// C-family files of the project's own that name its own CUDA library and no other rule's
+    /// needle (see [`crate::prefilter::Prefilter::own_only`]): their uses are in no count.
+    pub own_only_files: usize,
     /// Vendored libraries with findings, sorted by path.
     pub vendored: Vec<VendoredLibrary>,
     /// Whether vendored findings are counted with the project's own (`--include-vendored`).

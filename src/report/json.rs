@@ -289,6 +289,7 @@ fn summary_value(s: &Summary) -> Value {
         "project": {
             "names": s.project_names,
             "own_uses": s.own_uses,
+            "own_only_files": s.own_only_files,
         },
         "vendored": {
             "included": s.vendored_included,

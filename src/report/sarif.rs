@@ -414,6 +414,7 @@ fn skeleton<'a>(
                     "notAnalysed": summary.not_analysed,
                     "hipFiles": summary.hip_files,
                     "ownUses": summary.own_uses,
+                    "ownOnlyFiles": summary.own_only_files,
                     "vendored": summary.vendored.iter().map(|v| json!({ "name": v.name, "path": v.path, "findings": v.findings })).collect::<Vec<_>>(),
                     "vendoredIncluded": summary.vendored_included,
                 },

@@ -465,7 +465,17 @@ impl RuleSet {
     /// names, name patterns, include globs, namespaces, launch and inline-asm flags), for
     /// deriving byte-level prefilters ([`crate::prefilter`]).
     pub fn matcher_texts(&self, langs: &[Lang]) -> MatcherTexts<'_> {
-        let applies = |rule: RuleIdx| langs.iter().any(|&l| self.rules[rule].applies_to(l));
+        self.matcher_texts_of(langs, |_| true)
+    }
+
+    /// [`Self::matcher_texts`] of the rules `keep` selects.
+    pub fn matcher_texts_of(
+        &self,
+        langs: &[Lang],
+        keep: impl Fn(RuleIdx) -> bool,
+    ) -> MatcherTexts<'_> {
+        let applies =
+            |rule: RuleIdx| keep(rule) && langs.iter().any(|&l| self.rules[rule].applies_to(l));
         fn globs<'a>(index: &'a GlobIndex, applies: &dyn Fn(RuleIdx) -> bool) -> Vec<&'a str> {
             let entries = index.entries.iter();
             entries

@@ -33,6 +33,10 @@ pub(super) struct ScannedFile {
     /// Set when the prefilter ruled the file out: its path on disk, to parse it after all if
     /// another file's results make its definitions or includes matter.
     pub(super) deferred: Option<PathBuf>,
+    /// A file of the project's own that can hold nothing but uses of the project's own rules
+    /// ([`Prefilter::own_only`]): its hits, all of them such uses, are not kept (whether it was
+    /// parsed or not), and it is counted instead.
+    pub(super) own_only: bool,
 }
 
 /// Per-file result sent from worker threads. Scanned outcomes are large and skips small, but
@@ -63,6 +67,11 @@ impl Outcome {
 #[derive(Clone, Copy)]
 pub(super) struct Shortcuts<'a> {
     pub(super) prefilter: Option<&'a Prefilter>,
+    /// The prefilter with the project's own rules split off, in both modes: it decides which
+    /// files hold nothing but the project's own uses.
+    pub(super) own_split: Option<&'a Prefilter>,
+    /// Whether the file is vendored (not the project's own, so its own rules are anyone's).
+    pub(super) vendored: bool,
     pub(super) cache: Option<&'a Cache>,
     /// Whether a file the cache says the prefilter ruled out may be taken as such: yes in the
     /// main pass of a scan with the prefilter on (even before the prefilter is built), no when
@@ -121,6 +130,8 @@ fn scan_file(
     size: u64,
     Shortcuts {
         prefilter,
+        own_split,
+        vendored,
         cache,
         trust_ruled_out,
     }: Shortcuts,
@@ -179,14 +190,25 @@ fn scan_file(
     if let Some(cache) = cache.filter(|_| ruled_out || from_cache.is_some()) {
         cache.count_hit();
     }
-    if from_cache.is_none() && !ruled_out && prefilter.is_some_and(|p| !p.may_match(lang, text)) {
-        ruled_out = true;
-        if let (Some(cache), Some(key)) = (cache, key) {
-            cache.put_ruled_out(key);
+    let own_only = !vendored && own_split.is_some_and(|p| p.own_only(lang, text));
+    if from_cache.is_none() && !ruled_out {
+        if let Some(p) = prefilter {
+            let may_match = if vendored {
+                p.may_match_any(lang, text)
+            } else {
+                p.may_match(lang, text)
+            };
+            ruled_out = !may_match;
+            // Only what holds whoever the project is: a file with no needle at all.
+            if ruled_out && !own_only {
+                if let (Some(cache), Some(key)) = (cache, key) {
+                    cache.put_ruled_out(key);
+                }
+            }
         }
     }
     if ruled_out {
-        return ruled_out_file(
+        let outcome = ruled_out_file(
             text,
             rel,
             lang,
@@ -196,6 +218,7 @@ fn scan_file(
             settings,
             warnings,
         );
+        return with_own_only(outcome, own_only);
     }
     let scanned = match from_cache {
         Some(scanned) => scanned,
@@ -215,7 +238,12 @@ fn scan_file(
             message: skip.message,
         });
     }
-    scanned_file(
+    let mut scanned = scanned;
+    if own_only {
+        // Uses of the project's own rules only, as when the prefilter spares the parse.
+        scanned.hits.clear();
+    }
+    let outcome = scanned_file(
         scanned,
         text,
         rel,
@@ -224,7 +252,15 @@ fn scan_file(
         includes_hip,
         settings,
         warnings,
-    )
+    );
+    with_own_only(outcome, own_only)
+}
+
+fn with_own_only(mut outcome: Outcome, own_only: bool) -> Outcome {
+    if let Outcome::Scanned(file) = &mut outcome {
+        file.own_only = own_only;
+    }
+    outcome
 }
 
 fn panic_message(payload: &Box<dyn std::any::Any + Send>) -> String {
@@ -269,6 +305,7 @@ fn ruled_out_file(
         imports: Vec::new(),
         includes_hip,
         deferred: Some(path.to_path_buf()),
+        own_only: false,
     })
 }
 
@@ -341,6 +378,7 @@ fn scanned_file(
         imports: scanned.imports,
         includes_hip,
         deferred: None,
+        own_only: false,
     })
 }
 

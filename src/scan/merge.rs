@@ -29,6 +29,8 @@ impl Analysed<'_> {
             defined_sets,
             vendored_defined,
             prefilter,
+            own_split,
+            identity,
             cache,
         } = self;
         let rules = &settings.rules;
@@ -45,14 +47,15 @@ impl Analysed<'_> {
             })
             .count();
         if let Some(prefilter) = prefilter.get() {
-            rescan_deferred(
-                &mut outcomes,
-                prefilter,
+            let context = Context {
                 settings,
-                &root,
+                root: &root,
+                layout: &layout,
+                own_split: own_split.as_deref(),
                 threads,
-                cache.as_ref(),
-            );
+                cache: cache.as_ref(),
+            };
+            rescan_deferred(&mut outcomes, prefilter, &context);
         }
         let cache_hits = cache.as_ref().map_or(0, Cache::hits);
         let files_read = cache.as_ref().map_or_else(Vec::new, Cache::files_read);
@@ -80,7 +83,6 @@ impl Analysed<'_> {
             suppressed,
             file_ports,
             mut project,
-            own_files,
             python_imports,
             scanned_paths,
         } = gathered;
@@ -92,14 +94,7 @@ impl Analysed<'_> {
         vendored_defined.push(late_vendored);
         drop_defined_weak_names(&mut files, &layout, &defined_sets, &vendored_defined);
         project.unattributed = attribute_receivers(&mut files, &python_imports, rules);
-        split_by_owner(
-            &mut files,
-            &layout,
-            &root,
-            &own_files,
-            &mut project,
-            settings,
-        );
+        split_by_owner(&mut files, &layout, &identity, &mut project, settings);
         let (existing_ports, covers) = if settings.ignore_existing_ports {
             Default::default()
         } else {
@@ -176,16 +171,11 @@ fn build_findings(
 fn split_by_owner(
     files: &mut Vec<FileHits>,
     layout: &crate::project::Layout,
-    root: &Path,
-    own_files: &[(String, Lang)],
+    identity: &crate::project::Identity,
     project: &mut crate::project::ProjectReport,
     settings: &Settings,
 ) {
     let rules = &settings.rules;
-    let identity = crate::project::Identity::learn(
-        root,
-        own_files.iter().map(|(path, lang)| (path.as_str(), *lang)),
-    );
     project.names = identity.shown();
     // One vendored-unit lookup per file.
     let units: Vec<Option<crate::project::VendorUnit>> =
@@ -222,14 +212,8 @@ fn split_by_owner(
 
 /// Parses the files the prefilter ruled out whose definitions or includes turn out to matter
 /// ([`crate::prefilter::late_needles`]), replacing their outcomes, until none does.
-fn rescan_deferred(
-    outcomes: &mut Vec<Outcome>,
-    prefilter: &Prefilter,
-    settings: &Settings,
-    root: &Path,
-    threads: usize,
-    cache: Option<&Cache>,
-) {
+fn rescan_deferred(outcomes: &mut Vec<Outcome>, prefilter: &Prefilter, context: &Context) {
+    let settings = context.settings;
     loop {
         let deferred = |o: &Outcome| {
             matches!(
@@ -292,31 +276,38 @@ fn rescan_deferred(
         if again.is_empty() {
             return;
         }
-        outcomes.extend(analyse_all(again, settings, root, threads, cache));
+        outcomes.extend(analyse_all(again, context));
     }
 }
 
-/// Analyses `entries` without the prefilter on up to `threads` analysis threads.
-fn analyse_all(
-    entries: Vec<Entry>,
-    settings: &Settings,
-    root: &Path,
+/// What parsing files after all needs to know.
+struct Context<'a> {
+    settings: &'a Settings,
+    root: &'a Path,
+    layout: &'a crate::project::Layout,
+    own_split: Option<&'a Prefilter>,
     threads: usize,
-    cache: Option<&Cache>,
-) -> Vec<Outcome> {
-    let n = threads.clamp(1, entries.len().max(1));
+    cache: Option<&'a Cache>,
+}
+
+/// Analyses `entries` without the prefilter on up to `threads` analysis threads.
+fn analyse_all(entries: Vec<Entry>, context: &Context) -> Vec<Outcome> {
+    let n = context.threads.clamp(1, entries.len().max(1));
     let queue = super::pool::Queue::new(entries);
     let done = Mutex::new(Vec::new());
-    let shortcuts = Shortcuts {
-        prefilter: None,
-        cache,
-        trust_ruled_out: false,
-    };
     super::pool::run(
         n,
         FrontEnds::new,
         || queue.next(),
         |front_ends, entry| {
+            let shortcuts = Shortcuts {
+                prefilter: None,
+                own_split: context.own_split,
+                vendored: super::is_vendored(context.layout, context.root, &entry),
+                cache: context.cache,
+                trust_ruled_out: false,
+            };
+            let (settings, root) = (context.settings, context.root);
             let outcome = analyse(entry, front_ends, settings, root, shortcuts);
             done.lock().unwrap_or_else(|e| e.into_inner()).push(outcome);
         },
@@ -338,8 +329,6 @@ struct Gathered {
     suppressed: usize,
     file_ports: std::collections::BTreeMap<String, crate::ports::FilePorts>,
     project: crate::project::ProjectReport,
-    /// The project's own files, from which its identity is learnt.
-    own_files: Vec<(String, Lang)>,
     /// Python files and what they import (which framework `.cuda()` belongs to).
     python_imports: Vec<(String, Vec<String>)>,
     scanned_paths: Vec<String>,
@@ -358,7 +347,6 @@ impl Gathered {
                 vendored_included: include_vendored,
                 ..Default::default()
             },
-            own_files: Vec::new(),
             python_imports: Vec::new(),
             scanned_paths: Vec::with_capacity(outcomes.len()),
         }
@@ -378,6 +366,7 @@ impl Gathered {
                 path,
                 imports,
                 includes_hip,
+                own_only,
                 ..
             }) => {
                 let vendored = layout.vendored(&path).is_some();
@@ -401,8 +390,8 @@ impl Gathered {
                         hits,
                     });
                 }
-                if !vendored {
-                    self.own_files.push((path.clone(), lang));
+                if own_only {
+                    self.project.own_only_files += 1;
                 }
                 if include_vendored || !vendored {
                     self.late.extend(defined);

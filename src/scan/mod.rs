@@ -10,7 +10,7 @@ pub use crate::audit::{Audit, FileNote, FileReport};
 use crate::cache::Cache;
 use crate::error::{Error, Result};
 use crate::hash::FastSet;
-use crate::lang::FrontEnds;
+use crate::lang::{FrontEnds, Lang};
 use crate::portability::Target;
 use crate::prefilter::Prefilter;
 use crate::rule::RuleFilter;
@@ -106,6 +106,10 @@ pub struct Analysed<'s> {
     /// Names vendored files define: they decide what vendored code means, never the project's.
     vendored_defined: Vec<FastSet<String>>,
     prefilter: Arc<OnceLock<Arc<Prefilter>>>,
+    /// The prefilter with the project's own rules split off, when it owns any.
+    own_split: Option<Arc<Prefilter>>,
+    /// The project's own names ([`crate::project::Identity`]).
+    identity: crate::project::Identity,
     cache: Option<Cache>,
 }
 
@@ -220,10 +224,8 @@ struct Worker {
 /// Walks the tree and analyses every file.
 pub fn analyse_tree(settings: &Settings) -> Result<Analysed<'_>> {
     let (root, paths) = resolve(&settings.root, &settings.paths)?;
-    let root_for_walk = root.clone();
     let layout = crate::project::Layout::read(&root, &settings.vendored).map_err(Error::Usage)?;
-    // Names defined in vendored code do not decide what the project's own code means, unless
-    // vendored code is counted as the project's.
+    // Vendored code's definitions decide nothing in the project's (unless counted as its own).
     let counts_definitions =
         |path: &str| settings.include_vendored || layout.vendored(path).is_none();
     let cache = settings.cache.as_ref().map(|file| {
@@ -234,25 +236,39 @@ pub fn analyse_tree(settings: &Settings) -> Result<Analysed<'_>> {
         )
     });
     crate::timings::phase("cache read");
+    // The walk first: the project's identity is learnt from the whole list of files.
+    let entries = walk_entries(&paths, &root, &settings.walk)?;
+    let identity = learn_identity(&root, &layout, &entries);
+    crate::timings::phase("walk");
     let outcomes: Mutex<Vec<Outcome>> = Mutex::new(Vec::new());
     let defined_sets: Mutex<Vec<FastSet<String>>> = Mutex::new(Vec::new());
     let vendored_defined: Mutex<Vec<FastSet<String>>> = Mutex::new(Vec::new());
     let rules = &settings.rules;
     let targets = RuleSet::targets_or_all(&settings.targets);
-    // The prefilter takes a few milliseconds of CPU to build: it is built beside the scan once
-    // the walk has met `PREFILTER_AFTER` files (a small tree is done before it would pay off,
-    // and on two cores its build would slow the start), and files are parsed until it is ready.
+    // A project that is itself a CUDA library (CUTLASS, NCCL) names its own rules in most files:
+    // the prefilter keeps their needles apart and, in both modes, finds the files that can
+    // hold nothing but the project's own uses.
+    let own_split = own_split(rules, &identity);
+    // Otherwise it is built beside the scan once `PREFILTER_AFTER` files are analysed (a few ms
+    // of CPU: a small tree is done before it would pay off), files parsed until it is ready.
     let prefilter: Arc<OnceLock<Arc<Prefilter>>> = Arc::new(OnceLock::new());
-    if settings.prefilter_first && !settings.exhaustive {
-        let _ = prefilter.set(Arc::new(Prefilter::new(rules)));
+    if !settings.exhaustive {
+        if let Some(split) = &own_split {
+            let _ = prefilter.set(Arc::clone(split));
+        } else if settings.prefilter_first {
+            let _ = prefilter.set(Arc::new(Prefilter::new(rules)));
+        }
     }
     // Files analysed without the cache's help; past `PREFILTER_AFTER`, the prefilter is built.
     let analysed_afresh = std::sync::atomic::AtomicUsize::new(0);
     let prefilter_started = std::sync::Once::new();
     let after_analysis = || {
+        if settings.exhaustive || prefilter.get().is_some() {
+            return;
+        }
         let n = analysed_afresh.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
         let hits = cache.as_ref().map_or(0, Cache::hits);
-        if n.saturating_sub(hits) >= PREFILTER_AFTER && !settings.exhaustive {
+        if n.saturating_sub(hits) >= PREFILTER_AFTER {
             prefilter_started.call_once(|| {
                 let (rules, cell) = (Arc::clone(rules), Arc::clone(&prefilter));
                 let _ = std::thread::Builder::new()
@@ -264,24 +280,21 @@ pub fn analyse_tree(settings: &Settings) -> Result<Analysed<'_>> {
         }
     };
 
-    // The walker's threads only classify entries; the analysis threads ([`pool`]) take them.
     let threads = analysis_threads(settings);
-    let (sender, receiver) = std::sync::mpsc::sync_channel::<Entry>(4 * 1024);
-    let receiver = Mutex::new(receiver);
-    let walked = pool::run(
+    let queue = pool::Queue::new(entries);
+    pool::run(
         threads,
         || Worker {
             front_ends: FrontEnds::new(),
             names: FastSet::default(),
             vendored_names: FastSet::default(),
         },
-        || {
-            let next = receiver.lock().unwrap_or_else(|e| e.into_inner()).recv();
-            next.ok()
-        },
+        || queue.next(),
         |worker, entry| {
             let shortcuts = Shortcuts {
                 prefilter: prefilter.get().map(|p| &**p),
+                own_split: own_split.as_deref(),
+                vendored: is_vendored(&layout, &root, &entry),
                 cache: cache.as_ref(),
                 trust_ruled_out: !settings.exhaustive,
             };
@@ -311,20 +324,9 @@ pub fn analyse_tree(settings: &Settings) -> Result<Analysed<'_>> {
                 .unwrap_or_else(|e| e.into_inner())
                 .push(worker.vendored_names);
         },
-        move || {
-            let walked = walk::walk(&paths, &root_for_walk, &settings.walk, || {
-                let sender = sender.clone();
-                move |entry: Entry| {
-                    // The receiving side lives until every entry is taken.
-                    let _ = sender.send(entry);
-                }
-            });
-            drop(sender);
-            walked
-        },
+        || {},
     );
-    walked.map_err(Error::Usage)?;
-    crate::timings::phase("walk and analysis");
+    crate::timings::phase("analysis");
     Ok(Analysed {
         settings,
         root,
@@ -335,8 +337,75 @@ pub fn analyse_tree(settings: &Settings) -> Result<Analysed<'_>> {
         defined_sets: defined_sets.into_inner().expect("workers are done"),
         vendored_defined: vendored_defined.into_inner().expect("workers are done"),
         prefilter,
+        own_split,
+        identity,
         cache,
     })
+}
+
+/// Every entry of the walk, largest files first (so that no large file is left to one thread
+/// at the end).
+fn walk_entries(paths: &[PathBuf], root: &Path, options: &WalkOptions) -> Result<Vec<Entry>> {
+    let entries: Mutex<Vec<Entry>> = Mutex::new(Vec::new());
+    walk::walk(paths, root, options, || {
+        |entry: Entry| {
+            entries
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .push(entry)
+        }
+    })
+    .map_err(Error::Usage)?;
+    let mut entries = entries.into_inner().unwrap_or_else(|e| e.into_inner());
+    let size = |e: &Entry| match e {
+        Entry::File { size, .. } => *size,
+        _ => 0,
+    };
+    entries.sort_by_key(|e| std::cmp::Reverse(size(e)));
+    Ok(entries)
+}
+
+/// Whether a walked file is vendored (not the project's own code).
+fn is_vendored(layout: &crate::project::Layout, root: &Path, entry: &Entry) -> bool {
+    match entry {
+        Entry::File { path, .. } => layout.vendored(&relative(root, path)).is_some(),
+        _ => false,
+    }
+}
+
+/// The project's identity, learnt from the files of the walk that are not vendored.
+fn learn_identity(
+    root: &Path,
+    layout: &crate::project::Layout,
+    entries: &[Entry],
+) -> crate::project::Identity {
+    let own_files: Vec<(String, Lang)> = entries
+        .iter()
+        .filter_map(|e| match e {
+            Entry::File { path, lang, .. } => {
+                let rel = relative(root, path);
+                layout.vendored(&rel).is_none().then_some((rel, *lang))
+            }
+            _ => None,
+        })
+        .collect();
+    crate::project::Identity::learn(
+        root,
+        own_files.iter().map(|(rel, lang)| (rel.as_str(), *lang)),
+    )
+}
+
+/// The prefilter with the project's own C-family rules split off ([`Prefilter::split`]), when
+/// the project owns any.
+fn own_split(rules: &RuleSet, identity: &crate::project::Identity) -> Option<Arc<Prefilter>> {
+    let owns = |rule: &crate::rule::Rule| {
+        identity.owns_rule(rule) && Lang::C_FAMILY.iter().any(|&l| rule.applies_to(l))
+    };
+    if !rules.rules().iter().any(owns) {
+        return None;
+    }
+    let split = Prefilter::split(rules, |r| owns(rules.rule(r)));
+    split.is_split().then(|| Arc::new(split))
 }
 
 fn absolute(p: &Path) -> PathBuf {
