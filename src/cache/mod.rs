@@ -121,6 +121,11 @@ impl Cache {
         cache
     }
 
+    /// Whether the cache held nothing for this scan when it was opened.
+    pub fn is_empty(&self) -> bool {
+        self.index.is_empty()
+    }
+
     pub fn key(rel: &str, lang: Lang, bytes: &[u8]) -> Key {
         let mut h = Sha256::new();
         update_parts(&mut h, [rel.as_bytes(), lang.as_str().as_bytes()]);

@@ -245,20 +245,8 @@ pub fn analyse_tree(settings: &Settings) -> Result<Analysed<'_>> {
     let vendored_defined: Mutex<Vec<FastSet<String>>> = Mutex::new(Vec::new());
     let rules = &settings.rules;
     let targets = RuleSet::targets_or_all(&settings.targets);
-    // A project that is itself a CUDA library (CUTLASS, NCCL) names its own rules in most files:
-    // the prefilter keeps their needles apart and, in both modes, finds the files that can
-    // hold nothing but the project's own uses.
     let own_split = own_split(rules, &identity);
-    // Otherwise it is built beside the scan once `PREFILTER_AFTER` files are analysed (a few ms
-    // of CPU: a small tree is done before it would pay off), files parsed until it is ready.
-    let prefilter: Arc<OnceLock<Arc<Prefilter>>> = Arc::new(OnceLock::new());
-    if !settings.exhaustive {
-        if let Some(split) = &own_split {
-            let _ = prefilter.set(Arc::clone(split));
-        } else if settings.prefilter_first {
-            let _ = prefilter.set(Arc::new(Prefilter::new(rules)));
-        }
-    }
+    let prefilter = prefilter_at_start(settings, own_split.as_ref(), &entries, cache.as_ref());
     // Files analysed without the cache's help; past `PREFILTER_AFTER`, the prefilter is built.
     let analysed_afresh = std::sync::atomic::AtomicUsize::new(0);
     let prefilter_started = std::sync::Once::new();
@@ -363,6 +351,36 @@ fn walk_entries(paths: &[PathBuf], root: &Path, options: &WalkOptions) -> Result
     };
     entries.sort_by_key(|e| std::cmp::Reverse(size(e)));
     Ok(entries)
+}
+
+/// The prefilter as the analysis starts. A project that is itself a CUDA library (CUTLASS,
+/// NCCL) names its own rules in most files: the prefilter with its own rules split off is there
+/// from the start, so that every file, in both modes, is told whether it holds nothing but the
+/// project's own uses. Otherwise the prefilter is built first when the tree has
+/// `PREFILTER_AFTER` C-family files and no cached results (a few ms of CPU that a small tree
+/// would not win back), else beside the scan once that many files are analysed afresh, files
+/// parsed until it is ready; never with `--exhaustive`.
+fn prefilter_at_start(
+    settings: &Settings,
+    own_split: Option<&Arc<Prefilter>>,
+    entries: &[Entry],
+    cache: Option<&Cache>,
+) -> Arc<OnceLock<Arc<Prefilter>>> {
+    let prefilter = Arc::new(OnceLock::new());
+    if settings.exhaustive {
+        return prefilter;
+    }
+    let c_family = |e: &&Entry| matches!(e, Entry::File { lang, .. } if lang.is_c_family());
+    if let Some(split) = own_split {
+        let _ = prefilter.set(Arc::clone(split));
+    } else if settings.prefilter_first
+        || (entries.iter().filter(c_family).count() >= PREFILTER_AFTER
+            && cache.is_none_or(Cache::is_empty))
+    {
+        let _ = prefilter.set(Arc::new(Prefilter::new(&settings.rules)));
+    }
+    crate::timings::phase("prefilter");
+    prefilter
 }
 
 /// Whether a walked file is vendored (not the project's own code).
