@@ -204,11 +204,14 @@ impl<'t> Scopes<'t> {
                 }
                 _ => {}
             }
-            // Reversed, so that children pop in source order (`global x` before `x = …`).
+            // Reversed, so that children pop in source order (`global x` before `x = …`). Leaves
+            // bind nothing by themselves (their parents read them).
             let mut cursor = node.walk();
             let start = stack.len();
             for child in node.children(&mut cursor) {
-                stack.push((child, inner));
+                if child.child_count() > 0 {
+                    stack.push((child, inner));
+                }
             }
             stack[start..].reverse();
         }

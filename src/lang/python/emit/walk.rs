@@ -277,13 +277,17 @@ fn push_children<'t>(
     }
     let start = stack.len();
     loop {
-        stack.push(Item {
-            node: cursor.node(),
-            parent,
-            field: cursor.field_name(),
-            scope,
-            detail,
-        });
+        // Punctuation and keywords make no fact (`visit` looks at named nodes only).
+        let child = cursor.node();
+        if child.is_named() {
+            stack.push(Item {
+                node: child,
+                parent,
+                field: cursor.field_name(),
+                scope,
+                detail,
+            });
+        }
         if !cursor.goto_next_sibling() {
             break;
         }
