@@ -312,7 +312,6 @@ fn analyse_all(entries: Vec<Entry>, context: &Context) -> Vec<Outcome> {
             done.lock().unwrap_or_else(|e| e.into_inner()).push(outcome);
         },
         |_| {},
-        || {},
     );
     done.into_inner().unwrap_or_else(|e| e.into_inner())
 }

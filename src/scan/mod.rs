@@ -312,7 +312,6 @@ pub fn analyse_tree(settings: &Settings) -> Result<Analysed<'_>> {
                 .unwrap_or_else(|e| e.into_inner())
                 .push(worker.vendored_names);
         },
-        || {},
     );
     crate::timings::phase("analysis");
     Ok(Analysed {

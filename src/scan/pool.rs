@@ -1,5 +1,5 @@
-//! The analysis threads: one pool for the main pass (fed by the walker as it walks) and for
-//! files parsed after all. Threads of our own with a large stack, because parsers (syn, serde)
+//! The analysis threads: one pool for the main pass (the walk's entries, largest first) and
+//! for files parsed after all. Threads of our own with a large stack, because parsers (syn, serde)
 //! recurse on nested input and a stack overflow aborts the process instead of unwinding into
 //! `catch_unwind`.
 
@@ -10,16 +10,14 @@ const ANALYSIS_STACK: usize = 64 * 1024 * 1024;
 
 /// Runs `work` on `threads` analysis threads, each with its own state from `init`, on the items
 /// `next` hands out until it returns `None`; each thread's state goes to `done` at the end.
-/// `alongside` runs on the calling thread meanwhile (the walk that feeds `next`), and its result
-/// is returned once every thread has finished.
-pub(super) fn run<S, I, T>(
+/// Returns once every thread has finished.
+pub(super) fn run<S, I>(
     threads: usize,
     init: impl Fn() -> S + Sync,
     next: impl Fn() -> Option<I> + Sync,
     work: impl Fn(&mut S, I) + Sync,
     done: impl Fn(S) + Sync,
-    alongside: impl FnOnce() -> T,
-) -> T {
+) {
     std::thread::scope(|scope| {
         for _ in 0..threads.max(1) {
             std::thread::Builder::new()
@@ -34,7 +32,6 @@ pub(super) fn run<S, I, T>(
                 })
                 .expect("the scan threads start");
         }
-        alongside()
     })
 }
 
