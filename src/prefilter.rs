@@ -68,6 +68,18 @@ pub struct Prefilter {
     own: Option<Needles>,
 }
 
+/// Which needles a file holds ([`Prefilter::needles_held`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Held {
+    /// A needle of a rule that is not the project's own (or the language is not prefiltered):
+    /// the file may yield any finding.
+    Others,
+    /// Needles of the project's own rules only ([`Prefilter::split`]).
+    OwnOnly,
+    /// No needle: no rule can match.
+    Nothing,
+}
+
 /// A needle and where in the text it counts.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 struct Bounds {
@@ -128,37 +140,40 @@ impl Prefilter {
         }
     }
 
+    /// Which needles a file of `lang` holds: one pass over the text for the rules that are not
+    /// the project's own, a second only when it holds none of theirs.
+    pub fn needles_held(&self, lang: Lang, text: &str) -> Held {
+        match self.needles(lang) {
+            None => Held::Others,
+            Some(n) if n.find(text).is_some() => Held::Others,
+            Some(_) => match &self.own {
+                Some(own) if lang.is_c_family() && own.find(text).is_some() => Held::OwnOnly,
+                _ => Held::Nothing,
+            },
+        }
+    }
+
     /// Whether a file of `lang` may yield a finding (other than a use of the project's own
     /// rules, when split): `false` only when it provably cannot.
     pub fn may_match(&self, lang: Lang, text: &str) -> bool {
-        match self.needles(lang) {
-            Some(n) => n.find(text).is_some(),
-            None => true,
-        }
+        self.needles_held(lang, text) == Held::Others
     }
 
     /// Whether a file of `lang` may yield a finding of any rule, the project's own included
     /// (for vendored code, which is not the project's).
     pub fn may_match_any(&self, lang: Lang, text: &str) -> bool {
-        self.may_match(lang, text) || (lang.is_c_family() && self.own_needle(text))
+        self.needles_held(lang, text) != Held::Nothing
     }
 
     /// Whether a file of `lang` may yield findings of the project's own rules only: it holds a
     /// needle of one, and none of any other rule. Always `false` unless split.
     pub fn own_only(&self, lang: Lang, text: &str) -> bool {
-        lang.is_c_family()
-            && self.own.is_some()
-            && !self.may_match(lang, text)
-            && self.own_needle(text)
+        self.needles_held(lang, text) == Held::OwnOnly
     }
 
     /// Whether the project's own rules were split off (see [`Self::split`]).
     pub fn is_split(&self) -> bool {
         self.own.is_some()
-    }
-
-    fn own_needle(&self, text: &str) -> bool {
-        self.own.as_ref().is_some_and(|n| n.find(text).is_some())
     }
 
     /// Whether the prefilter may rule out files of `lang` at all.

@@ -5,7 +5,7 @@ use super::Reporter;
 use super::stream::{Lazy, Spliced};
 use crate::audit::{Audit, FileNote};
 use crate::finding::Finding;
-use crate::portability::{Effort, Port, Target};
+use crate::portability::{Effort, Portability, Target};
 use crate::rule::Rule;
 use crate::summary::Summary;
 use serde_json::{Map, Value, json};
@@ -158,18 +158,6 @@ fn gate_value(audit: &Audit) -> Option<Value> {
     Some(v)
 }
 
-pub fn port_value(port: &Port) -> Value {
-    let mut m = Map::new();
-    m.insert("effort".into(), json!(port.effort.as_str()));
-    if let Some(r) = &port.replacement {
-        m.insert("replacement".into(), json!(r));
-    }
-    if let Some(n) = &port.note {
-        m.insert("note".into(), json!(n));
-    }
-    Value::Object(m)
-}
-
 /// One finding as the report writes it: serialised directly (a report can hold hundreds of
 /// thousands), with the keys in the sorted order every other object of the report has.
 #[derive(serde::Serialize)]
@@ -196,7 +184,7 @@ struct FindingOut<'a> {
     symbol: &'a str,
 }
 
-/// [`port_value`]'s object: keys sorted.
+/// A port as every report writes it (`effort`, `note`, `replacement`): keys sorted.
 #[derive(serde::Serialize)]
 pub(super) struct PortOut<'a> {
     effort: &'static str,
@@ -213,16 +201,16 @@ struct ExistingPortOut<'a> {
     targets: Vec<&'static str>,
 }
 
-/// `{ "rocm": {effort, replacement?, note?}, ... }` for the selected targets, serialised
-/// directly (JSON findings and SARIF results).
+/// `{ "rocm": {effort, replacement?, note?}, ... }` for the given targets, serialised directly
+/// (JSON findings, SARIF results, rule listings).
 pub(super) fn portability_out<'a>(
-    f: &'a Finding,
+    portability: &'a Portability,
     targets: &[Target],
 ) -> std::collections::BTreeMap<&'static str, PortOut<'a>> {
     targets
         .iter()
         .map(|&t| {
-            let port = f.portability.get(t);
+            let port = portability.get(t);
             let out = PortOut {
                 effort: port.effort.as_str(),
                 note: port.note.as_deref(),
@@ -252,7 +240,7 @@ fn finding<'a>(f: &'a Finding, targets: &[Target]) -> FindingOut<'a> {
         line: f.start.line,
         message: &f.message,
         path: &f.path,
-        portability: portability_out(f, targets),
+        portability: portability_out(&f.portability, targets),
         rule_id: &f.rule_id,
         snippet: &f.snippet,
         symbol: &f.symbol,
@@ -349,10 +337,7 @@ fn note(n: &FileNote) -> Value {
 
 /// A rule as `cuda-audit rules --format json` lists it.
 pub fn rule_value(rule: &Rule) -> Value {
-    let portability: Map<String, Value> = Target::ALL
-        .iter()
-        .map(|&t| (t.as_str().to_string(), port_value(rule.portability.get(t))))
-        .collect();
+    let portability = portability_out(&rule.portability, &Target::ALL);
     json!({
         "id": rule.id,
         "title": rule.title,

@@ -577,7 +577,6 @@ pub fn uri_escape(path: &str) -> String {
     out
 }
 
-/// One finding as a SARIF result.
 /// One result as the log writes it: serialised directly (a run can hold tens of thousands),
 /// every object's keys in the sorted order the rest of the log has.
 #[derive(serde::Serialize)]
@@ -589,7 +588,7 @@ struct ResultOut<'a> {
     fixes: Option<[Value; 1]>,
     level: &'static str,
     locations: [LocationOut<'a>; 1],
-    message: TextOut,
+    message: Text<String>,
     partial_fingerprints: FingerprintsOut<'a>,
     properties: PropertiesOut<'a>,
     rule_id: &'a str,
@@ -623,19 +622,15 @@ struct RegionOut<'a> {
     end_line: usize,
     /// Only on a one-line region (the snippet is that line).
     #[serde(skip_serializing_if = "Option::is_none")]
-    snippet: Option<TextRef<'a>>,
+    snippet: Option<Text<&'a str>>,
     start_column: usize,
     start_line: usize,
 }
 
+/// A SARIF message or snippet: `{ "text": … }`.
 #[derive(serde::Serialize)]
-struct TextOut {
-    text: String,
-}
-
-#[derive(serde::Serialize)]
-struct TextRef<'a> {
-    text: &'a str,
+struct Text<T> {
+    text: T,
 }
 
 /// `partialFingerprints`: one key, [`FINGERPRINT_KEY`].
@@ -660,6 +655,7 @@ struct PropertiesOut<'a> {
     symbol: &'a str,
 }
 
+/// One finding as a SARIF result.
 fn result<'a>(f: &'a Finding, index: &BTreeMap<&str, usize>, targets: &[Target]) -> ResultOut<'a> {
     let message = match &f.detail {
         Some(detail) => format!("{} ({detail})", f.message),
@@ -678,20 +674,20 @@ fn result<'a>(f: &'a Finding, index: &BTreeMap<&str, usize>, targets: &[Target])
                 region: RegionOut {
                     end_column: f.end.column_utf16,
                     end_line: f.end.line,
-                    snippet: (f.end.line == f.start.line).then_some(TextRef { text: &f.snippet }),
+                    snippet: (f.end.line == f.start.line).then_some(Text { text: &f.snippet }),
                     start_column: f.start.column_utf16,
                     start_line: f.start.line,
                 },
             },
         }],
-        message: TextOut { text: message },
+        message: Text { text: message },
         partial_fingerprints: FingerprintsOut {
             fingerprint: &f.fingerprint,
         },
         properties: PropertiesOut {
             category: f.category.as_str(),
             library: &f.library,
-            portability: super::json::portability_out(f, targets),
+            portability: super::json::portability_out(&f.portability, targets),
             symbol: &f.symbol,
         },
         rule_id: &f.rule_id,

@@ -6,7 +6,7 @@ use crate::finding::Hit;
 use crate::lang::FrontEnds;
 use crate::lang::Lang;
 use crate::note::NoteReason;
-use crate::prefilter::Prefilter;
+use crate::prefilter::{Held, Prefilter};
 use crate::source::{LineIndex, Undecodable, decode};
 use crate::walk::Entry;
 use std::path::{Path, PathBuf};
@@ -190,20 +190,24 @@ fn scan_file(
     if let Some(cache) = cache.filter(|_| ruled_out || from_cache.is_some()) {
         cache.count_hit();
     }
-    let own_only = !vendored && own_split.is_some_and(|p| p.own_only(lang, text));
-    if from_cache.is_none() && !ruled_out {
-        if let Some(p) = prefilter {
-            let may_match = if vendored {
-                p.may_match_any(lang, text)
-            } else {
-                p.may_match(lang, text)
-            };
-            ruled_out = !may_match;
-            // Only what holds whoever the project is: a file with no needle at all.
-            if ruled_out && !own_only {
-                if let (Some(cache), Some(key)) = (cache, key) {
-                    cache.put_ruled_out(key);
-                }
+    // One look at the needles decides both whether the file may be ruled out and whether it
+    // holds nothing but the project's own uses (when the project owns rules, in every mode).
+    let consult_prefilter = prefilter.is_some() && from_cache.is_none() && !ruled_out;
+    let held = match prefilter.or(own_split) {
+        Some(p) if consult_prefilter || own_split.is_some() => Some(p.needles_held(lang, text)),
+        _ => None,
+    };
+    let own_only = !vendored && own_split.is_some() && held == Some(Held::OwnOnly);
+    if consult_prefilter {
+        ruled_out = match held {
+            Some(Held::Nothing) => true,
+            Some(Held::OwnOnly) => !vendored,
+            Some(Held::Others) | None => false,
+        };
+        // Only what holds whoever the project is: a file with no needle at all.
+        if held == Some(Held::Nothing) {
+            if let (Some(cache), Some(key)) = (cache, key) {
+                cache.put_ruled_out(key);
             }
         }
     }

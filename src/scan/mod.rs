@@ -225,9 +225,6 @@ struct Worker {
 pub fn analyse_tree(settings: &Settings) -> Result<Analysed<'_>> {
     let (root, paths) = resolve(&settings.root, &settings.paths)?;
     let layout = crate::project::Layout::read(&root, &settings.vendored).map_err(Error::Usage)?;
-    // Vendored code's definitions decide nothing in the project's (unless counted as its own).
-    let counts_definitions =
-        |path: &str| settings.include_vendored || layout.vendored(path).is_none();
     let cache = settings.cache.as_ref().map(|file| {
         Cache::open(
             file.clone(),
@@ -237,8 +234,8 @@ pub fn analyse_tree(settings: &Settings) -> Result<Analysed<'_>> {
     });
     crate::timings::phase("cache read");
     // The walk first: the project's identity is learnt from the whole list of files.
-    let entries = walk_entries(&paths, &root, &settings.walk)?;
-    let identity = learn_identity(&root, &layout, &entries);
+    let entries = walk_entries(&paths, &root, &settings.walk, &layout)?;
+    let identity = learn_identity(&root, &entries);
     crate::timings::phase("walk");
     let outcomes: Mutex<Vec<Outcome>> = Mutex::new(Vec::new());
     let defined_sets: Mutex<Vec<FastSet<String>>> = Mutex::new(Vec::new());
@@ -278,19 +275,21 @@ pub fn analyse_tree(settings: &Settings) -> Result<Analysed<'_>> {
             vendored_names: FastSet::default(),
         },
         || queue.next(),
-        |worker, entry| {
+        |worker, (entry, vendored)| {
             let shortcuts = Shortcuts {
                 prefilter: prefilter.get().map(|p| &**p),
                 own_split: own_split.as_deref(),
-                vendored: is_vendored(&layout, &root, &entry),
+                vendored,
                 cache: cache.as_ref(),
                 trust_ruled_out: !settings.exhaustive,
             };
             let mut outcome = analyse(entry, &mut worker.front_ends, settings, &root, shortcuts);
             after_analysis();
-            if let Outcome::Scanned(ScannedFile { defined, path, .. }) = &mut outcome {
+            if let Outcome::Scanned(ScannedFile { defined, .. }) = &mut outcome {
                 let defined = std::mem::take(defined);
-                if counts_definitions(path) {
+                // Vendored code's definitions decide nothing in the project's code (unless
+                // it is counted as the project's own).
+                if settings.include_vendored || !vendored {
                     worker.names.extend(defined);
                 } else {
                     worker.vendored_names.extend(defined);
@@ -330,9 +329,14 @@ pub fn analyse_tree(settings: &Settings) -> Result<Analysed<'_>> {
     })
 }
 
-/// Every entry of the walk, largest files first (so that no large file is left to one thread
-/// at the end).
-fn walk_entries(paths: &[PathBuf], root: &Path, options: &WalkOptions) -> Result<Vec<Entry>> {
+/// Every entry of the walk with whether it is vendored ([`is_vendored`]), largest files first
+/// (so that no large file is left to one thread at the end).
+fn walk_entries(
+    paths: &[PathBuf],
+    root: &Path,
+    options: &WalkOptions,
+    layout: &crate::project::Layout,
+) -> Result<Vec<(Entry, bool)>> {
     let entries: Mutex<Vec<Entry>> = Mutex::new(Vec::new());
     walk::walk(paths, root, options, || {
         |entry: Entry| {
@@ -343,12 +347,20 @@ fn walk_entries(paths: &[PathBuf], root: &Path, options: &WalkOptions) -> Result
         }
     })
     .map_err(Error::Usage)?;
-    let mut entries = entries.into_inner().unwrap_or_else(|e| e.into_inner());
     let size = |e: &Entry| match e {
         Entry::File { size, .. } => *size,
         _ => 0,
     };
-    entries.sort_by_key(|e| std::cmp::Reverse(size(e)));
+    let mut entries: Vec<(Entry, bool)> = entries
+        .into_inner()
+        .unwrap_or_else(|e| e.into_inner())
+        .into_iter()
+        .map(|e| {
+            let vendored = is_vendored(layout, root, &e);
+            (e, vendored)
+        })
+        .collect();
+    entries.sort_by_key(|(e, _)| std::cmp::Reverse(size(e)));
     Ok(entries)
 }
 
@@ -362,14 +374,15 @@ fn walk_entries(paths: &[PathBuf], root: &Path, options: &WalkOptions) -> Result
 fn prefilter_at_start(
     settings: &Settings,
     own_split: Option<&Arc<Prefilter>>,
-    entries: &[Entry],
+    entries: &[(Entry, bool)],
     cache: Option<&Cache>,
 ) -> Arc<OnceLock<Arc<Prefilter>>> {
     let prefilter = Arc::new(OnceLock::new());
     if settings.exhaustive {
         return prefilter;
     }
-    let c_family = |e: &&Entry| matches!(e, Entry::File { lang, .. } if lang.is_c_family());
+    let c_family =
+        |e: &&(Entry, bool)| matches!(e.0, Entry::File { lang, .. } if lang.is_c_family());
     if let Some(split) = own_split {
         let _ = prefilter.set(Arc::clone(split));
     } else if settings.prefilter_first
@@ -391,18 +404,11 @@ fn is_vendored(layout: &crate::project::Layout, root: &Path, entry: &Entry) -> b
 }
 
 /// The project's identity, learnt from the files of the walk that are not vendored.
-fn learn_identity(
-    root: &Path,
-    layout: &crate::project::Layout,
-    entries: &[Entry],
-) -> crate::project::Identity {
+fn learn_identity(root: &Path, entries: &[(Entry, bool)]) -> crate::project::Identity {
     let own_files: Vec<(String, Lang)> = entries
         .iter()
-        .filter_map(|e| match e {
-            Entry::File { path, lang, .. } => {
-                let rel = relative(root, path);
-                layout.vendored(&rel).is_none().then_some((rel, *lang))
-            }
+        .filter_map(|(e, vendored)| match e {
+            Entry::File { path, lang, .. } if !vendored => Some((relative(root, path), *lang)),
             _ => None,
         })
         .collect();
@@ -418,10 +424,12 @@ fn own_split(rules: &RuleSet, identity: &crate::project::Identity) -> Option<Arc
     let owns = |rule: &crate::rule::Rule| {
         identity.owns_rule(rule) && Lang::C_FAMILY.iter().any(|&l| rule.applies_to(l))
     };
-    if !rules.rules().iter().any(owns) {
+    // Decided once per rule: the split asks for every name and glob of the rules.
+    let owned: Vec<bool> = rules.rules().iter().map(owns).collect();
+    if !owned.contains(&true) {
         return None;
     }
-    let split = Prefilter::split(rules, |r| owns(rules.rule(r)));
+    let split = Prefilter::split(rules, |r| owned[r]);
     split.is_split().then(|| Arc::new(split))
 }
 
